@@ -1,0 +1,115 @@
+"""Demo accounts for every role and a few stage updates, for `make run`. Safe to re-run.
+
+Passwords are generated on the first run and kept in var/demo-accounts.json (git-ignored),
+so the repository holds no credentials and later runs print the same logins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from lublin2030.models import User
+from stages import services
+from stages.models import Stage, StageUpdate
+from stages.roles import EDITORS, MODERATORS, VERIFIERS
+
+DEMO_ACCOUNTS: list[dict[str, Any]] = [
+    {"email": "admin@demo.lublin2030.pl", "name": "Administrator", "groups": [], "super": True},
+    {"email": "redakcja@demo.lublin2030.pl", "name": "Ewa Redaktorka", "groups": [EDITORS]},
+    {"email": "moderacja@demo.lublin2030.pl", "name": "Marek Moderator", "groups": [MODERATORS]},
+    {"email": "weryfikacja@demo.lublin2030.pl", "name": "Wanda Weryfikatorka", "groups": [VERIFIERS]},
+    {"email": "mieszkanka@demo.lublin2030.pl", "name": "Anna Mieszkanka", "groups": []},
+]
+
+DEMO_UPDATES = [
+    (
+        2,
+        "Ponad 12 tysięcy odpowiedzi na pytanie „Jaki ma być Lublin w 2030 roku?”",
+        "Dziękujemy! W ciągu etapu **Rozmawiamy o przyszłości Lublina** zebraliśmy ponad "
+        "12 000 odpowiedzi – w internecie, w punktach mobilnych, na spotkaniach w dzielnicach "
+        "i podczas warsztatów przyszłości.\n\nWszystkie opinie trafią do raportów tematycznych, "
+        "na których oprą się Tematyczne Grupy Robocze.",
+        400,
+    ),
+    (
+        3,
+        "Ruszył nabór do 12 Tematycznych Grup Roboczych",
+        "Szukamy 120 osób: mieszkańców, przedstawicieli uczelni, biznesu, organizacji "
+        "pozarządowych i administracji miejskiej.\n\n- 12 grup tematycznych\n"
+        "- po 10 osób w każdej grupie\n- około 4 warsztaty na grupę",
+        300,
+    ),
+    (
+        8,
+        "Rada Miasta uchwaliła Strategię Rozwoju Lublina na lata 2021–2030",
+        "27 stycznia 2022 r. Rada Miasta Lublin przyjęła strategię. Dziękujemy wszystkim, "
+        "którzy współtworzyli ją przez 36 miesięcy.",
+        200,
+    ),
+    (
+        9,
+        "Wdrażanie strategii: pierwsze strategie sektorowe",
+        "Rozpoczynamy prace nad strategiami sektorowymi, które rozwiną założenia "
+        "Strategii Lublin 2030. Informacje o postępach będziemy publikować w tym miejscu.",
+        30,
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts for each role and demo stage updates; prints the logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not Stage.objects.exists():
+            raise CommandError("Load a process first: python manage.py load_process")
+        credentials = self._credentials()
+        with transaction.atomic():
+            users = {spec["email"]: self._account(spec, credentials[spec["email"]]) for spec in DEMO_ACCOUNTS}
+            self._updates(users["redakcja@demo.lublin2030.pl"])
+        self.stdout.write(self.style.SUCCESS("Demo accounts (log in at /accounts/login/):"))
+        for spec in DEMO_ACCOUNTS:
+            role = ", ".join(spec["groups"]) or ("superuser" if spec.get("super") else "resident")
+            self.stdout.write(f"  {role:<12} {spec['email']:<34} {credentials[spec['email']]}")
+
+    def _credentials(self) -> dict[str, str]:
+        path = settings.VAR_DIR / "demo-accounts.json"
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        for spec in DEMO_ACCOUNTS:
+            stored.setdefault(spec["email"], secrets.token_urlsafe(9))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+        return stored
+
+    def _account(self, spec: dict[str, Any], password: str) -> User:
+        user = User.objects.filter(email=spec["email"]).first()
+        if user is None:
+            user = User(username=spec["email"].split("@")[0], email=spec["email"])
+        user.display_name = spec["name"]
+        user.is_superuser = user.is_staff = bool(spec.get("super"))
+        user.set_password(password)
+        user.save()
+        user.groups.set(Group.objects.filter(name__in=spec["groups"]))
+        EmailAddress.objects.update_or_create(
+            user=user, email=spec["email"], defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def _updates(self, author: User) -> None:
+        now = timezone.now()
+        for number, title, body, days_ago in DEMO_UPDATES:
+            stage = Stage.objects.filter(number=number).first()
+            if stage is None or StageUpdate.objects.filter(title=title).exists():
+                continue
+            update = services.create_update(author=author, stage=stage, title=title, body=body)
+            services.publish_update(update=update, now=now - dt.timedelta(days=days_ago))

@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from .markdown import render_markdown
+
+if TYPE_CHECKING:
+    from django.db.models.query import QuerySet
+
+ROMAN_NUMERALS = (
+    (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+    (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+)  # fmt: skip
+
+
+def to_roman(number: int) -> str:
+    result = []
+    for value, numeral in ROMAN_NUMERALS:
+        count, number = divmod(number, value)
+        result.append(numeral * count)
+    return "".join(result)
+
+
+class Localized(models.Model):
+    """Content written by the city in Polish, with an optional English version.
+
+    `localized("title")` gives the English text on English pages when there is one,
+    and the Polish text otherwise.
+    """
+
+    class Meta:
+        abstract = True
+
+    def localized(self, field: str) -> str:
+        if translation.get_language() == "en":
+            english = getattr(self, f"{field}_en", "")
+            if english:
+                return str(english)
+        return str(getattr(self, field))
+
+
+class Process(Localized):
+    """The strategy process this portal runs: one row, written by `load_process`."""
+
+    key = models.SlugField(_("key"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    question = models.CharField(_("central question"), max_length=300)
+    question_en = models.CharField(_("central question (English)"), max_length=300, blank=True)
+    introduction = models.TextField(_("introduction"), blank=True)
+    introduction_en = models.TextField(_("introduction (English)"), blank=True)
+
+    class Meta:
+        verbose_name = _("process")
+        verbose_name_plural = _("processes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def localized_name(self) -> str:
+        return self.localized("name")
+
+    @property
+    def localized_question(self) -> str:
+        return self.localized("question")
+
+    @property
+    def localized_introduction(self) -> str:
+        return self.localized("introduction")
+
+
+class StageQuerySet(models.QuerySet["Stage"]):
+    def current(self, today: dt.date | None = None) -> Stage | None:
+        """The stage shown as current: pinned by an editor, else the one whose period holds today.
+
+        When periods overlap, the latest-starting one wins; when none holds today, the most
+        recently started stage is current until the next one begins.
+        """
+        today = today or timezone.localdate()
+        stages = list(self.order_by("number"))
+        pinned = [stage for stage in stages if stage.pinned_status == Stage.Status.CURRENT]
+        if pinned:
+            return pinned[-1]
+        current = [stage for stage in stages if stage.status_on(today) == Stage.Status.CURRENT]
+        return current[-1] if current else None
+
+
+class Stage(Localized):
+    class Status(models.TextChoices):
+        UPCOMING = "upcoming", _("upcoming")
+        CURRENT = "current", _("in progress")
+        COMPLETED = "completed", _("completed")
+
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    slug = models.SlugField(_("slug"), unique=True, max_length=80)
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    expected_results = models.TextField(
+        _("expected results"), blank=True, help_text=_("One result per line.")
+    )
+    expected_results_en = models.TextField(_("expected results (English)"), blank=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    period_label = models.CharField(_("period as published"), max_length=100, blank=True)
+    period_label_en = models.CharField(_("period (English)"), max_length=100, blank=True)
+    pinned_status = models.CharField(
+        _("status pinned by an editor"),
+        max_length=10,
+        choices=Status.choices,
+        blank=True,
+        help_text=_("Leave empty to derive the status from today's date."),
+    )
+
+    objects = StageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")),
+                name="stage_period_start_before_end",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.roman} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("stages:stage_detail", kwargs={"slug": self.slug})
+
+    @property
+    def localized_title(self) -> str:
+        return self.localized("title")
+
+    @property
+    def localized_summary(self) -> str:
+        return self.localized("summary")
+
+    @property
+    def localized_period_label(self) -> str:
+        return self.localized("period_label")
+
+    @property
+    def roman(self) -> str:
+        return to_roman(self.number)
+
+    def status_on(self, today: dt.date) -> str:
+        if self.pinned_status:
+            return self.pinned_status
+        if today < self.period_start:
+            return self.Status.UPCOMING
+        if today > self.period_end:
+            return self.Status.COMPLETED
+        return self.Status.CURRENT
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    @property
+    def status_label(self) -> str:
+        return str(self.Status(self.status).label)
+
+    @property
+    def results_list(self) -> list[str]:
+        text = self.localized("expected_results")
+        return [line.strip(" -•\t") for line in text.splitlines() if line.strip(" -•\t")]
+
+    @property
+    def description_paragraphs(self) -> list[str]:
+        text = self.localized("description")
+        return [part.strip() for part in text.split("\n\n") if part.strip()]
+
+
+class ThematicArea(Localized):
+    """One of the thematic areas of the strategy; each has its working group (TGR)."""
+
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    slug = models.SlugField(_("slug"), unique=True, max_length=80)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("thematic area")
+        verbose_name_plural = _("thematic areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def localized_name(self) -> str:
+        return self.localized("name")
+
+
+class District(models.Model):
+    slug = models.SlugField(_("slug"), unique=True, max_length=80)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageUpdateQuerySet(models.QuerySet["StageUpdate"]):
+    def visible(self, now: dt.datetime | None = None) -> QuerySet[StageUpdate]:
+        """Updates the public sees: published, or scheduled for a time that has come.
+
+        Visibility is a query on the publish time, so a scheduled update appears at its
+        minute whether or not the beat job that tidies its status has run yet.
+        """
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=StageUpdate.Status.PUBLISHED)
+            | Q(status=StageUpdate.Status.SCHEDULED, publish_at__lte=now)
+        )
+
+    def latest_first(self) -> QuerySet[StageUpdate]:
+        return self.order_by("-publish_at", "-pk")
+
+
+class StageUpdate(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
+        PUBLISHED = "published", _("published")
+
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, related_name="updates", verbose_name=_("stage")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), help_text=_("Markdown: **bold**, *italic*, lists, links."))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="stage_updates",
+        verbose_name=_("author"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    publish_at = models.DateTimeField(_("publish time"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+
+    objects = StageUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-pk"]
+        verbose_name = _("stage update")
+        verbose_name_plural = _("stage updates")
+        indexes = [models.Index(fields=["status", "publish_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(publish_at__isnull=False),
+                name="stageupdate_scheduled_or_published_has_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("stages:update_detail", kwargs={"pk": self.pk})
+
+    @property
+    def body_html(self) -> SafeString:
+        return render_markdown(self.body)
+
+    def is_visible(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        if self.status == self.Status.PUBLISHED:
+            return True
+        return bool(
+            self.status == self.Status.SCHEDULED and self.publish_at and self.publish_at <= now
+        )

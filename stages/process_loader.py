@@ -1,0 +1,272 @@
+"""Load a whole strategy process (stages, thematic areas, districts) from a TOML file.
+
+The file is parsed and validated completely before anything is written, and then written
+in one transaction, so a malformed file leaves the database as it was. Rows are matched
+by their natural keys (stage number, area slug, district slug), so loading the same file
+twice changes nothing, and a corrected file updates what it corrects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+
+from .models import District, Process, Stage, ThematicArea
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class ProcessFileError(Exception):
+    """The process file cannot be loaded; the message names the line or the key."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    kind: type
+    required: bool = True
+    max_length: int | None = None
+
+
+TEXT = FieldSpec(str, required=False)
+PROCESS_FIELDS = {
+    "key": FieldSpec(str, max_length=50),
+    "name": FieldSpec(str, max_length=200),
+    "name_en": FieldSpec(str, required=False, max_length=200),
+    "city": FieldSpec(str, max_length=100),
+    "question": FieldSpec(str, max_length=300),
+    "question_en": FieldSpec(str, required=False, max_length=300),
+    "introduction": TEXT,
+    "introduction_en": TEXT,
+}
+STAGE_FIELDS = {
+    "number": FieldSpec(int),
+    "slug": FieldSpec(str, max_length=80),
+    "title": FieldSpec(str, max_length=200),
+    "title_en": FieldSpec(str, required=False, max_length=200),
+    "period_start": FieldSpec(dt.date),
+    "period_end": FieldSpec(dt.date),
+    "period_label": FieldSpec(str, required=False, max_length=100),
+    "period_label_en": FieldSpec(str, required=False, max_length=100),
+    "summary": TEXT,
+    "summary_en": TEXT,
+    "description": TEXT,
+    "description_en": TEXT,
+    "expected_results": FieldSpec(list, required=False),
+    "expected_results_en": FieldSpec(list, required=False),
+}
+AREA_FIELDS = {
+    "number": FieldSpec(int),
+    "slug": FieldSpec(str, max_length=80),
+    "name": FieldSpec(str, max_length=200),
+    "name_en": FieldSpec(str, required=False, max_length=200),
+    "description": TEXT,
+    "description_en": TEXT,
+}
+DISTRICT_FIELDS = {
+    "slug": FieldSpec(str, max_length=80),
+    "name": FieldSpec(str, max_length=200),
+}
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def count(self, bucket: str, kind: str) -> None:
+        counts = getattr(self, bucket)
+        counts[kind] = counts.get(kind, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def summary(self) -> str:
+        kinds = sorted(set(self.created) | set(self.updated) | set(self.unchanged))
+        return "; ".join(
+            f"{kind}: {self.created.get(kind, 0)} created, {self.updated.get(kind, 0)} updated, "
+            f"{self.unchanged.get(kind, 0)} unchanged"
+            for kind in kinds
+        )
+
+
+def parse_process_file(path: Path) -> dict[str, Any]:
+    """Read and validate a process file; raises ProcessFileError naming the line or key."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ProcessFileError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ProcessFileError(f"{path}, line {line}: the file is not valid UTF-8") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line N, column M)".
+        raise ProcessFileError(f"{path}: TOML syntax error {exc}") from exc
+    return validate_process_data(data, source=str(path))
+
+
+def validate_process_data(data: dict[str, Any], *, source: str = "process") -> dict[str, Any]:
+    errors: list[str] = []
+
+    unknown = set(data) - {"process", "stages", "areas", "districts"}
+    errors.extend(f"{key}: unknown section" for key in sorted(unknown))
+
+    process = data.get("process")
+    if not isinstance(process, dict):
+        errors.append("process: required table [process] is missing")
+    else:
+        errors.extend(_check_record(process, PROCESS_FIELDS, "process"))
+
+    for section, spec, unique_keys in (
+        ("stages", STAGE_FIELDS, ("number", "slug")),
+        ("areas", AREA_FIELDS, ("number", "slug", "name")),
+        ("districts", DISTRICT_FIELDS, ("slug", "name")),
+    ):
+        records = data.get(section)
+        if not isinstance(records, list) or not records:
+            errors.append(f"{section}: at least one [[{section}]] entry is required")
+            continue
+        seen: dict[str, dict[object, int]] = {key: {} for key in unique_keys}
+        for index, record in enumerate(records):
+            where = f"{section}[{index}]"
+            if not isinstance(record, dict):
+                errors.append(f"{where}: must be a table")
+                continue
+            record_errors = _check_record(record, spec, where)
+            errors.extend(record_errors)
+            if record_errors:
+                continue
+            for key in unique_keys:
+                value = record[key]
+                if value in seen[key]:
+                    errors.append(
+                        f"{where}.{key}: {value!r} repeats {section}[{seen[key][value]}].{key}"
+                    )
+                seen[key][value] = index
+            if section == "stages":
+                errors.extend(_check_stage(record, where))
+
+    if errors:
+        shown = errors[:20]
+        more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise ProcessFileError(f"{source}: invalid process file:\n  " + "\n  ".join(shown) + more)
+    return data
+
+
+def _check_record(record: dict[str, Any], spec: dict[str, FieldSpec], where: str) -> list[str]:
+    errors = [f"{where}.{key}: unknown key" for key in sorted(set(record) - set(spec))]
+    for key, rule in spec.items():
+        if key not in record:
+            if rule.required:
+                errors.append(f"{where}.{key}: required key is missing")
+            continue
+        value = record[key]
+        if rule.kind is dt.date and isinstance(value, dt.datetime):
+            errors.append(f"{where}.{key}: expected a date like 2019-10-01, not a date and time")
+        elif rule.kind is int and isinstance(value, bool):
+            errors.append(f"{where}.{key}: expected a whole number")
+        elif not isinstance(value, rule.kind):
+            errors.append(
+                f"{where}.{key}: expected {_kind_name(rule.kind)}, got {_kind_name(type(value))}"
+            )
+        elif isinstance(value, str):
+            if rule.required and not value.strip():
+                errors.append(f"{where}.{key}: must not be empty")
+            if rule.max_length and len(value) > rule.max_length:
+                errors.append(f"{where}.{key}: longer than {rule.max_length} characters")
+            if key == "slug" and not SLUG_RE.match(value):
+                errors.append(
+                    f"{where}.slug: {value!r} must be lowercase letters, digits and hyphens"
+                )
+        elif isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            errors.append(f"{where}.{key}: expected a list of texts")
+        elif isinstance(value, int) and not 1 <= value <= 1000:
+            errors.append(f"{where}.{key}: expected a number from 1 to 1000")
+    return errors
+
+
+def _check_stage(record: dict[str, Any], where: str) -> list[str]:
+    if record["period_start"] > record["period_end"]:
+        return [f"{where}.period_end: {record['period_end']} is before period_start"]
+    return []
+
+
+def _kind_name(kind: type) -> str:
+    return {
+        str: "text",
+        int: "a whole number",
+        list: "a list",
+        dt.date: "a date",
+        dict: "a table",
+        float: "a decimal number",
+        bool: "true/false",
+        dt.datetime: "a date and time",
+    }.get(kind, kind.__name__)
+
+
+def load_process(path: Path) -> LoadReport:
+    """Validate the file, then write it in one transaction."""
+    data = parse_process_file(path)
+    try:
+        return load_process_data(data)
+    except IntegrityError as exc:
+        # E.g. a district renamed to a name another district already has in the database.
+        raise ProcessFileError(f"{path}: conflicts with data already loaded: {exc}") from exc
+
+
+@transaction.atomic
+def load_process_data(data: dict[str, Any]) -> LoadReport:
+    report = LoadReport()
+    process = data["process"]
+    _upsert(Process, {"key": process["key"]}, process, report, "process")
+    for stage in data["stages"]:
+        values = dict(stage)
+        values["expected_results"] = "\n".join(stage.get("expected_results", []))
+        values["expected_results_en"] = "\n".join(stage.get("expected_results_en", []))
+        _upsert(Stage, {"number": stage["number"]}, values, report, "stages")
+    for area in data["areas"]:
+        _upsert(ThematicArea, {"slug": area["slug"]}, area, report, "areas")
+    for district in data["districts"]:
+        _upsert(District, {"slug": district["slug"]}, district, report, "districts")
+    return report
+
+
+def _upsert(
+    model: type[models.Model],
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    report: LoadReport,
+    kind: str,
+) -> None:
+    defaults = {key: value for key, value in values.items() if key not in lookup}
+    # Optional texts left out of the file are stored empty, so removing one takes effect.
+    for model_field in model._meta.concrete_fields:
+        if model_field.name not in values and isinstance(
+            model_field, models.CharField | models.TextField
+        ):
+            if model_field.name not in ("pinned_status",):
+                defaults.setdefault(model_field.name, "")
+    instance = model._default_manager.filter(**lookup).first()
+    if instance is None:
+        model._default_manager.create(**lookup, **defaults)
+        report.count("created", kind)
+        return
+    changed = [name for name, value in defaults.items() if getattr(instance, name) != value]
+    if not changed:
+        report.count("unchanged", kind)
+        return
+    for name in changed:
+        setattr(instance, name, defaults[name])
+    instance.save(update_fields=changed)
+    report.count("updated", kind)

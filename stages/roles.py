@@ -1,0 +1,16 @@
+"""Staff roles, shared by every app: Django groups and the `rules` predicates over them."""
+
+from __future__ import annotations
+
+import rules
+
+MODERATORS = "Moderators"
+EDITORS = "Editors"
+VERIFIERS = "Verifiers"
+ROLE_GROUPS = (MODERATORS, EDITORS, VERIFIERS)
+
+is_superuser = rules.is_superuser
+is_editor = rules.is_group_member(EDITORS) | is_superuser
+is_moderator = rules.is_group_member(MODERATORS) | is_superuser
+is_verifier = rules.is_group_member(VERIFIERS) | is_superuser
+is_staff_member = is_editor | is_moderator | is_verifier
