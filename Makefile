@@ -1,0 +1,72 @@
+# Two commands from a fresh machine (Python 3.11 is all it needs):
+#   make run    install, migrate, load the Lublin 2030 process and demo data, start web + worker + beat
+#   make test   install the test dependencies and run the whole suite
+# With DATABASE_URL and REDIS_URL set, both use PostgreSQL and Redis instead of SQLite and files.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# A per-checkout key for local runs, kept under the git-ignored var/ (never in the repository).
+SECRET_FILE := var/secret-key
+LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,testserver}"
+
+.PHONY: run dev test check bench install install-test messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+$(SECRET_FILE):
+	mkdir -p var
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+install: $(VENV)/.installed $(SECRET_FILE)
+install-test: $(VENV)/.installed-test $(SECRET_FILE)
+
+run: install
+	$(LOCAL_ENV) $(BIN)/python manage.py migrate --noinput
+	$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(LOCAL_ENV) $(BIN)/python manage.py load_process
+	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo
+	@echo "Portal: http://$(HOST):$(PORT)/   (Ctrl-C stops the web server, the worker and beat)"
+	$(LOCAL_ENV) WEB_HOST=$(HOST) WEB_PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+# For developers: Django's auto-reloading server with DEBUG on (no worker).
+dev: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py load_process
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-test
+	$(LOCAL_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint, types, migrations and translations: what CI checks beside the tests.
+check: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(LOCAL_ENV) $(BIN)/mypy .
+	$(LOCAL_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(LOCAL_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
+
+bench: install-test
+	$(LOCAL_ENV) $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+messages: install
+	$(LOCAL_ENV) $(BIN)/python manage.py makemessages -l pl --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(LOCAL_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

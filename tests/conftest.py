@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from stages.process_loader import load_process
+
+LUBLIN_PROCESS = Path(settings.BASE_DIR) / "data" / "processes" / "lublin2030.toml"
+
+
+@pytest.fixture
+def lublin_process(db: None) -> None:
+    """The Lublin 2030 process as shipped: 9 stages, 12 areas, 27 districts."""
+    load_process(LUBLIN_PROCESS)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from lublin2030.models import User
+from stages.models import District, Stage, StageUpdate, ThematicArea
+from stages.roles import EDITORS, MODERATORS, VERIFIERS
+
+TEST_PASSWORD = "correct-horse-battery-staple-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password(TEST_PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.groups.add(*[Group.objects.get_or_create(name=name)[0] for name in extracted])
+
+
+def editor() -> User:
+    return UserFactory(roles=[EDITORS])
+
+
+def moderator() -> User:
+    return UserFactory(roles=[MODERATORS])
+
+
+def verifier() -> User:
+    return UserFactory(roles=[VERIFIERS])
+
+
+class StageFactory(factory.django.DjangoModelFactory[Stage]):
+    class Meta:
+        model = Stage
+
+    number = factory.Sequence(lambda n: n + 1)
+    slug = factory.Sequence(lambda n: f"etap-{n + 1}")
+    title = factory.Sequence(lambda n: f"Etap numer {n + 1}")
+    title_en = factory.Sequence(lambda n: f"Stage number {n + 1}")
+    summary = "Krótko o etapie."
+    description = "Pierwszy akapit.\n\nDrugi akapit."
+    expected_results = "Rezultat pierwszy\nRezultat drugi"
+    period_start = dt.date(2020, 1, 1)
+    period_end = dt.date(2020, 12, 31)
+    period_label = "2020"
+
+
+class ThematicAreaFactory(factory.django.DjangoModelFactory[ThematicArea]):
+    class Meta:
+        model = ThematicArea
+
+    number = factory.Sequence(lambda n: n + 1)
+    slug = factory.Sequence(lambda n: f"obszar-{n + 1}")
+    name = factory.Sequence(lambda n: f"Obszar {n + 1}")
+
+
+class DistrictFactory(factory.django.DjangoModelFactory[District]):
+    class Meta:
+        model = District
+
+    slug = factory.Sequence(lambda n: f"dzielnica-{n + 1}")
+    name = factory.Sequence(lambda n: f"Dzielnica {n + 1}")
+
+
+class StageUpdateFactory(factory.django.DjangoModelFactory[StageUpdate]):
+    class Meta:
+        model = StageUpdate
+
+    stage = factory.SubFactory(StageFactory)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Aktualność {n + 1}")
+    body = "Treść **aktualności**."
+    status = StageUpdate.Status.PUBLISHED
+    publish_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))

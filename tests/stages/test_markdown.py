@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from stages.markdown import render_markdown
+
+
+def test_markdown_formats_text() -> None:
+    html = render_markdown("**Ważne**: lista\n\n- jeden\n- dwa\n\n[link](https://lublin.eu)")
+    assert "<strong>Ważne</strong>" in html
+    assert "<li>jeden</li>" in html
+    assert 'href="https://lublin.eu"' in html
+
+
+def test_script_in_markdown_is_shown_as_text() -> None:
+    html = render_markdown("Uwaga <script>alert('x')</script> koniec")
+    assert "<script" not in html
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in html
+
+
+def test_html_block_is_shown_as_text() -> None:
+    html = render_markdown("<div onclick=\"steal()\">\nklik\n</div>")
+    assert "<div" not in html
+    assert "&lt;div" in html
+
+
+def test_javascript_links_are_removed() -> None:
+    html = render_markdown("[kliknij](javascript:alert(1))")
+    assert "javascript:" not in html
