@@ -50,7 +50,9 @@ dev: install
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Tests run against collected static files, as production does (hashed names, WhiteNoise).
 test: install-test
+	$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(LOCAL_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Lint, types, migrations and translations: what CI checks beside the tests.

@@ -14,3 +14,9 @@ LUBLIN_PROCESS = Path(settings.BASE_DIR) / "data" / "processes" / "lublin2030.to
 def lublin_process(db: None) -> None:
     """The Lublin 2030 process as shipped: 9 stages, 12 areas, 27 districts."""
     load_process(LUBLIN_PROCESS)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: object) -> None:
+    # PBKDF2's deliberate slowness is for real passwords, not for test accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
