@@ -7,5 +7,5 @@ from .models import User
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class PortalUserAdmin(UserAdmin[User]):
     fieldsets = (*(UserAdmin.fieldsets or ()), ("Portal", {"fields": ("display_name",)}))

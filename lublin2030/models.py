@@ -13,8 +13,5 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
 
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
-
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.email or self.username

@@ -10,17 +10,20 @@ from django.utils.translation import gettext_lazy as _
 from .models import Stage, StageUpdate
 
 
+class StageChoiceField(forms.ModelChoiceField[Stage]):
+    def label_from_instance(self, obj: Stage) -> str:
+        return f"{obj.roman}. {obj.localized_title}"
+
+
 class StageUpdateForm(forms.ModelForm[StageUpdate]):
     class Meta:
         model = StageUpdate
         fields = ["stage", "title", "body"]
+        field_classes = {"stage": StageChoiceField}
         widgets = {"body": forms.Textarea(attrs={"rows": 14})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        stage_field = self.fields["stage"]
-        assert isinstance(stage_field, forms.ModelChoiceField)
-        stage_field.label_from_instance = lambda stage: f"{stage.roman}. {stage.localized('title')}"
         self.fields["title"].widget.attrs["autocomplete"] = "off"
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -12,9 +11,6 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from .markdown import render_markdown
-
-if TYPE_CHECKING:
-    from django.db.models.query import QuerySet
 
 ROMAN_NUMERALS = (
     (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
@@ -226,7 +222,7 @@ class District(models.Model):
 
 
 class StageUpdateQuerySet(models.QuerySet["StageUpdate"]):
-    def visible(self, now: dt.datetime | None = None) -> QuerySet[StageUpdate]:
+    def visible(self, now: dt.datetime | None = None) -> StageUpdateQuerySet:
         """Updates the public sees: published, or scheduled for a time that has come.
 
         Visibility is a query on the publish time, so a scheduled update appears at its
@@ -238,7 +234,7 @@ class StageUpdateQuerySet(models.QuerySet["StageUpdate"]):
             | Q(status=StageUpdate.Status.SCHEDULED, publish_at__lte=now)
         )
 
-    def latest_first(self) -> QuerySet[StageUpdate]:
+    def latest_first(self) -> StageUpdateQuerySet:
         return self.order_by("-publish_at", "-pk")
 
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, models, transaction
 
 from .models import District, Process, Stage, ThematicArea
 
+EDITOR_OWNED_FIELDS = {"pinned_status"}
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -250,13 +251,14 @@ def _upsert(
     kind: str,
 ) -> None:
     defaults = {key: value for key, value in values.items() if key not in lookup}
-    # Optional texts left out of the file are stored empty, so removing one takes effect.
+    # Optional texts left out of the file are stored empty, so removing one takes effect;
+    # fields that editors own (a pinned stage status) are never touched by a reload.
     for model_field in model._meta.concrete_fields:
-        if model_field.name not in values and isinstance(
-            model_field, models.CharField | models.TextField
-        ):
-            if model_field.name not in ("pinned_status",):
-                defaults.setdefault(model_field.name, "")
+        name = model_field.name
+        if name in values or name in lookup or name in EDITOR_OWNED_FIELDS:
+            continue
+        if isinstance(model_field, models.CharField | models.TextField):
+            defaults.setdefault(name, "")
     instance = model._default_manager.filter(**lookup).first()
     if instance is None:
         model._default_manager.create(**lookup, **defaults)

@@ -49,9 +49,7 @@ def update_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required(MANAGE_UPDATES)
 def staff_update_list(request: HttpRequest) -> HttpResponse:
-    updates = StageUpdate.objects.select_related("stage", "author").order_by(
-        "-updated_at", "-pk"
-    )
+    updates = StageUpdate.objects.select_related("stage", "author").order_by("-updated_at", "-pk")
     return render(
         request, "stages/staff/update_list.html", {"updates": updates, "now": timezone.now()}
     )
@@ -153,7 +151,13 @@ def _initial_stage() -> dict[str, Stage]:
 @permission_required(MANAGE_STAGES)
 def staff_stage_list(request: HttpRequest) -> HttpResponse:
     stages = Stage.objects.all()
-    rows = [(stage, StageStatusForm(initial={"pinned_status": stage.pinned_status}, prefix=str(stage.pk))) for stage in stages]
+    rows = [
+        (
+            stage,
+            StageStatusForm(initial={"pinned_status": stage.pinned_status}, prefix=str(stage.pk)),
+        )
+        for stage in stages
+    ]
     return render(request, "stages/staff/stage_list.html", {"rows": rows})
 
 

@@ -19,7 +19,11 @@ def test_role_groups_exist_after_migrations() -> None:
 def test_sign_up_sends_a_polish_verification_email(client: Client) -> None:
     response = client.post(
         "/accounts/signup/",
-        {"email": "anna@example.org", "password1": "Lublin-2030-haslo!", "password2": "Lublin-2030-haslo!"},
+        {
+            "email": "anna@example.org",
+            "password1": "Lublin-2030-haslo!",
+            "password2": "Lublin-2030-haslo!",
+        },
     )
 
     assert response.status_code == 302

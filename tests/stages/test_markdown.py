@@ -17,7 +17,7 @@ def test_script_in_markdown_is_shown_as_text() -> None:
 
 
 def test_html_block_is_shown_as_text() -> None:
-    html = render_markdown("<div onclick=\"steal()\">\nklik\n</div>")
+    html = render_markdown('<div onclick="steal()">\nklik\n</div>')
     assert "<div" not in html
     assert "&lt;div" in html
 

@@ -61,7 +61,9 @@ def test_no_current_stage_between_periods() -> None:
 
 
 def test_english_text_falls_back_to_polish() -> None:
-    stage = StageFactory(title="Diagnoza", title_en="", summary="Po polsku", summary_en="In English")
+    stage = StageFactory(
+        title="Diagnoza", title_en="", summary="Po polsku", summary_en="In English"
+    )
 
     with translation.override("en"):
         assert stage.localized_title == "Diagnoza"

@@ -95,7 +95,9 @@ def test_another_city_loads_the_same_way(tmp_path: Path) -> None:
 
 def test_a_corrected_file_updates_only_what_changed(tmp_path: Path) -> None:
     load_process(write(tmp_path, SMALL_CITY))
-    report = load_process(write(tmp_path, SMALL_CITY.replace('title = "Wizja"', 'title = "Wizja 2035"')))
+    report = load_process(
+        write(tmp_path, SMALL_CITY.replace('title = "Wizja"', 'title = "Wizja 2035"'))
+    )
 
     assert report.updated == {"stages": 1}
     assert Stage.objects.get(number=2).title == "Wizja 2035"

@@ -21,7 +21,9 @@ def english(client: Client) -> Client:
     return client
 
 
-def test_home_shows_question_timeline_and_current_stage(client: Client, lublin_process: None) -> None:
+def test_home_shows_question_timeline_and_current_stage(
+    client: Client, lublin_process: None
+) -> None:
     response = client.get("/")
 
     html = response.content.decode()

@@ -40,9 +40,7 @@ def test_publishing_shows_it_at_once() -> None:
 
 def test_a_scheduled_update_appears_at_its_time_without_anyone_acting() -> None:
     with time_machine.travel(NOON, tick=False):
-        update = services.schedule_update(
-            update=draft(), publish_at=NOON + dt.timedelta(hours=2)
-        )
+        update = services.schedule_update(update=draft(), publish_at=NOON + dt.timedelta(hours=2))
         assert update.status == StageUpdate.Status.SCHEDULED
         assert not StageUpdate.objects.visible().exists()
 

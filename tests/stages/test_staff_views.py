@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from lublin2030.models import User
 from stages.models import Stage, StageUpdate
-from tests.factories import StageFactory, StageUpdateFactory, UserFactory, editor, moderator, verifier
+from tests.factories import (
+    StageFactory,
+    StageUpdateFactory,
+    UserFactory,
+    editor,
+    moderator,
+    verifier,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +66,9 @@ STAFF_PAGES = [
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("name", "takes_pk"), STAFF_PAGES)
-def test_staff_pages_only_for_editors(role: str, name: str, takes_pk: bool, update: StageUpdate) -> None:
+def test_staff_pages_only_for_editors(
+    role: str, name: str, takes_pk: bool, update: StageUpdate
+) -> None:
     url = reverse(name, args=[update.pk]) if takes_pk else reverse(name)
     response = client_as(role).get(url)
     if role in ALLOWED:
@@ -69,16 +78,27 @@ def test_staff_pages_only_for_editors(role: str, name: str, takes_pk: bool, upda
 
 
 @pytest.mark.parametrize("role", sorted(set(ROLES) - ALLOWED))
-def test_posts_by_non_editors_are_refused_and_change_nothing(role: str, update: StageUpdate) -> None:
+def test_posts_by_non_editors_are_refused_and_change_nothing(
+    role: str, update: StageUpdate
+) -> None:
     client = client_as(role)
     stage = update.stage
     posts = [
         (reverse("stages:staff_update_create"), {"stage": stage.pk, "title": "X", "body": "Y"}),
-        (reverse("stages:staff_update_edit", args=[update.pk]), {"stage": stage.pk, "title": "Z", "body": "Y"}),
+        (
+            reverse("stages:staff_update_edit", args=[update.pk]),
+            {"stage": stage.pk, "title": "Z", "body": "Y"},
+        ),
         (reverse("stages:staff_update_publish", args=[update.pk]), {}),
-        (reverse("stages:staff_update_schedule", args=[update.pk]), {"publish_at": "2030-01-01T10:00"}),
+        (
+            reverse("stages:staff_update_schedule", args=[update.pk]),
+            {"publish_at": "2030-01-01T10:00"},
+        ),
         (reverse("stages:staff_update_unpublish", args=[update.pk]), {}),
-        (reverse("stages:staff_stage_pin", args=[stage.pk]), {f"{stage.pk}-pinned_status": "current"}),
+        (
+            reverse("stages:staff_stage_pin", args=[stage.pk]),
+            {f"{stage.pk}-pinned_status": "current"},
+        ),
     ]
     for url, data in posts:
         expect_refused(client.post(url, data), role)
@@ -117,7 +137,8 @@ def test_invalid_update_form_keeps_what_was_typed() -> None:
     stage = StageFactory()
 
     response = client.post(
-        reverse("stages:staff_update_create"), {"stage": stage.pk, "title": "", "body": "Długi tekst"}
+        reverse("stages:staff_update_create"),
+        {"stage": stage.pk, "title": "", "body": "Długi tekst"},
     )
 
     assert response.status_code == 200

@@ -27,7 +27,11 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
     {"email": "admin@demo.lublin2030.pl", "name": "Administrator", "groups": [], "super": True},
     {"email": "redakcja@demo.lublin2030.pl", "name": "Ewa Redaktorka", "groups": [EDITORS]},
     {"email": "moderacja@demo.lublin2030.pl", "name": "Marek Moderator", "groups": [MODERATORS]},
-    {"email": "weryfikacja@demo.lublin2030.pl", "name": "Wanda Weryfikatorka", "groups": [VERIFIERS]},
+    {
+        "email": "weryfikacja@demo.lublin2030.pl",
+        "name": "Wanda Weryfikatorka",
+        "groups": [VERIFIERS],
+    },
     {"email": "mieszkanka@demo.lublin2030.pl", "name": "Anna Mieszkanka", "groups": []},
 ]
 
@@ -74,8 +78,13 @@ class Command(BaseCommand):
             raise CommandError("Load a process first: python manage.py load_process")
         credentials = self._credentials()
         with transaction.atomic():
-            users = {spec["email"]: self._account(spec, credentials[spec["email"]]) for spec in DEMO_ACCOUNTS}
+            users = {
+                spec["email"]: self._account(spec, credentials[spec["email"]])
+                for spec in DEMO_ACCOUNTS
+            }
             self._updates(users["redakcja@demo.lublin2030.pl"])
+        if options["verbosity"] < 1:
+            return
         self.stdout.write(self.style.SUCCESS("Demo accounts (log in at /accounts/login/):"))
         for spec in DEMO_ACCOUNTS:
             role = ", ".join(spec["groups"]) or ("superuser" if spec.get("super") else "resident")
