@@ -5,14 +5,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from stages.models import Process, Stage, StageUpdate
+from stages.models import Process, Stage, StageUpdate, current_stage
 
 from .health import check_broker, check_database
 
 
 def home(request: HttpRequest) -> HttpResponse:
     stages = list(Stage.objects.all())
-    current = Stage.objects.current()
+    current = current_stage(stages)
     return render(
         request,
         "home.html",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -78,18 +79,21 @@ class Process(Localized):
 
 class StageQuerySet(models.QuerySet["Stage"]):
     def current(self, today: dt.date | None = None) -> Stage | None:
-        """The stage shown as current: pinned by an editor, else the one whose period holds today.
+        return current_stage(self.order_by("number"), today)
 
-        When periods overlap, the latest-starting one wins; when none holds today, the most
-        recently started stage is current until the next one begins.
-        """
-        today = today or timezone.localdate()
-        stages = list(self.order_by("number"))
-        pinned = [stage for stage in stages if stage.pinned_status == Stage.Status.CURRENT]
-        if pinned:
-            return pinned[-1]
-        current = [stage for stage in stages if stage.status_on(today) == Stage.Status.CURRENT]
-        return current[-1] if current else None
+
+def current_stage(stages: Iterable[Stage], today: dt.date | None = None) -> Stage | None:
+    """The stage shown as current: pinned by an editor, else the one whose period holds today.
+
+    When periods overlap, the latest-starting one wins; between periods there is none.
+    """
+    today = today or timezone.localdate()
+    ordered = sorted(stages, key=lambda stage: stage.number)
+    pinned = [stage for stage in ordered if stage.pinned_status == Stage.Status.CURRENT]
+    if pinned:
+        return pinned[-1]
+    running = [stage for stage in ordered if stage.status_on(today) == Stage.Status.CURRENT]
+    return running[-1] if running else None
 
 
 class Stage(Localized):

@@ -20,3 +20,11 @@ def lublin_process(db: None) -> None:
 def fast_password_hashing(settings: object) -> None:
     # PBKDF2's deliberate slowness is for real passwords, not for test accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    # Rate limits (allauth's among them) live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
