@@ -14,6 +14,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from celery.schedules import crontab
 from kombu import Queue
 
 # Lets generic classes such as ModelAdmin[Stage] be written for mypy and still run.
@@ -170,6 +171,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stages.tasks.publish_due_updates",
         "schedule": 60.0,
     },
+    "analyse-opinion-backlog": {
+        "task": "opinions.tasks.analyse_backlog",
+        "schedule": 300.0,
+    },
+    "train-area-classifier": {
+        "task": "opinions.tasks.train_area_classifier",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -251,6 +260,10 @@ LOGGING = {
 
 # --- The portal -----------------------------------------------------------------------------
 PORTAL_NAME = os.environ.get("PORTAL_NAME", "Strategia Lublin 2030")
+# Opinions: submissions per client per hour (staff at a mobile point are not limited).
+OPINION_RATE_LIMIT = int(os.environ.get("OPINION_RATE_LIMIT", "20"))
+OPINION_RATE_WINDOW_SECONDS = int(os.environ.get("OPINION_RATE_WINDOW_SECONDS", "3600"))
+
 PROCESS_FILE = Path(
     os.environ.get("PROCESS_FILE", BASE_DIR / "data" / "processes" / "lublin2030.toml")
 )

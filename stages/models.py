@@ -297,3 +297,76 @@ class StageUpdate(models.Model):
         return bool(
             self.status == self.Status.SCHEDULED and self.publish_at and self.publish_at <= now
         )
+
+
+class ConsultationQuerySet(models.QuerySet["Consultation"]):
+    def open_at(self, now: dt.datetime | None = None) -> ConsultationQuerySet:
+        now = now or timezone.now()
+        return self.filter(opens_at__lte=now, closes_at__gt=now)
+
+
+class Consultation(Localized):
+    """A call for input tied to a stage: an open question, recommendations or a document."""
+
+    class Kind(models.TextChoices):
+        OPEN_QUESTION = "open-question", _("open question")
+        RECOMMENDATIONS = "recommendations", _("recommendations")
+        DOCUMENT = "document", _("document in sections")
+
+    class Status(models.TextChoices):
+        UPCOMING = "upcoming", _("not open yet")
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("stage")
+    )
+    slug = models.SlugField(_("slug"), unique=True, max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    question = models.CharField(_("question"), max_length=300, blank=True)
+    question_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    opens_at = models.DateTimeField(_("opens"))
+    closes_at = models.DateTimeField(_("closes"))
+
+    objects = ConsultationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["opens_at", "pk"]
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=models.F("closes_at")),
+                name="consultation_opens_before_it_closes",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def localized_title(self) -> str:
+        return self.localized("title")
+
+    @property
+    def localized_question(self) -> str:
+        return self.localized("question") or self.localized("title")
+
+    @property
+    def localized_description(self) -> str:
+        return self.localized("description")
+
+    def status_at(self, now: dt.datetime | None = None) -> str:
+        now = now or timezone.now()
+        if now < self.opens_at:
+            return self.Status.UPCOMING
+        if now >= self.closes_at:
+            return self.Status.CLOSED
+        return self.Status.OPEN
+
+    def is_open(self, now: dt.datetime | None = None) -> bool:
+        return self.status_at(now) == self.Status.OPEN

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 
-from .models import District, Process, Stage, ThematicArea
+from .models import Consultation, District, Process, Stage, ThematicArea
 
 EDITOR_OWNED_FIELDS = {"pinned_status"}
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -68,6 +68,19 @@ AREA_FIELDS = {
     "name_en": FieldSpec(str, required=False, max_length=200),
     "description": TEXT,
     "description_en": TEXT,
+}
+CONSULTATION_FIELDS = {
+    "stage": FieldSpec(int),
+    "slug": FieldSpec(str, max_length=80),
+    "kind": FieldSpec(str, max_length=20),
+    "title": FieldSpec(str, max_length=200),
+    "title_en": FieldSpec(str, required=False, max_length=200),
+    "question": FieldSpec(str, required=False, max_length=300),
+    "question_en": FieldSpec(str, required=False, max_length=300),
+    "description": TEXT,
+    "description_en": TEXT,
+    "opens_at": FieldSpec(dt.datetime),
+    "closes_at": FieldSpec(dt.datetime),
 }
 DISTRICT_FIELDS = {
     "slug": FieldSpec(str, max_length=80),
@@ -120,7 +133,7 @@ def parse_process_file(path: Path) -> dict[str, Any]:
 def validate_process_data(data: dict[str, Any], *, source: str = "process") -> dict[str, Any]:
     errors: list[str] = []
 
-    unknown = set(data) - {"process", "stages", "areas", "districts"}
+    unknown = set(data) - {"process", "stages", "areas", "districts", "consultations"}
     errors.extend(f"{key}: unknown section" for key in sorted(unknown))
 
     process = data.get("process")
@@ -128,6 +141,20 @@ def validate_process_data(data: dict[str, Any], *, source: str = "process") -> d
         errors.append("process: required table [process] is missing")
     else:
         errors.extend(_check_record(process, PROCESS_FIELDS, "process"))
+
+    stage_numbers = {
+        stage.get("number") for stage in data.get("stages", []) if isinstance(stage, dict)
+    }
+    for index, record in enumerate(data.get("consultations", [])):
+        where = f"consultations[{index}]"
+        if not isinstance(record, dict):
+            errors.append(f"{where}: must be a table")
+            continue
+        record_errors = _check_record(record, CONSULTATION_FIELDS, where)
+        errors.extend(record_errors)
+        if record_errors:
+            continue
+        errors.extend(_check_consultation(record, where, stage_numbers))
 
     for section, spec, unique_keys in (
         ("stages", STAGE_FIELDS, ("number", "slug")),
@@ -203,6 +230,21 @@ def _check_stage(record: dict[str, Any], where: str) -> list[str]:
     return []
 
 
+def _check_consultation(record: dict[str, Any], where: str, stage_numbers: set[Any]) -> list[str]:
+    errors = []
+    if record["stage"] not in stage_numbers:
+        errors.append(f"{where}.stage: no stage number {record['stage']} in this file")
+    if record["kind"] not in Consultation.Kind.values:
+        kinds = ", ".join(Consultation.Kind.values)
+        errors.append(f"{where}.kind: {record['kind']!r} is not one of {kinds}")
+    for key in ("opens_at", "closes_at"):
+        if record[key].tzinfo is None:
+            errors.append(f"{where}.{key}: give a time zone offset, e.g. 2019-10-01T00:00:00+02:00")
+    if not errors and record["opens_at"] >= record["closes_at"]:
+        errors.append(f"{where}.closes_at: must be after opens_at")
+    return errors
+
+
 def _kind_name(kind: type) -> str:
     return {
         str: "text",
@@ -240,6 +282,10 @@ def load_process_data(data: dict[str, Any]) -> LoadReport:
         _upsert(ThematicArea, {"slug": area["slug"]}, area, report, "areas")
     for district in data["districts"]:
         _upsert(District, {"slug": district["slug"]}, district, report, "districts")
+    for consultation in data.get("consultations", []):
+        values = dict(consultation)
+        values["stage"] = Stage.objects.get(number=consultation["stage"])
+        _upsert(Consultation, {"slug": consultation["slug"]}, values, report, "consultations")
     return report
 
 

@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from lublin2030.models import User
-from stages.models import District, Stage, StageUpdate, ThematicArea
+from opinions.models import Channel, Event, Opinion
+from stages.models import Consultation, District, Stage, StageUpdate, ThematicArea
 from stages.roles import EDITORS, MODERATORS, VERIFIERS
 
 TEST_PASSWORD = "correct-horse-battery-staple-42"
@@ -84,3 +85,41 @@ class StageUpdateFactory(factory.django.DjangoModelFactory[StageUpdate]):
     body = "Treść **aktualności**."
     status = StageUpdate.Status.PUBLISHED
     publish_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+
+
+class ConsultationFactory(factory.django.DjangoModelFactory[Consultation]):
+    """An open question, open from a year ago for a year ahead."""
+
+    class Meta:
+        model = Consultation
+
+    stage = factory.SubFactory(StageFactory)
+    slug = factory.Sequence(lambda n: f"konsultacja-{n + 1}")
+    kind = Consultation.Kind.OPEN_QUESTION
+    title = "Jaki ma być Lublin w 2030 roku?"
+    question = "Jaki ma być Lublin w 2030 roku?"
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=365))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=365))
+
+
+class EventFactory(factory.django.DjangoModelFactory[Event]):
+    class Meta:
+        model = Event
+
+    kind = Event.Kind.MOBILE_POINT
+    title = factory.Sequence(lambda n: f"Punkt mobilny {n + 1}")
+    held_on = dt.date(2020, 6, 1)
+    place = "Plac Litewski"
+
+
+class OpinionFactory(factory.django.DjangoModelFactory[Opinion]):
+    """A published online opinion (already analysed) unless told otherwise."""
+
+    class Meta:
+        model = Opinion
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    text = factory.Sequence(lambda n: f"Więcej zieleni i drzew w dzielnicy, opinia numer {n + 1}.")
+    channel = Channel.ONLINE
+    status = Opinion.Status.PUBLISHED
+    collected_on = dt.date(2020, 5, 1)

@@ -20,12 +20,8 @@ from tests.conftest import LUBLIN_PROCESS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Response
-    from pytest_django.fixtures import SettingsWrapper
+    from pytest_django.fixtures import Settings
     from pytest_django.live_server_helper import LiveServer
-
-# Playwright's sync API runs an asyncio event loop in the test thread; without this Django
-# refuses ORM calls made by the tests (and by pytest-django's flush) in that thread.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,11 +38,19 @@ AXE_RUN = (
     "['wcag2a','wcag2aa','wcag21a','wcag21aa']}})"
 )
 TIMEOUT_MS = 15_000
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """One Chromium for the whole session; each test gets its own context and page."""
+    """One Chromium for all the browser tests; each test gets its own context and page.
+
+    Scoped to this package rather than the whole session, so that the browser and its event
+    loop stop after the last browser test: the tests pytest-django runs after these (other
+    transactional tests, then the ones without a database, some of which start
+    `manage.py` subprocesses) then run without a live event loop in their thread and without
+    DJANGO_ALLOW_ASYNC_UNSAFE in their environment (`check --deploy` warns about it).
+    """
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         message = f"Chromium not found at {CHROMIUM}: the browser tests need Debian's chromium"
         if os.environ.get("CI"):
@@ -54,16 +58,27 @@ def browser() -> Iterator[Browser]:
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    # Playwright's sync API keeps an asyncio event loop running in the test thread while it
+    # is started, and Django refuses ORM calls (the tests', and pytest-django's flush) in a
+    # thread with a running loop unless this is set. It is set only while the browser runs.
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture(autouse=True)
-def unhashed_static_files(settings: SettingsWrapper) -> None:
+def unhashed_static_files(settings: Settings) -> None:
     """Link static files by their plain names, as the live server serves them.
 
     With DEBUG off (as under pytest) the project uses WhiteNoise's manifest storage, which

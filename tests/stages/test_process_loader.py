@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from stages.models import District, Process, Stage, ThematicArea
+from stages.models import Consultation, District, Process, Stage, ThematicArea
 from stages.process_loader import ProcessFileError, load_process
 from tests.conftest import LUBLIN_PROCESS
 
@@ -57,13 +57,20 @@ def snapshot() -> list[object]:
         list(Stage.objects.order_by("number").values()),
         list(ThematicArea.objects.order_by("number").values()),
         list(District.objects.order_by("slug").values()),
+        list(Consultation.objects.order_by("slug").values()),
     ]
 
 
 def test_lublin_process_loads_nine_stages_twelve_areas_27_districts() -> None:
     report = load_process(LUBLIN_PROCESS)
 
-    assert report.created == {"process": 1, "stages": 9, "areas": 12, "districts": 27}
+    assert report.created == {
+        "process": 1,
+        "stages": 9,
+        "areas": 12,
+        "districts": 27,
+        "consultations": 1,
+    }
     assert list(Stage.objects.values_list("number", flat=True)) == list(range(1, 10))
     stage_two = Stage.objects.get(number=2)
     assert stage_two.title == "Rozmawiamy o przyszłości Lublina"
@@ -81,7 +88,13 @@ def test_loading_twice_changes_nothing() -> None:
     report = load_process(LUBLIN_PROCESS)
 
     assert not report.changed
-    assert report.unchanged == {"process": 1, "stages": 9, "areas": 12, "districts": 27}
+    assert report.unchanged == {
+        "process": 1,
+        "stages": 9,
+        "areas": 12,
+        "districts": 27,
+        "consultations": 1,
+    }
     assert snapshot() == before
 
 
@@ -154,3 +167,24 @@ def test_command_reports_errors_without_a_traceback(tmp_path: Path) -> None:
 def test_command_loads_the_shipped_process_by_default() -> None:
     call_command("load_process")
     assert Stage.objects.count() == 9
+
+
+def test_the_open_question_is_seeded_as_a_consultation_of_stage_two() -> None:
+    load_process(LUBLIN_PROCESS)
+
+    consultation = Consultation.objects.get()
+    assert consultation.stage.number == 2
+    assert consultation.kind == Consultation.Kind.OPEN_QUESTION
+    assert consultation.question == "Jaki ma być Lublin w 2030 roku?"
+
+
+def test_consultation_must_name_a_stage_of_the_file_and_a_time_zone(tmp_path: Path) -> None:
+    bad = SMALL_CITY + (
+        '\n[[consultations]]\nstage = 7\nslug = "pytanie"\nkind = "open-question"\n'
+        'title = "Pytanie"\nopens_at = 2025-01-01T00:00:00\ncloses_at = 2025-02-01T00:00:00+01:00\n'
+    )
+    with pytest.raises(ProcessFileError) as error:
+        load_process(write(tmp_path, bad))
+    assert "consultations[0].stage: no stage number 7" in str(error.value)
+    assert "consultations[0].opens_at: give a time zone offset" in str(error.value)
+    assert not Consultation.objects.exists()

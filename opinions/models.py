@@ -1,0 +1,447 @@
+"""Residents' input and what is computed from it."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from stages.models import Consultation, District, ThematicArea
+
+TEXT_MIN_LENGTH = 10
+TEXT_MAX_LENGTH = 5000
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Channel(models.TextChoices):
+    """How an opinion reached the city (the values of the paper-input import format)."""
+
+    ONLINE = "online", _("online form")
+    MOBILE_POINT = "mobile-point", _("mobile point")
+    CAFE = "cafe", _("Participation Café")
+    DISTRICT_MEETING = "district-meeting", _("district meeting")
+    WORKSHOP = "workshop", _("futures workshop")
+    GAME = "game", _("game")
+    SURVEY = "survey", _("survey or interview")
+
+
+class AgeBand(models.TextChoices):
+    UNDER_18 = "under-18", _("under 18")
+    AGE_18_24 = "18-24", "18–24"
+    AGE_25_34 = "25-34", "25–34"
+    AGE_35_44 = "35-44", "35–44"
+    AGE_45_59 = "45-59", "45–59"
+    AGE_60_74 = "60-74", "60–74"
+    AGE_75_PLUS = "75-plus", _("75 or more")
+
+
+class Relation(models.TextChoices):
+    LIVES = "lives", _("I live in Lublin")
+    WORKS = "works", _("I work in Lublin")
+    STUDIES = "studies", _("I study in Lublin")
+    VISITS = "visits", _("I visit Lublin")
+
+
+class Event(models.Model):
+    """A meeting where input was collected, mostly on paper."""
+
+    class Kind(models.TextChoices):
+        CAFE = "cafe", _("Participation Café (Kafejka Partycypacyjna)")
+        MOBILE_POINT = "mobile-point", _("mobile point")
+        DISTRICT_MEETING = "district-meeting", _("district meeting")
+        FUTURES_WORKSHOP = "futures-workshop", _("futures workshop")
+        GAME = "game", _("game")
+        SURVEY = "survey", _("survey")
+        OTHER = "other", _("other")
+
+    # The channel an opinion collected at such an event gets by default.
+    CHANNEL_OF_KIND = {
+        Kind.CAFE: Channel.CAFE,
+        Kind.MOBILE_POINT: Channel.MOBILE_POINT,
+        Kind.DISTRICT_MEETING: Channel.DISTRICT_MEETING,
+        Kind.FUTURES_WORKSHOP: Channel.WORKSHOP,
+        Kind.GAME: Channel.GAME,
+        Kind.SURVEY: Channel.SURVEY,
+        Kind.OTHER: Channel.DISTRICT_MEETING,
+    }
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    held_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("district")
+    )
+    participants = models.PositiveIntegerField(_("number of participants"), null=True, blank=True)
+    facilitator = models.CharField(_("facilitator"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_on:%d.%m.%Y})"
+
+    @property
+    def channel(self) -> str:
+        return str(self.CHANNEL_OF_KIND.get(self.Kind(self.kind), Channel.DISTRICT_MEETING))
+
+
+class OpinionQuerySet(models.QuerySet["Opinion"]):
+    def published(self) -> OpinionQuerySet:
+        return self.filter(status=Opinion.Status.PUBLISHED)
+
+    def pending(self) -> OpinionQuerySet:
+        return self.filter(status=Opinion.Status.PENDING)
+
+    def unanalysed(self) -> OpinionQuerySet:
+        return self.filter(analysed_at__isnull=True)
+
+
+class RejectionReason(models.TextChoices):
+    OFF_TOPIC = "off-topic", _("not about the city's future")
+    OFFENSIVE = "offensive", _("offensive or hateful language")
+    PERSONAL_DATA = "personal-data", _("contains someone's personal data")
+    ADVERTISING = "advertising", _("advertising or spam")
+    DUPLICATE = "duplicate", _("the same opinion was already sent")
+    UNREADABLE = "unreadable", _("unreadable or empty")
+    OTHER = "other", _("other reason")
+
+
+class Opinion(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for moderation")
+        PUBLISHED = "published", _("published")
+        REJECTED = "rejected", _("not published")
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.PROTECT,
+        related_name="opinions",
+        verbose_name=_("consultation"),
+    )
+    # Document consultations (a later stage) number their sections.
+    section = models.PositiveIntegerField(_("section"), null=True, blank=True)
+    text = models.TextField(_("opinion"))
+    area = models.ForeignKey(
+        ThematicArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opinions",
+        verbose_name=_("thematic area"),
+    )
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opinions",
+        verbose_name=_("district"),
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opinions",
+        verbose_name=_("event"),
+    )
+    age_band = models.CharField(_("age"), max_length=10, choices=AgeBand.choices, blank=True)
+    relation = models.CharField(
+        _("relation to the city"), max_length=10, choices=Relation.choices, blank=True
+    )
+    # Private: never shown publicly, used only to tell the author what became of the opinion.
+    author_email = models.EmailField(_("e-mail (optional, private)"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opinions",
+    )
+    collected_on = models.DateField(_("collected on"), default=timezone.localdate)
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rejection_reason = models.CharField(
+        _("reason"), max_length=20, choices=RejectionReason.choices, blank=True
+    )
+    rejection_note = models.TextField(_("note to the author"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    is_suspected_spam = models.BooleanField(default=False)
+    # Bumped by every moderation change: a moderator's action carries the version they saw,
+    # and a stale one is refused instead of silently overwriting a colleague's decision.
+    version = models.PositiveIntegerField(default=1)
+
+    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token)
+    # One submission of the online form (a hidden token): a double click or a retried
+    # request finds the opinion it already created instead of making a second one.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True)
+    # Paper input: a hash of the normalised row, so re-importing a file adds nothing.
+    fingerprint = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    import_batch = models.ForeignKey(
+        "ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="opinions"
+    )
+
+    support_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+
+    # Filled by the analysis task after the opinion is saved (never in the request).
+    lemmas = models.TextField(blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
+    suggested_area = models.ForeignKey(
+        ThematicArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    suggested_area_confidence = models.FloatField(null=True, blank=True)
+    possible_duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = OpinionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("opinion")
+        verbose_name_plural = _("opinions")
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="opinion_status_created"),
+            models.Index(fields=["status", "area", "created_at"], name="opinion_status_area"),
+            models.Index(
+                fields=["status", "district", "created_at"], name="opinion_status_district"
+            ),
+            models.Index(fields=["status", "support_count"], name="opinion_status_support"),
+            models.Index(fields=["consultation", "status"], name="opinion_consultation_status"),
+            models.Index(
+                fields=["created_at"],
+                name="opinion_unanalysed",
+                condition=Q(analysed_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="opinion_rejection_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    def get_absolute_url(self) -> str:
+        return reverse("opinions:detail", kwargs={"pk": self.pk})
+
+    def get_tracking_url(self) -> str:
+        return reverse("opinions:track", kwargs={"token": self.tracking_token})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def moderation_snapshot(self) -> dict[str, Any]:
+        """The fields a moderator can change, as logged before and after each action."""
+        return {
+            "status": self.status,
+            "area": self.area_id,
+            "district": self.district_id,
+            "channel": self.channel,
+            "rejection_reason": self.rejection_reason,
+            "rejection_note": self.rejection_note,
+            "duplicate_of": self.duplicate_of_id,
+        }
+
+
+class Support(models.Model):
+    """One „Popieram” per person per opinion: an account, or an anonymous session."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    session_key = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opinion", "user"],
+                name="support_once_per_user",
+                condition=Q(user__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["opinion", "session_key"],
+                name="support_once_per_session",
+                condition=Q(user__isnull=True),
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(session_key=""), name="support_has_supporter"
+            ),
+        ]
+
+
+class Comment(models.Model):
+    """A comment on an opinion; moderated like opinions."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="comments")
+    text = models.TextField(_("comment"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_name = models.CharField(_("signature (optional)"), max_length=80, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Opinion.Status.choices, default=Opinion.Status.PENDING
+    )
+    rejection_reason = models.CharField(max_length=20, choices=RejectionReason.choices, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_suspected_spam = models.BooleanField(default=False)
+    submission_key = models.UUIDField(null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["opinion", "status", "created_at"], name="comment_opinion_status")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ModerationLog(models.Model):
+    """Every moderation action: who, when, what it was before and after."""
+
+    opinion = models.ForeignKey(
+        Opinion, on_delete=models.CASCADE, null=True, blank=True, related_name="moderation_log"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="moderation_log"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=30)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opinion__isnull=False) | Q(comment__isnull=False),
+                name="moderationlog_has_subject",
+            )
+        ]
+
+
+class ImportBatch(models.Model):
+    """One uploaded file of paper input: previewed row by row, then committed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        PARSING = "parsing", _("checking rows")
+        PREVIEW = "preview", _("ready to review")
+        COMMITTING = "committing", _("saving")
+        DONE = "done", _("saved")
+        FAILED = "failed", _("failed")
+        REFUSED = "refused", _("file refused")
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, null=True, blank=True, related_name="import_batches"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_processed = models.PositiveIntegerField(default=0)
+    accepted_count = models.PositiveIntegerField(default=0)
+    normalised_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_processed / self.rows_total))
+
+
+class ImportRow(models.Model):
+    """The verdict on one row of an import file."""
+
+    class Verdict(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        NORMALISED = "normalised", _("accepted after normalisation")
+        REJECTED = "rejected", _("rejected")
+        DUPLICATE = "duplicate", _("already imported")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    verdict = models.CharField(max_length=12, choices=Verdict.choices)
+    reasons = models.JSONField(default=list)
+    data = models.JSONField(default=dict)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    opinion = models.ForeignKey(
+        Opinion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="importrow_unique_row")
+        ]
+
+
+class AreaClassifierModel(models.Model):
+    """A trained area-suggestion model: which opinions it learned from and how well it does."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    file = models.FileField(upload_to="classifiers/")
+    trained_on = models.PositiveIntegerField()
+    accuracy = models.FloatField(null=True, blank=True)
+    labels = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = "created_at"

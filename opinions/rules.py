@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import rules
+
+from stages.roles import is_editor, is_moderator
+
+rules.add_perm("opinions.moderate_opinion", is_moderator)
+rules.add_perm("opinions.import_opinions", is_moderator)
+rules.add_perm("opinions.manage_events", is_moderator)
+rules.add_perm("opinions.view_staff_pages", is_moderator | is_editor)

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from .views import moderation, paper, public
+
+app_name = "opinions"
+
+# Each views module owns its URLs: public pages, the moderation queue, and paper input
+# (events, typing in, file import).
+urlpatterns = [*public.urlpatterns, *moderation.urlpatterns, *paper.urlpatterns]
