@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 def worker(url: str, deadline: float, latencies: list[float], errors: list[int]) -> None:
     parts = urlsplit(url)
     path = parts.path or "/"
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    host = parts.hostname or "127.0.0.1"
+    conn = http.client.HTTPConnection(host, parts.port, timeout=10)
     while time.perf_counter() < deadline:
         started = time.perf_counter()
         try:
@@ -32,7 +33,7 @@ def worker(url: str, deadline: float, latencies: list[float], errors: list[int])
         except (OSError, http.client.HTTPException):
             errors.append(0)
             conn.close()
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            conn = http.client.HTTPConnection(host, parts.port, timeout=10)
             continue
         latencies.append((time.perf_counter() - started) * 1000)
     conn.close()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from celery.schedules import crontab
 from kombu import Queue
 
 # Lets generic classes such as ModelAdmin[Stage] be written for mypy and still run.

@@ -302,6 +302,9 @@ class Support(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"support of opinion {self.opinion_id}"
+
 
 class Comment(models.Model):
     """A comment on an opinion; moderated like opinions."""
@@ -358,6 +361,9 @@ class ModerationLog(models.Model):
                 name="moderationlog_has_subject",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ImportBatch(models.Model):
@@ -432,6 +438,9 @@ class ImportRow(models.Model):
             models.UniqueConstraint(fields=["batch", "row_number"], name="importrow_unique_row")
         ]
 
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.verdict}"
+
 
 class AreaClassifierModel(models.Model):
     """A trained area-suggestion model: which opinions it learned from and how well it does."""
@@ -445,3 +454,6 @@ class AreaClassifierModel(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"area classifier of {self.created_at:%Y-%m-%d %H:%M} ({self.trained_on} opinions)"
