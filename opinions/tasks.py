@@ -40,3 +40,11 @@ def commit_import(batch_id: int) -> None:
     from .importing import commit_batch
 
     commit_batch(batch_id=batch_id)
+
+
+@shared_task(name="opinions.tasks.analyse_batch")
+def analyse_batch(opinion_ids: list[int]) -> None:
+    """Analysis of many opinions at once (an import commits thousands in one go)."""
+    from .analysis import analyse_opinions
+
+    analyse_opinions(opinion_ids)
