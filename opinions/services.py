@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -242,7 +242,7 @@ def reject_opinion(
         expected_version=expected_version,
         action="reject",
         change=change,
-        note=note,
+        note=clean_text(note),
     )
 
 
@@ -307,6 +307,62 @@ def mark_duplicate(
         action="mark-duplicate",
         change=change,
     )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """An opinion a moderator ticked, with the version they saw."""
+
+    opinion_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    done: list[int]
+    already_handled: list[Opinion]
+    missing: list[int]
+
+
+def moderate_opinions(
+    *,
+    selections: Sequence[Selection],
+    moderator: User,
+    publish: bool,
+    reason: str = "",
+    note: str = "",
+) -> BulkOutcome:
+    """Publish or reject many opinions, each as if done one by one.
+
+    Each opinion goes through its own service call (its own transaction, lock and log
+    entry), so one that a colleague handled meanwhile is skipped without undoing the rest.
+    """
+    done: list[int] = []
+    already_handled: list[Opinion] = []
+    missing: list[int] = []
+    for selection in selections:
+        try:
+            if publish:
+                publish_opinion(
+                    opinion_id=selection.opinion_id,
+                    moderator=moderator,
+                    expected_version=selection.version,
+                )
+            else:
+                reject_opinion(
+                    opinion_id=selection.opinion_id,
+                    moderator=moderator,
+                    expected_version=selection.version,
+                    reason=reason,
+                    note=note,
+                )
+        except AlreadyHandled as conflict:
+            already_handled.append(cast(Opinion, conflict.current))
+        except Opinion.DoesNotExist:
+            missing.append(selection.opinion_id)
+        else:
+            done.append(selection.opinion_id)
+    return BulkOutcome(done=done, already_handled=already_handled, missing=missing)
 
 
 # --- Support ("Popieram") ------------------------------------------------------------------
