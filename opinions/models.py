@@ -234,6 +234,8 @@ class Opinion(models.Model):
             models.Index(
                 fields=["status", "district", "created_at"], name="opinion_status_district"
             ),
+            models.Index(fields=["status", "channel", "created_at"], name="opinion_status_channel"),
+            models.Index(fields=["status", "event", "created_at"], name="opinion_status_event"),
             models.Index(fields=["status", "support_count"], name="opinion_status_support"),
             models.Index(fields=["consultation", "status"], name="opinion_consultation_status"),
             models.Index(

@@ -1,0 +1,74 @@
+"""How many opinions (and comments) one client may send in a while.
+
+A fixed window per client, counted in Django's cache: `cache.add` creates the window's
+counter (atomic: only the first request of a window creates it) and `cache.incr` counts
+(atomic on Redis; the embedded file cache does a read and a write, which is close enough for
+one web process). Staff typing in opinions at a mobile point share one tablet and one
+address, so people who may moderate are never limited.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+DEFAULT_LIMIT = 20
+DEFAULT_WINDOW_SECONDS = 3600
+EXEMPT_PERMISSION = "opinions.moderate_opinion"
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    count: int
+    limit: int
+    retry_after: int  # seconds until the window ends
+
+
+def limit_and_window() -> tuple[int, int]:
+    limit = int(getattr(settings, "OPINION_RATE_LIMIT", DEFAULT_LIMIT))
+    window = int(getattr(settings, "OPINION_RATE_WINDOW_SECONDS", DEFAULT_WINDOW_SECONDS))
+    return limit, max(window, 1)
+
+
+def client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def is_exempt(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.has_perm(EXEMPT_PERMISSION))
+
+
+def register_submission(
+    request: HttpRequest, *, scope: str = "opinion", now: float | None = None
+) -> RateDecision:
+    """Count one submission by this client; `allowed` is False once it is over the limit.
+
+    Call it only for a submission that is about to be saved (a form that failed validation
+    costs nothing), and refuse the submission when it is not allowed.
+    """
+    limit, window = limit_and_window()
+    now = time.time() if now is None else now
+    window_index = int(now // window)
+    retry_after = max(int((window_index + 1) * window - now), 1)
+    if is_exempt(request):
+        return RateDecision(allowed=True, count=0, limit=limit, retry_after=0)
+    key = f"ratelimit:{scope}:{client_address(request)}:{window}:{window_index}"
+    # The key expires a little after its window ends; a new window uses a new key.
+    timeout = retry_after + 60
+    cache.add(key, 0, timeout=timeout)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The counter expired between add and incr (the end of a window): start again.
+        cache.add(key, 1, timeout=timeout)
+        count = 1
+    # The file cache's incr rewrites the entry with the default timeout (five minutes), which
+    # would forget the count long before an hour's window ends; put the window's end back.
+    cache.touch(key, timeout=timeout)
+    return RateDecision(allowed=count <= limit, count=count, limit=limit, retry_after=retry_after)

@@ -1,0 +1,121 @@
+"""Polish text for search and analysis: word tokens, lemmas, stop words, highlighting.
+
+Lemmas make inflected forms meet: „w dzielnicach” and „dzielnica”, „miejsca parkingowe” and
+„brakuje miejsc parkingowych”. Every lemma is a run of letters and digits (never a space,
+quote or operator), which the search code relies on when it builds queries from them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import simplemma
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# Letters and digits of any script, so „żółw” and „2030” are words; underscores,
+# punctuation and emoji separate words and are dropped.
+_WORD = re.compile(r"[^\W_]+")
+
+# Function words, as the lemmas `lemmatize` gives for them (simplemma maps „jest” to
+# „być”, „której” to „który”, „ma” to „mój”, „mamy” to „mama”…), plus a few words that
+# appear in nearly every opinion about the city's future and carry no topic („więcej”,
+# „chcieć”, „trzeba”). Content words like „miasto” or „Lublin” are deliberately kept:
+# people search for them.
+_STOPWORD_LIST = """
+    a aby ach acz aczkolwiek aj albo ale ależ ani aż
+    bardzo bez bo bowiem by byle być
+    chcieć co cokolwiek coś czy czyli
+    dla dlaczego dlatego do dość dużo
+    gdy gdyby gdyż gdzie gdziekolwiek gdzieś
+    i ile inny iż
+    ja jak jaki jakiś jakby jakiż jakkolwiek jako jakoś jeden jednak jednakże jeszcze
+    jeśli jeżeli już
+    każdy kiedy kilka kto ktokolwiek ktoś który ku
+    lecz lub
+    mieć mimo między mniej może można mój móc musieć my
+    na nad nasz natomiast nawet nic nie niech nigdy niż no
+    o obok od około on oraz oto owszem
+    po pod podczas pomimo ponad ponieważ powinien poza prawie przecież przed przez przy
+    również
+    sam się siebie skąd swój
+    tak taki także tam ten teraz też to toteż trzeba tu tutaj ty twój
+    u
+    w wasz wiele więc więcej wszyscy wszystek wszystko wtedy wy właśnie
+    z za zawsze ze zostać znowu znów
+    żaden że żeby
+"""
+STOPWORDS: frozenset[str] = frozenset(_STOPWORD_LIST.split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words: letters (Polish ones kept) and digits; punctuation and emoji dropped."""
+    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
+
+
+@functools.lru_cache(maxsize=262_144)
+def _lemma(token: str) -> tuple[str, ...]:
+    # The demo generator lemmatizes a million opinions; their vocabulary is a few tens of
+    # thousands of words, so nearly every call is a cache hit. simplemma's low-memory
+    # dictionary costs ~30 µs per uncached word instead of ~15 µs, but loads in half the time
+    # and takes ~70 MB instead of ~470 MB in every web and worker process.
+    lemma = simplemma.lemmatize(token, lang="pl", low_memory=True).lower()
+    if _WORD.fullmatch(lemma):
+        return (lemma,)
+    # A dictionary entry with a hyphen or a space becomes plain words again, so a lemma is
+    # always safe to put in a query.
+    return tuple(_WORD.findall(lemma)) or (token,)
+
+
+def warm_up() -> None:
+    """Load the Polish dictionary now (a few seconds, once per process) rather than on the
+    first request or task that needs a lemma."""
+    _lemma("dzielnicach")
+
+
+def lemmatize(text: str) -> list[str]:
+    """The lemma of every word of the text, in order (stop words included)."""
+    return [lemma for token in tokenize(text) for lemma in _lemma(token)]
+
+
+def lemma_string(text: str) -> str:
+    """The lemmas joined by single spaces: what `Opinion.lemmas` stores and search matches."""
+    return " ".join(lemmatize(text))
+
+
+def content_lemmas(text: str) -> list[str]:
+    """Lemmas without stop words, in order: what the classifier and near-duplicates compare."""
+    return [lemma for lemma in lemmatize(text) if lemma not in STOPWORDS]
+
+
+def content_of_lemma_string(lemmas: str) -> list[str]:
+    """Content lemmas of an already lemmatized text (a stored `Opinion.lemmas`)."""
+    return [lemma for lemma in lemmas.split() if lemma not in STOPWORDS]
+
+
+def query_lemmas(query: str) -> list[str]:
+    """Lemmas of a search query: stop words removed, each once, in the order typed."""
+    return list(dict.fromkeys(content_lemmas(query)))
+
+
+def highlight(text: str, query: str) -> SafeString:
+    """The text, HTML-escaped, with every word whose lemma the query asks for in <mark>.
+
+    Inflected forms are marked too: the query „dzielnica” marks „dzielnicach”.
+    """
+    text = unicodedata.normalize("NFC", text)
+    wanted = set(query_lemmas(query))
+    parts: list[str] = []
+    position = 0
+    for match in _WORD.finditer(text) if wanted else ():
+        word = match.group()
+        if wanted.isdisjoint(_lemma(word.lower())):
+            continue
+        parts.append(escape(text[position : match.start()]))
+        parts.append(f"<mark>{escape(word)}</mark>")
+        position = match.end()
+    parts.append(escape(text[position:]))
+    html = "".join(parts).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>\n")
+    return mark_safe(html)  # noqa: S308 - every piece of the text went through escape()

@@ -1,0 +1,161 @@
+"""Search by lemmas: the same tests run on SQLite (LIKE fallback) and PostgreSQL (GIN index)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from opinions.models import Opinion
+from opinions.search import search_opinions, with_all_lemmas, with_any_group
+from opinions.text import lemma_string
+from stages.models import Consultation
+from tests.factories import ConsultationFactory, OpinionFactory
+
+pytestmark = pytest.mark.django_db
+
+TEXTS = {
+    "parking": "Brakuje miejsc parkingowych przy blokach na Czubach.",
+    "districts": "W dzielnicach powinny powstać domy kultury.",
+    "green": "Więcej zieleni i drzew, mniej betonu!",
+    "park": "Park Ludowy trzeba odnowić; park to nasze miejsce spotkań.",
+    "bikes": "Ścieżki rowerowe do Zemborzyc i nad Zalew.",
+    "nodiacritics": "wiecej zieleni na Czubach, mniej parkingow",
+}
+
+
+@pytest.fixture
+def consultation() -> Consultation:
+    return ConsultationFactory()
+
+
+@pytest.fixture
+def opinions(consultation: Consultation) -> dict[str, Opinion]:
+    return {
+        key: OpinionFactory(consultation=consultation, text=text, lemmas=lemma_string(text))
+        for key, text in TEXTS.items()
+    }
+
+
+def found(query: str, opinions: dict[str, Opinion]) -> set[str]:
+    keys = {opinion.pk: key for key, opinion in opinions.items()}
+    return {
+        keys[pk]
+        for pk in search_opinions(Opinion.objects.all(), query).values_list("pk", flat=True)
+    }
+
+
+def test_inflected_query_finds_the_base_form(opinions: dict[str, Opinion]) -> None:
+    assert found("dzielnica", opinions) == {"districts"}
+    assert found("dzielnicach", opinions) == {"districts"}
+    assert found("Dzielnicy", opinions) == {"districts"}
+
+
+def test_phrase_in_another_case_finds_the_opinion(opinions: dict[str, Opinion]) -> None:
+    assert found("miejsca parkingowe", opinions) == {"parking"}
+
+
+def test_every_query_word_must_match(opinions: dict[str, Opinion]) -> None:
+    assert found("zieleń", opinions) == {"green", "nodiacritics"}
+    assert found("zieleń drzewa", opinions) == {"green"}
+    assert found("miejsca rowerowe", opinions) == set()
+
+
+def test_stop_words_in_the_query_are_ignored(opinions: dict[str, Opinion]) -> None:
+    assert found("i w zieleni na", opinions) == {"green", "nodiacritics"}
+
+
+def test_words_match_whole_not_as_prefixes(opinions: dict[str, Opinion]) -> None:
+    assert found("park", opinions) == {"park"}
+    assert found("par", opinions) == set()
+
+
+def test_a_query_without_content_words_leaves_the_queryset_unchanged(
+    opinions: dict[str, Opinion],
+) -> None:
+    queryset = Opinion.objects.filter(pk__in=[opinions["green"].pk, opinions["park"].pk])
+    for query in ["", "   ", "i w na", "a to się", "🙂🌳", "?!"]:
+        result = search_opinions(queryset, query)
+        assert result is queryset
+        assert set(result) == {opinions["green"], opinions["park"]}
+
+
+GREEN = {"green", "nodiacritics"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("'; DROP TABLE opinions_opinion; --", set()),
+        ("zieleń' | 'park", set()),
+        ("zieleń & !park", set()),
+        ("zieleń:*", GREEN),
+        ("zieleń <-> drzewo", {"green"}),
+        ("(zieleń", GREEN),
+        ("zieleń OR 1=1", set()),
+        # No words at all: nothing to filter by.
+        ("\\", set(TEXTS)),
+        ("%", set(TEXTS)),
+        ("_", set(TEXTS)),
+    ],
+)
+def test_query_syntax_is_never_interpreted(
+    opinions: dict[str, Opinion], query: str, expected: set[str]
+) -> None:
+    # What is left of a query are its words, matched literally and all of them.
+    assert found(query, opinions) == expected
+    assert Opinion.objects.count() == len(TEXTS)
+
+
+def test_search_keeps_the_querysets_other_filters(
+    opinions: dict[str, Opinion], consultation: Consultation
+) -> None:
+    pending = OpinionFactory(
+        consultation=consultation,
+        text="Zieleń na każdym osiedlu",
+        lemmas=lemma_string("Zieleń na każdym osiedlu"),
+        status=Opinion.Status.PENDING,
+    )
+    published = search_opinions(Opinion.objects.published(), "zieleń")
+    assert pending not in published
+    assert set(published) == {opinions["green"], opinions["nodiacritics"]}
+    assert pending in search_opinions(Opinion.objects.all(), "zieleń")
+
+
+def test_unanalysed_opinions_are_not_found(consultation: Consultation) -> None:
+    OpinionFactory(consultation=consultation, text="Więcej zieleni", lemmas="")
+    assert not search_opinions(Opinion.objects.all(), "zieleń").exists()
+
+
+def test_search_can_be_applied_twice(opinions: dict[str, Opinion]) -> None:
+    twice = search_opinions(search_opinions(Opinion.objects.all(), "zieleń"), "drzewo")
+    assert list(twice) == [opinions["green"]]
+
+
+def test_any_group_matches_all_words_of_one_group(opinions: dict[str, Opinion]) -> None:
+    queryset = with_any_group(Opinion.objects.all(), [["zieleń", "drzewo"], ["ścieżka", "zalew"]])
+    assert set(queryset) == {opinions["green"], opinions["bikes"]}
+    assert not with_any_group(Opinion.objects.all(), []).exists()
+    assert set(with_all_lemmas(Opinion.objects.all(), [])) == set(opinions.values())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index is PostgreSQL's")
+def test_postgresql_search_uses_the_gin_index(opinions: dict[str, Opinion]) -> None:
+    queryset = search_opinions(Opinion.objects.all(), "miejsca parkingowe")
+    with connection.cursor() as cursor:
+        # A handful of rows is cheaper to scan; forbid that so the planner shows whether the
+        # query's expression matches the index's at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "opinion_lemmas_search" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index is PostgreSQL's")
+def test_postgresql_index_exists() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", ["opinion_lemmas_search"]
+        )
+        (definition,) = cursor.fetchone()
+    assert "gin (to_tsvector('simple'::regconfig, lemmas))" in definition
