@@ -436,6 +436,9 @@ class ImportRow(models.Model):
 
     class Meta:
         ordering = ["batch", "row_number"]
+        indexes = [
+            models.Index(fields=["batch", "verdict", "row_number"], name="importrow_batch_verdict")
+        ]
         constraints = [
             models.UniqueConstraint(fields=["batch", "row_number"], name="importrow_unique_row")
         ]

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -432,7 +433,7 @@ def _render_row(
     )
 
 
-def _action_view(action: Action) -> Callable[..., HttpResponse]:
+def _action_view(action: Action) -> Callable[..., HttpResponseBase]:
     @require_POST
     @vary_on_headers("HX-Request")
     @permission_required(MODERATE)
