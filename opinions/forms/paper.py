@@ -17,25 +17,11 @@ from stages.models import Consultation, District, ThematicArea
 from ..importing import FileRefused, default_consultation, read_table
 from ..models import AgeBand, Channel, Event
 from ..services import validate_opinion_text
+from .fields import AreaChoiceField, ConsultationChoiceField, EventChoiceField
 
 MAX_UPLOAD_MB = 50
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
-
-
-class AreaChoiceField(forms.ModelChoiceField[ThematicArea]):
-    def label_from_instance(self, obj: ThematicArea) -> str:
-        return obj.localized_name
-
-
-class ConsultationChoiceField(forms.ModelChoiceField[Consultation]):
-    def label_from_instance(self, obj: Consultation) -> str:
-        return obj.localized_title
-
-
-class EventChoiceField(forms.ModelChoiceField[Event]):
-    def label_from_instance(self, obj: Event) -> str:
-        return f"{obj.title} ({obj.held_on:%d.%m.%Y})"
 
 
 def paper_consultations() -> Any:

@@ -14,6 +14,7 @@ from stages.models import Consultation, District, ThematicArea
 
 from ..models import TEXT_MAX_LENGTH, TEXT_MIN_LENGTH, AgeBand, Channel, Event, Relation
 from ..services import validate_opinion_text
+from .fields import AreaChoiceField, ConsultationChoiceField, EventChoiceField
 
 HONEYPOT_FIELD = "website"
 
@@ -27,21 +28,6 @@ def _text_help() -> str:
 
 # Translated when the form is rendered, in the visitor's language.
 TEXT_HELP = lazy(_text_help, str)()
-
-
-class AreaChoiceField(forms.ModelChoiceField[ThematicArea]):
-    def label_from_instance(self, obj: ThematicArea) -> str:
-        return obj.localized_name
-
-
-class ConsultationChoiceField(forms.ModelChoiceField[Consultation]):
-    def label_from_instance(self, obj: Consultation) -> str:
-        return obj.localized_title
-
-
-class EventChoiceField(forms.ModelChoiceField[Event]):
-    def label_from_instance(self, obj: Event) -> str:
-        return f"{obj.title} ({obj.held_on:%d.%m.%Y})"
 
 
 class SpamTrapMixin(forms.Form):

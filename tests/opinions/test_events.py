@@ -3,54 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from lublin2030.models import User
 from opinions.models import Event
 from tests.factories import (
     DistrictFactory,
     EventFactory,
     OpinionFactory,
-    UserFactory,
-    editor,
     moderator,
-    verifier,
 )
+from tests.roles import ROLES, client_for, expect_refused
 
 pytestmark = pytest.mark.django_db
 
-ROLES: dict[str, Callable[[], User | None]] = {
-    "anonymous": lambda: None,
-    "resident": lambda: UserFactory(),
-    "verifier": verifier,
-    "editor": editor,
-    "moderator": moderator,
-    "superuser": lambda: UserFactory(is_superuser=True),
-}
 ALLOWED = {"moderator", "superuser"}
 
 
 def client_as(role: str) -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # English messages
-    user = ROLES[role]()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def expect_refused(response: Any, role: str) -> None:
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("account_login"))
-    else:
-        assert response.status_code == 403
+    return client_for(role, english=True)[0]
 
 
 EVENT_PAGES = [

@@ -23,8 +23,9 @@ from opinions import importing
 from opinions.models import Event, ImportBatch, ImportRow, Opinion
 from stages.models import Consultation
 from tests.factories import EventFactory, moderator
-from tests.opinions.test_events import ALLOWED, ROLES, client_as, expect_refused
+from tests.opinions.test_events import ALLOWED, client_as
 from tests.opinions.test_importing import TEXT, csv_bytes, enqueued, row
+from tests.roles import ROLES, expect_refused
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,18 +15,11 @@ from lublin2030.models import User
 from opinions import services
 from opinions.models import Channel, Comment, ModerationLog, Opinion
 from stages.models import Consultation, District, ThematicArea
-from tests.factories import EventFactory, OpinionFactory, UserFactory, editor, moderator, verifier
+from tests.factories import EventFactory, OpinionFactory, UserFactory, moderator
+from tests.roles import ROLES, client_for, expect_refused
 
 pytestmark = pytest.mark.django_db
 
-ROLES: dict[str, Callable[[], User | None]] = {
-    "anonymous": lambda: None,
-    "resident": lambda: UserFactory(),
-    "verifier": verifier,
-    "editor": editor,
-    "moderator": moderator,
-    "superuser": lambda: UserFactory(is_superuser=True),
-}
 ALLOWED = {"moderator", "superuser"}
 CONSULTATION = "jaki-ma-byc-lublin-w-2030"
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -35,29 +27,14 @@ QUEUE = "/staff/moderation/"
 
 
 def client_as(role: str, *, english: bool = True) -> tuple[Client, User | None]:
-    client = Client()
-    if english:
-        # Messages are checked in English; Polish (the default) is added to locale/ later.
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    user = ROLES[role]()
-    if user is not None:
-        client.force_login(user)
-    return client, user
+    # Messages are checked in English; Polish (the default) is in locale/.
+    return client_for(role, english=english)
 
 
 def as_moderator() -> tuple[Client, User]:
     client, user = client_as("moderator")
     assert user is not None
     return client, user
-
-
-def expect_refused(response: object, role: str) -> None:
-    status = response.status_code  # type: ignore[attr-defined]
-    if role == "anonymous":
-        assert status == 302
-        assert response.url.startswith(reverse("account_login"))  # type: ignore[attr-defined]
-    else:
-        assert status == 403
 
 
 def pending_opinion(**values: object) -> Opinion:

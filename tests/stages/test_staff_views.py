@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
 import time_machine
@@ -9,45 +8,20 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from lublin2030.models import User
 from stages.models import Stage, StageUpdate
 from tests.factories import (
     StageFactory,
     StageUpdateFactory,
-    UserFactory,
-    editor,
-    moderator,
-    verifier,
 )
+from tests.roles import ROLES, client_for, expect_refused
 
 pytestmark = pytest.mark.django_db
 
-ROLES: dict[str, Callable[[], User | None]] = {
-    "anonymous": lambda: None,
-    "resident": lambda: UserFactory(),
-    "moderator": moderator,
-    "verifier": verifier,
-    "editor": editor,
-    "superuser": lambda: UserFactory(is_superuser=True),
-}
 ALLOWED = {"editor", "superuser"}
 
 
 def client_as(role: str) -> Client:
-    client = Client()
-    user = ROLES[role]()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def expect_refused(response: object, role: str) -> None:
-    status = response.status_code  # type: ignore[attr-defined]
-    if role == "anonymous":
-        assert status == 302
-        assert response.url.startswith(reverse("account_login"))  # type: ignore[attr-defined]
-    else:
-        assert status == 403
+    return client_for(role)[0]
 
 
 @pytest.fixture
