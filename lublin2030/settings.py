@@ -180,6 +180,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opinions.tasks.train_area_classifier",
         "schedule": crontab(hour=3, minute=15),
     },
+    "build-thematic-reports": {
+        "task": "opinions.tasks.build_reports_if_new_opinions",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------

@@ -462,3 +462,104 @@ class AreaClassifierModel(models.Model):
 
     def __str__(self) -> str:
         return f"area classifier of {self.created_at:%Y-%m-%d %H:%M} ({self.trained_on} opinions)"
+
+
+class ThematicReportQuerySet(models.QuerySet["ThematicReport"]):
+    def built(self) -> ThematicReportQuerySet:
+        return self.filter(status=ThematicReport.Status.BUILT)
+
+    def published(self) -> ThematicReportQuerySet:
+        return self.built().filter(published_at__isnull=False)
+
+
+class ThematicReport(models.Model):
+    """One version of the report on one thematic area, built by a Celery task.
+
+    Immutable once built: a recommendation that cites a version always shows what its
+    authors saw. `content` holds everything computed (see opinions/reports.py for its
+    shape); `memberships` record exactly which opinions it was built from.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        BUILDING = "building", _("building")
+        BUILT = "built", _("built")
+        FAILED = "failed", _("failed")
+
+    area = models.ForeignKey(
+        ThematicArea, on_delete=models.PROTECT, related_name="reports", verbose_name=_("area")
+    )
+    # Empty: the opinions of all consultations.
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("consultation"),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_note = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+    # The report covers opinions published up to this moment.
+    cutoff_at = models.DateTimeField()
+    opinion_count = models.PositiveIntegerField(default=0)
+    content = models.JSONField(default=dict, blank=True)
+    pdf = models.FileField(upload_to="reports/%Y/", blank=True)
+    xlsx = models.FileField(upload_to="reports/%Y/", blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ThematicReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["area__number", "-version"]
+        verbose_name = _("thematic report")
+        verbose_name_plural = _("thematic reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "consultation", "version"], name="report_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["area", "version"],
+                condition=Q(consultation__isnull=True),
+                name="report_version_unique_all_consultations",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("opinions:report_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class ReportMembership(models.Model):
+    """An opinion a report version was built from, and the sub-theme it fell into."""
+
+    report = models.ForeignKey(ThematicReport, on_delete=models.CASCADE, related_name="memberships")
+    opinion = models.ForeignKey(Opinion, on_delete=models.PROTECT, related_name="+")
+    subtheme = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "opinion"], name="report_membership_unique")
+        ]
+        indexes = [models.Index(fields=["report", "subtheme"], name="report_membership_subtheme")]
+
+    def __str__(self) -> str:
+        return f"opinion {self.opinion_id} in report {self.report_id}"

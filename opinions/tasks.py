@@ -48,3 +48,27 @@ def analyse_batch(opinion_ids: list[int]) -> None:
     from .analysis import analyse_opinions
 
     analyse_opinions(opinion_ids)
+
+
+@shared_task(name="opinions.tasks.build_report", acks_late=True)
+def build_report(report_id: int) -> None:
+    """Build one area's report version; a re-run after a crash rebuilds it from scratch."""
+    from .reports import build_report as build
+
+    build(report_id=report_id)
+
+
+@shared_task(name="opinions.tasks.build_reports_if_new_opinions")
+def build_reports_if_new_opinions() -> int:
+    """Nightly: a new version for each area whose opinions changed since its last one."""
+    from .reports import start_reports_with_new_opinions
+
+    return len(start_reports_with_new_opinions())
+
+
+@shared_task(name="opinions.tasks.render_report_files", acks_late=True)
+def render_report_files(report_id: int) -> None:
+    """The PDF and the XLSX appendix of a built report (written once; a report is immutable)."""
+    from .report_files import render_report_files as render
+
+    render(report_id=report_id)

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from .views import moderation, paper, public
+from .views import moderation, paper, public, reports
 
 app_name = "opinions"
 
 # Each views module owns its URLs: public pages, the moderation queue, and paper input
-# (events, typing in, file import).
-urlpatterns = [*public.urlpatterns, *moderation.urlpatterns, *paper.urlpatterns]
+# (events, typing in, file import), thematic reports.
+urlpatterns = [
+    *public.urlpatterns,
+    *moderation.urlpatterns,
+    *paper.urlpatterns,
+    *reports.urlpatterns,
+]
