@@ -315,6 +315,19 @@ def _sniff_delimiter(text: str) -> str:
         return ","
 
 
+# What openpyxl raises on a damaged workbook; SyntaxError covers the XML parser's ParseError.
+UNREADABLE_XLSX = (
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    OSError,
+    TypeError,
+    SyntaxError,
+    EOFError,
+    NotImplementedError,
+)
+
+
 def _xlsx_records(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
     if not content.startswith(b"PK\x03\x04"):
         raise FileRefused(FILE_BAD_XLSX)
@@ -322,7 +335,7 @@ def _xlsx_records(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+    except UNREADABLE_XLSX as error:
         logger.info("unreadable workbook: %s", error)
         raise FileRefused(FILE_BAD_XLSX) from None
     try:
@@ -332,7 +345,7 @@ def _xlsx_records(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
         try:
             for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, [_xlsx_cell(value) for value in row]
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+        except UNREADABLE_XLSX as error:
             logger.info("unreadable worksheet: %s", error)
             raise FileRefused(FILE_BAD_XLSX) from None
     finally:
