@@ -9,19 +9,30 @@ the CI image, not a reason to pass silently).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.db import OperationalError
+from django.db.backends.signals import connection_created
+from django.utils import translation
+from playwright.sync_api import expect
 
 from tests.conftest import LUBLIN_PROCESS
+from tests.factories import TEST_PASSWORD
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
     from playwright.sync_api import Browser, Page, Response
     from pytest_django.fixtures import Settings
     from pytest_django.live_server_helper import LiveServer
+
+    from lublin2030.models import User
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -108,6 +119,16 @@ def page(browser: Browser, live_server: LiveServer, server_errors: list[str]) ->
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
     new_page = context.new_page()
+    record_server_errors(new_page, server_errors)
+    try:
+        yield new_page
+    finally:
+        context.close()
+    assert not server_errors, "server errors during the test:\n" + "\n".join(server_errors)
+
+
+def record_server_errors(page: Page, server_errors: list[str]) -> None:
+    """Note every server error and broken static file the page meets in `server_errors`."""
 
     def record(response: Response) -> None:
         # A server error anywhere, or a stylesheet/script that did not load (axe's contrast
@@ -116,12 +137,7 @@ def page(browser: Browser, live_server: LiveServer, server_errors: list[str]) ->
         if response.status >= 500 or broken_asset:
             server_errors.append(f"{response.status} {response.request.method} {response.url}")
 
-    new_page.on("response", record)
-    try:
-        yield new_page
-    finally:
-        context.close()
-    assert not server_errors, "server errors during the test:\n" + "\n".join(server_errors)
+    page.on("response", record)
 
 
 @pytest.fixture
@@ -159,3 +175,143 @@ def assert_accessible(page: Page) -> None:
         f"axe found {len(violations)} WCAG 2.1 A/AA violation(s) on {page.url}:\n"
         + format_violations(violations)
     )
+
+
+# --- Helpers of the opinion journeys ---------------------------------------------------------
+
+
+def in_polish(build: Callable[[], object]) -> str:
+    """A text as the portal shows it in Polish, whatever state the catalogue is in.
+
+    The live server runs in this process, so it renders with the very catalogue this reads:
+    a message still untranslated shows in English on both sides.
+    """
+    with translation.override("pl"):
+        return str(build())
+
+
+def verified_user(user: User) -> User:
+    """The user with a verified primary address: allauth makes verification mandatory."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def log_in(page: Page, user: User) -> None:
+    """Log in through allauth's form, checking the login page with axe on the way."""
+    page.goto("/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "pl")
+    assert_accessible(page)
+    form = page.locator("main form[action='/accounts/login/']")
+    form.locator("input[name='login']").fill(user.email)
+    form.locator("input[name='password']").fill(TEST_PASSWORD)
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/accounts/login/")
+    ) as login_response:
+        form.locator("button[type='submit']").click()
+    status = login_response.value.status
+    assert status < 400, f"logging in answered HTTP {status} (see the server log above)"
+    expect(page).to_have_url(re.compile(r"^https?://[^/]+/$"))
+    expect(page.locator("form[action='/accounts/logout/'] button")).to_contain_text(user.email)
+
+
+# axe never finishes where scripts are off (its timers do not fire), so a page seen without
+# JavaScript is checked as a copy: its document as the browser built it, minus the scripts.
+STATIC_SNAPSHOT = """() => {
+  const copy = document.documentElement.cloneNode(true);
+  copy.querySelectorAll("script").forEach((script) => script.remove());
+  return "<!doctype html>\\n" + copy.outerHTML;
+}"""
+
+
+def assert_accessible_without_js(page: Page) -> None:
+    """axe on a page of a context with JavaScript off, as that browser shows it.
+
+    The copy is served at the page's own address to a fresh scripted context, so that its
+    stylesheets load and relative links resolve as on the original.
+    """
+    html = page.evaluate(STATIC_SNAPSHOT)
+    browser = page.context.browser
+    assert browser is not None
+    context = browser.new_context(locale="en-US")
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        context.route(
+            page.url,
+            lambda route: route.fulfill(
+                status=200, content_type="text/html; charset=utf-8", body=html
+            ),
+        )
+        copy = context.new_page()
+        copy.goto(page.url)
+        assert_accessible(copy)
+    finally:
+        context.close()
+
+
+def wait_until(condition: Callable[[], bool], *, what: str, seconds: float = 60) -> None:
+    """Poll the database until `condition` holds (a worker is doing something)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if condition():
+                return
+        except OperationalError:
+            # SQLite's test database is in memory with a shared cache: a table another
+            # connection is writing in an open transaction may refuse to be read ("table is
+            # locked"). Ask again a moment later.
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {seconds} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def _read_uncommitted(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+
+
+@pytest.fixture
+def empty_task_queue() -> None:
+    """No task left in the broker by earlier tests (or runs), which a worker would pick up.
+
+    Every opinion saved enqueues its analysis, and no worker runs in most tests.
+    """
+    from lublin2030.celery import app
+
+    app.control.purge()
+
+
+@contextmanager
+def celery_worker() -> Iterator[None]:
+    """A real Celery worker in a thread of this process, over the configured broker.
+
+    It consumes what the live server enqueued (files under VAR_DIR, or Redis), before it
+    started too, and works on the same test database. See `empty_task_queue`.
+
+    With SQLite the test database lives in memory with a shared cache, where a reader of a
+    table another connection is writing gets "database table is locked" at once, instead
+    of waiting as with the portal's database file (its busy timeout): the live server would
+    answer a progress poll with a 500. Read-uncommitted connections take no read locks, so
+    pages and the worker can read while the other writes. Writes are still one at a time:
+    let the worker finish before the test or a page writes (see `wait_until`).
+    """
+    from celery.contrib.testing.worker import start_worker
+    from django.db import connection
+
+    from lublin2030.celery import app
+
+    shared_cache = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    if shared_cache:
+        connection_created.connect(_read_uncommitted, weak=False)
+        _read_uncommitted(None, connection)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            yield
+    finally:
+        if shared_cache:
+            connection_created.disconnect(_read_uncommitted)
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA read_uncommitted = 0")

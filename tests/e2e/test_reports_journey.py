@@ -1,0 +1,168 @@
+"""An editor's journey through the thematic reports: build all twelve from the browser and
+watch the progress bars (a real Celery worker builds them), publish one, open it, follow
+every quote to its opinion, and open its PDF and its XLSX appendix; axe checks each page."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from django.utils.html import escape
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from opinions.demo import seed_sample_opinions
+from opinions.models import ThematicReport
+from stages.models import Consultation, Stage, ThematicArea
+from tests.e2e.conftest import (
+    assert_accessible,
+    assert_accessible_without_js,
+    celery_worker,
+    log_in,
+    verified_user,
+    wait_until,
+)
+from tests.factories import editor
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Response
+    from pytest_django.live_server_helper import LiveServer
+
+    from lublin2030.models import User
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+STAFF_PATH = "/staff/reports/"
+AREA = "miasto-zielone"
+BUILD_SECONDS = 240
+
+
+@pytest.fixture
+def verified_editor(lublin_process: None) -> User:
+    seed_sample_opinions(consultation=Consultation.objects.get(slug="jaki-ma-byc-lublin-w-2030"))
+    return verified_user(editor())
+
+
+def all_built() -> bool:
+    return not ThematicReport.objects.exclude(status=ThematicReport.Status.BUILT).exists()
+
+
+def test_editor_builds_publishes_and_reads_the_reports(
+    page: Page, verified_editor: User, live_server: LiveServer
+) -> None:
+    log_in(page, verified_editor)
+    page.goto(STAFF_PATH)
+    assert_accessible(page)
+    expect(page.locator("main .empty")).to_have_count(ThematicArea.objects.count())
+
+    # --- Build all: no worker yet, so twelve queued versions wait with their bars -------
+    page.locator("form#build-reports button[name='area'][value='']").click()
+    expect(page).to_have_url(re.compile(rf"{STAFF_PATH}$"))
+    rows = page.locator("main tr[id^='report-']")
+    expect(rows).to_have_count(12)
+    bars = page.locator("main tr[id^='report-'] progress")
+    expect(bars).to_have_count(12)
+    expect(rows.first).to_have_attribute("hx-trigger", "every 1s")
+    assert ThematicReport.objects.filter(status=ThematicReport.Status.QUEUED).count() == 12
+    assert_accessible(page)
+    assert_accessible_without_js(page)
+
+    polls: list[str] = []
+
+    def record_poll(response: Response) -> None:
+        if "/progress/" in response.url and response.request.headers.get("hx-request"):
+            polls.append(response.url)
+
+    page.on("response", record_poll)
+    with celery_worker():
+        # The rows poll their progress each second and stop once built: every bar goes.
+        expect(bars).to_have_count(0, timeout=BUILD_SECONDS * 1000)
+        wait_until(all_built, what="the twelve reports", seconds=BUILD_SECONDS)
+        assert polls, "the progress bars were never refreshed"
+        assert not page.locator("main tr[id^='report-'][hx-trigger]").count()
+        assert_accessible(page)
+
+        # --- Publish the green area's report and open it --------------------------------
+        report = ThematicReport.objects.get(area__slug=AREA)
+        row = page.locator(f"tr#report-{report.pk}")
+        row.locator(f"form[action='/staff/reports/{report.pk}/publish/'] button").click()
+        expect(page.locator(".message--success")).to_be_visible()
+        report.refresh_from_db()
+        assert report.is_published
+        assert_accessible(page)
+
+        page.locator(f"tr#report-{report.pk} a[href='/reports/{report.pk}/']").click()
+        expect(page).to_have_url(re.compile(rf"/reports/{report.pk}/$"))
+        expect(page.locator("h1")).to_have_text("Miasto zielone")
+        expect(page.locator("main svg[role='img']")).to_have_count(5)
+        expect(page.locator("main .report-figure table")).to_have_count(5)
+        assert_accessible(page)
+
+        # Every quote links to its opinion's page, which shows that very text.
+        quotes = [q for s in report.content["subthemes"] for q in s["quotes"]]
+        assert quotes
+        links = page.locator("main ul.quotes a")
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        assert hrefs == [f"/opinions/{quote['opinion_id']}/" for quote in quotes]
+        for quote in quotes:
+            answer = page.request.get(f"/opinions/{quote['opinion_id']}/")
+            assert answer.status == 200
+            assert escape(quote["text"].split("\n")[0][:60]) in answer.text()
+        links.first.click()
+        expect(page).to_have_url(re.compile(rf"/opinions/{quotes[0]['opinion_id']}/$"))
+        assert_accessible(page)
+        page.go_back()
+
+        # A term's count leads to exactly that many opinions.
+        term = report.content["terms"][0]
+        page.locator("main table.report-terms tbody tr").first.locator("a").click()
+        expect(page.locator("#results-title")).to_contain_text(str(term["count"]))
+        assert_accessible(page)
+        page.go_back()
+
+        # --- The PDF and the XLSX appendix ----------------------------------------------
+        pdf = page.request.get(f"/reports/{report.pk}/report.pdf")
+        assert pdf.status == 200
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.body().startswith(b"%PDF-")
+        with page.expect_download() as download_info:
+            page.locator(f"main a[href='/reports/{report.pk}/appendix.xlsx']").click()
+        workbook = load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()))
+        opinions_sheet = workbook.worksheets[0]
+        assert opinions_sheet.max_row == 1 + report.opinion_count
+        ids = {row[0] for row in opinions_sheet.iter_rows(min_row=2, values_only=True)}
+        assert {quote["opinion_id"] for quote in quotes} <= ids
+
+        # Let the worker finish rendering the other reports' files before it stops.
+        wait_until(
+            lambda: not ThematicReport.objects.filter(xlsx="").exists(),
+            what="the files of every report",
+            seconds=BUILD_SECONDS,
+        )
+
+    # --- Residents: the public list, the stage page, the report on a phone -------------
+    browser = page.context.browser
+    assert browser is not None
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    try:
+        resident = context.new_page()
+        resident.goto("/reports/")
+        expect(resident.locator(f"main a[href='/reports/{report.pk}/']")).to_be_visible()
+        assert_accessible(resident)
+        stage = Stage.objects.get(number=2)
+        resident.goto(stage.get_absolute_url())
+        expect(resident.locator("#stage-reports-title")).to_be_visible()
+        assert_accessible(resident)
+        resident.set_viewport_size({"width": 320, "height": 800})
+        resident.goto(f"/reports/{report.pk}/")
+        assert resident.evaluate("document.documentElement.scrollWidth") <= 320
+        assert_accessible(resident)
+        # Unpublished versions are not there for residents.
+        other = ThematicReport.objects.exclude(pk=report.pk).first()
+        assert other is not None
+        assert resident.request.get(f"/reports/{other.pk}/").status == 404
+    finally:
+        context.close()
