@@ -2,7 +2,14 @@
 
 http_pages: the home page and a stage page under load from a second process on loopback,
 with the server in its production configuration (gunicorn, DEBUG off, hashed static files).
-The database is a fresh SQLite file under var/bench/, or DATABASE_URL when it is set.
+opinions_submit, opinions_list, opinions_import: see bench/opinions_bench.py.
+
+The database is a SQLite file under var/bench/ (kept between runs), or DATABASE_URL when it
+is set. It holds the Lublin 2030 process and demo opinions: 20,000 with --quick (CI checks
+that the benchmarks run; the import file then has 20,000 rows), 1,000,000 otherwise (and
+50,000 rows to import). The opinions are seeded once and reused: seeding adds only those
+missing. `--opinions`, `--import-rows` and `--only SECTION` narrow a run down.
+Files go to var/bench/, or to $VAR_DIR/bench/ when VAR_DIR is set.
 """
 
 from __future__ import annotations
@@ -15,10 +22,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import opinions_bench
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "var" / "bench"
+OUT = Path(os.environ.get("VAR_DIR") or ROOT / "var") / "bench"
+QUICK_OPINIONS = 20_000
+FULL_OPINIONS = 1_000_000
+IMPORT_ROWS = 50_000
+QUICK_IMPORT_ROWS = 20_000
 
 
 def free_port() -> int:
@@ -41,11 +56,14 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def prepare(env: dict[str, str]) -> None:
+def prepare(env: dict[str, str], *, opinions: int) -> float:
+    """Migrate, load the process and seed the demo; returns the seconds the seeding took."""
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     manage(env, "load_process", "--verbosity", "0")
-    manage(env, "seed_demo", "--verbosity", "0")
+    started = time.perf_counter()
+    manage(env, "seed_demo", "--opinions", str(opinions), "--verbosity", "0")
+    return time.perf_counter() - started
 
 
 def wait_until_up(url: str, timeout: float = 30) -> None:
@@ -93,16 +111,73 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
     return results
 
 
+SECTIONS = ("http_pages", "opinions_http", "opinions_import", "reports_build")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="short runs (CI checks it runs)")
+    parser.add_argument(
+        "--opinions",
+        type=int,
+        help=f"demo opinions in the database ({QUICK_OPINIONS} with --quick, else {FULL_OPINIONS})",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run only this section (repeatable); opinions_http is opinions_submit and "
+        "opinions_list",
+    )
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        help=f"rows of the generated import file ({QUICK_IMPORT_ROWS} with --quick, "
+        f"else {IMPORT_ROWS})",
+    )
     args = parser.parse_args()
+    sections = set(args.only or SECTIONS)
     OUT.mkdir(parents=True, exist_ok=True)
     env = bench_env()
-    prepare(env)
+    opinions = (
+        args.opinions
+        if args.opinions is not None
+        else (QUICK_OPINIONS if args.quick else FULL_OPINIONS)
+    )
+    print(f"preparing the bench database ({opinions:,} demo opinions)…", flush=True)
+    seed_seconds = prepare(env, opinions=opinions)
+    print(f"seed_demo --opinions {opinions}: {seed_seconds:.1f} s (adds missing opinions only)")
     seconds = 3.0 if args.quick else 15.0
-    results = http_pages(env, seconds=seconds, connections=8)
     database = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
+    if "http_pages" in sections:
+        report_http_pages(env, database, seconds=seconds)
+    context = {"database": database, "cpus": os.cpu_count(), "demo_opinions": opinions,
+               "seed_demo_seconds": round(seed_seconds, 1)}  # fmt: skip
+    if "opinions_http" in sections:
+        submit, listing = opinions_bench.run_http(
+            env, OUT, seconds=seconds, connections=8, list_connections=(1, 4)
+        )
+        write("opinions_submit", submit | context, opinions_bench.print_submit)
+        write("opinions_list", listing | context, opinions_bench.print_list)
+    if "opinions_import" in sections:
+        rows = args.import_rows or (QUICK_IMPORT_ROWS if args.quick else IMPORT_ROWS)
+        imported = opinions_bench.run_import(env, OUT, rows=rows)
+        write("opinions_import", imported | context, opinions_bench.print_import)
+    if "reports_build" in sections:
+        import reports_bench  # see bench/reports_bench.py
+
+        built = reports_bench.run(env, OUT, quick=args.quick, database=database)
+        write("reports_build", built | context, reports_bench.print_report)
+
+
+def write(name: str, report: dict[str, Any], show: Callable[[dict[str, Any], str], None]) -> None:
+    (OUT / f"{name}.json").write_text(json.dumps(report, indent=2))
+    show(report, report["database"])
+    print(f"written to {OUT / f'{name}.json'}", flush=True)
+
+
+def report_http_pages(env: dict[str, str], database: str, *, seconds: float) -> None:
+    results = http_pages(env, seconds=seconds, connections=8)
     report = {
         "benchmark": "http_pages",
         "server": "gunicorn 2 workers x 4 threads, DEBUG off",
@@ -119,7 +194,7 @@ def main() -> None:
             f"{row['page']:<8}{row['requests']:>10}{row['errors']:>8}{row['rps']:>9}"
             f"{row['p50_ms']:>9}{row['p99_ms']:>9}"
         )
-    print(f"written to {OUT / 'http_pages.json'}")
+    print(f"written to {OUT / 'http_pages.json'}", flush=True)
 
 
 if __name__ == "__main__":

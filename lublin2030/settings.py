@@ -110,6 +110,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share one file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # Tests use a file, not Django's in-memory default: a Celery worker thread in a test
+    # then gets its own connection that waits for locks (shared-cache memory databases
+    # fail at once with "table is locked" instead).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-lublin2030.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache when set ------------------------------------------------

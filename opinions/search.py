@@ -71,6 +71,15 @@ def _tsquery_lexeme(lemma: str) -> str:
     return "'" + lemma.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def tsquery_of_groups(groups: Sequence[Sequence[str]]) -> str:
+    """tsquery text matching all lemmas of at least one group: ('a' & 'b') | ('c')."""
+    return " | ".join(
+        "(" + " & ".join(_tsquery_lexeme(lemma) for lemma in group) + ")"
+        for group in groups
+        if group
+    )
+
+
 def with_all_lemmas(queryset: QuerySet[Opinion], lemmas: Sequence[str]) -> QuerySet[Opinion]:
     """Opinions whose stored lemmas contain every one of `lemmas` (all of them, any order)."""
     if not lemmas:
@@ -88,10 +97,7 @@ def with_any_group(
     if not groups:
         return queryset.none()
     if _is_postgresql(queryset):
-        tsquery = " | ".join(
-            "(" + " & ".join(_tsquery_lexeme(lemma) for lemma in group) + ")" for group in groups
-        )
-        return queryset.filter(LemmasMatch(tsquery, function="to_tsquery"))
+        return queryset.filter(LemmasMatch(tsquery_of_groups(groups), function="to_tsquery"))
     condition = reduce(
         or_, (reduce(and_, (Q(_has_word(lemma)) for lemma in group)) for group in groups)
     )

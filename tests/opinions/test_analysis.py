@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.db import connection
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
@@ -241,8 +242,11 @@ def test_near_duplicates_use_a_few_candidates_not_every_opinion(
     analyse_opinions([original.pk, retyped.pk])
     retyped.refresh_from_db()
 
-    with django_assert_num_queries(1):  # type: ignore[operator]
-        # The candidates: earlier opinions of the consultation having all words of one group.
+    # PostgreSQL: 1. SAVEPOINT, 2. SET LOCAL jit = off, 3. the GIN index look-ups (one per
+    # group of words) of the candidates' ids, 4. the lemmas of the earliest candidates,
+    # 5. RELEASE SAVEPOINT. SQLite (no text index): 1. the opinions around it.
+    expected = 5 if connection.vendor == "postgresql" else 1
+    with django_assert_num_queries(expected):  # type: ignore[operator]
         assert find_near_duplicate(retyped) == original.pk
 
 

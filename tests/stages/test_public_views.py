@@ -92,8 +92,9 @@ def test_stage_page_query_count_is_fixed(
     stage = Stage.objects.get(number=3)
     for _ in range(5):
         StageUpdateFactory(stage=stage)
-    # 1 stage by slug, 1 all stages (previous/next), 1 visible updates of the stage.
-    with django_assert_num_queries(3):  # type: ignore[operator]
+    # 1 stage by slug, 1 all stages (previous/next), 1 visible updates of the stage,
+    # 1 published thematic reports of the stage (the site's report tag).
+    with django_assert_num_queries(4):  # type: ignore[operator]
         client.get(stage.get_absolute_url())
 
 

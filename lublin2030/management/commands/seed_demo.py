@@ -1,7 +1,11 @@
-"""Demo accounts for every role and a few stage updates, for `make run`. Safe to re-run.
+"""Demo accounts for every role, a few stage updates and demo opinions, for `make run`.
 
-Passwords are generated on the first run and kept in var/demo-accounts.json (git-ignored),
-so the repository holds no credentials and later runs print the same logins.
+Safe to re-run. Passwords are generated on the first run and kept in var/demo-accounts.json
+(git-ignored), so the repository holds no credentials and later runs print the same logins.
+
+Opinions: the 240 sample cards of data/opinions-sample.csv and `--opinions N` generated
+ones (default 12,000, a few seconds on SQLite; 0 for none). A re-run adds only what is
+missing, so a larger N adds the difference (see opinions/demo.py).
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from lublin2030.models import User
+from opinions import demo
 from stages import services
-from stages.models import Stage, StageUpdate
+from stages.models import Consultation, Stage, StageUpdate
 from stages.roles import EDITORS, MODERATORS, VERIFIERS
 
 DEMO_ACCOUNTS: list[dict[str, Any]] = [
@@ -71,9 +76,30 @@ DEMO_UPDATES = [
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts for each role and demo stage updates; prints the logins."
+    help = (
+        "Create demo accounts for each role, demo stage updates and demo opinions; "
+        "prints the logins."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--opinions",
+            type=int,
+            default=demo.DEFAULT_COUNT,
+            metavar="N",
+            help=f"generated opinions besides the 240 sample ones (default "
+            f"{demo.DEFAULT_COUNT}; 0 for none, not even the sample)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=demo.DEFAULT_SEED,
+            help=f"the generator's seed (default {demo.DEFAULT_SEED})",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["opinions"] < 0:
+            raise CommandError("--opinions must be 0 or more.")
         if not Stage.objects.exists():
             raise CommandError("Load a process first: python manage.py load_process")
         credentials = self._credentials()
@@ -83,6 +109,8 @@ class Command(BaseCommand):
                 for spec in DEMO_ACCOUNTS
             }
             self._updates(users["redakcja@demo.lublin2030.pl"])
+        if options["opinions"]:
+            self._opinions(options["opinions"], options["seed"], options["verbosity"])
         if options["verbosity"] < 1:
             return
         self.stdout.write(self.style.SUCCESS("Demo accounts (log in at /accounts/login/):"))
@@ -113,6 +141,33 @@ class Command(BaseCommand):
             user=user, email=spec["email"], defaults={"verified": True, "primary": True}
         )
         return user
+
+    def _opinions(self, count: int, seed: int, verbosity: int) -> None:
+        consultation = (
+            Consultation.objects.filter(kind=Consultation.Kind.OPEN_QUESTION)
+            .order_by("opens_at", "pk")
+            .first()
+        )
+        if consultation is None:
+            self.stderr.write("No open question in this process: no demo opinions.")
+            return
+
+        def progress(done: int, total: int) -> None:
+            if verbosity >= 1 and total >= 100_000 and (done % 100_000 == 0 or done == total):
+                self.stdout.write(f"  {done:,} / {total:,} opinions".replace(",", " "))
+
+        sample = demo.seed_sample_opinions(consultation=consultation)
+        generated = demo.seed_demo_opinions(
+            consultation=consultation, count=count, seed=seed, progress=progress
+        )
+        if verbosity >= 1:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo opinions: {sample.created} sample and {generated.created} generated "
+                    f"added, {sample.existing + generated.existing} already there "
+                    f"({sample.seconds + generated.seconds:.1f} s)."
+                )
+            )
 
     def _updates(self, author: User) -> None:
         now = timezone.now()

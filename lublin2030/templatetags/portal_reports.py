@@ -1,0 +1,112 @@
+"""Template tags shared across apps for the thematic reports.
+
+The stage pages (the `stages` app, which imports nothing from `opinions`) list the
+published reports of a stage through `published_reports_for_stage`; the site package may
+import from every app, so the tag lives here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.db.models import Exists, Q
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy
+
+from opinions import reports
+from opinions.models import ThematicReport
+from stages.models import Consultation, Stage
+
+register = template.Library()
+
+
+@register.simple_tag
+def published_reports_for_stage(stage: Stage) -> list[ThematicReport]:
+    """The latest published version of each area's report on the stage's consultations.
+
+    A report over all consultations belongs to every stage that asks residents an open
+    question (what reports are made of). One query: whether the stage asks one is an
+    EXISTS inside it.
+    """
+    asks_residents = Exists(
+        Consultation.objects.filter(stage=stage, kind=Consultation.Kind.OPEN_QUESTION)
+    )
+    reports = (
+        ThematicReport.objects.published()
+        .filter(Q(consultation__stage=stage) | Q(asks_residents, consultation__isnull=True))
+        .select_related("area", "consultation")
+        .defer("content")
+        .order_by("area__number", "consultation_id", "-version")
+    )
+    latest: dict[tuple[int, int | None], ThematicReport] = {}
+    for report in reports:
+        latest.setdefault((report.area_id, report.consultation_id), report)
+    return list(latest.values())
+
+
+@register.filter
+def share_percent(value: float | int | None, digits: int = 1) -> str:
+    """A share (0.1028) as a percentage number in the current locale ("10,3")."""
+    if value is None:
+        return "—"
+    return str(number_format(100 * float(value), digits))
+
+
+@register.filter
+def pl_plural(count: int, forms: str) -> str:
+    """The Polish form of a noun after a number: "opinia,opinie,opinii" → 1 opinia, 3 opinie,
+    5 opinii, 22 opinie, 25 opinii (the report's Polish text needs it whatever the UI says)."""
+    one, few, many = forms.split(",")
+    count = abs(int(count))
+    if count == 1:
+        return one
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        return few
+    return many
+
+
+@register.filter
+def share_of(count: int, total: int) -> str:
+    """`count` as a percentage of `total` ("12,5"); a dash when the total is zero."""
+    if not total:
+        return "—"
+    return str(number_format(100 * int(count) / int(total), 1))
+
+
+@register.filter
+def iso_date(value: str | None) -> dt.date | None:
+    """A date written in a report's content ("2020-05-01") as a date, for the `date` filter."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@register.filter
+def change_tables(changes: dict[str, Any] | None) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The rising and the falling terms of a report's changes, in that order."""
+    if not changes:
+        return []
+    return [("rising", changes.get("rising") or []), ("falling", changes.get("falling") or [])]
+
+
+PROGRESS_NOTES = {
+    reports.NOTE_STARTED: gettext_lazy("started"),
+    reports.NOTE_FIGURES: gettext_lazy("counting the figures"),
+    reports.NOTE_TERMS: gettext_lazy("finding the key terms"),
+    reports.NOTE_SUBTHEMES: gettext_lazy("grouping into sub-themes"),
+    reports.NOTE_SAVING: gettext_lazy("saving"),
+    reports.NOTE_DONE: gettext_lazy("done"),
+    reports.NOTE_FAILED: gettext_lazy("failed"),
+    reports.NOTE_QUEUE_UNAVAILABLE: gettext_lazy(
+        "the task queue could not be reached: retry now, or it is sent again tonight"
+    ),
+}
+
+
+@register.filter
+def progress_note(code: str) -> str:
+    """A report's progress note (a code the builder writes) in the visitor's language."""
+    return str(PROGRESS_NOTES.get(code, code))

@@ -1,0 +1,263 @@
+"""The files of a built thematic report: the PDF (the report page, printed) and the XLSX
+appendix (every opinion the version was built from, and its figures).
+
+A built version never changes, so its files are rendered once: each is stored through the
+field's storage (Django's default storage) and recorded with a conditional UPDATE, so two
+renders at once (the task, and a first download that did not wait for it) store one file
+each and keep the first; the loser deletes its copy.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.db.models.fields.files import FieldFile
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from .charts import COMPACT, report_figures
+from .cleaning import neutralise_formula
+from .models import Channel, ReportMembership, ThematicReport
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
+
+PRINT_TEMPLATE = "opinions/reports/print.html"
+# Relative links of the report (its opinions, the other pages) resolve against the portal's
+# public address when it is configured; without one they stay out of the PDF, whose quotes
+# name their opinion's number anyway (as the XLSX appendix does).
+PORTAL_URL_SETTING = "PORTAL_URL"
+LOCAL_BASE = "https://portal.invalid/"
+PDF_VARIANT = "pdf/ua-1"
+MEMBERSHIP_CHUNK = 2000
+
+
+class ReportNotBuilt(Exception):
+    """Files are made only of a built report."""
+
+
+def render_report_files(*, report_id: int) -> ThematicReport:
+    """Render and store whichever of the report's PDF and XLSX is missing; safe to re-run."""
+    report = ThematicReport.objects.select_related(
+        "area", "consultation", "requested_by", "published_by"
+    ).get(pk=report_id)
+    if report.status != ThematicReport.Status.BUILT:
+        raise ReportNotBuilt(f"report {report_id} is {report.status}, not built")
+    with translation.override(settings.LANGUAGE_CODE):
+        if not report.pdf:
+            _store(report, "pdf", f"{_base_name(report)}.pdf", render_pdf(report))
+        if not report.xlsx:
+            _store(report, "xlsx", f"{_base_name(report)}-opinie.xlsx", render_xlsx(report))
+    report.refresh_from_db(fields=["pdf", "xlsx"])
+    return report
+
+
+def _base_name(report: ThematicReport) -> str:
+    return f"raport-{report.area.slug}-v{report.version}-{report.pk}"
+
+
+def _store(report: ThematicReport, field: str, filename: str, data: bytes) -> None:
+    file: FieldFile = getattr(report, field)
+    name = file.field.generate_filename(report, filename)
+    stored = file.storage.save(name, ContentFile(data))
+    claimed = (
+        ThematicReport.objects.filter(pk=report.pk, **{field: ""}).update(**{field: stored}) == 1
+    )
+    if not claimed:
+        # Someone else rendered it first; theirs is kept (it is the same report).
+        file.storage.delete(stored)
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def render_pdf(report: ThematicReport) -> bytes:
+    # PDF/UA: a tagged PDF (headings, tables, reading order) that screen readers can follow.
+    return bytes(render_pdf_document(report).write_pdf(pdf_variant=PDF_VARIANT))
+
+
+def render_pdf_document(report: ThematicReport) -> Document:
+    """The report laid out on A4 pages by WeasyPrint (its `pages` are the PDF's pages)."""
+    from weasyprint import HTML
+
+    html = render_to_string(PRINT_TEMPLATE, print_context(report))
+    base_url = _portal_url() or LOCAL_BASE
+    document = HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher)
+    return document.render(pdf_variant=PDF_VARIANT)
+
+
+def print_context(report: ThematicReport) -> dict[str, Any]:
+    from .reports import previous_version
+
+    previous = previous_version(report)
+    return {
+        "report": report,
+        "content": report.content,
+        "figures": report_figures(report.content, layout=COMPACT),
+        "previous": previous if previous is not None and previous.is_published else None,
+        "print": True,
+        "has_links": bool(_portal_url()),
+        "printed_at": timezone.now(),
+        "PORTAL_NAME": settings.PORTAL_NAME,
+    }
+
+
+def _portal_url() -> str:
+    value = str(getattr(settings, PORTAL_URL_SETTING, "") or "")
+    return value if value.endswith("/") or not value else value + "/"
+
+
+def _static_only_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+    """WeasyPrint fetches nothing from the network: only the portal's own static files."""
+    parts = urlsplit(url)
+    base = urlsplit(urljoin(_portal_url() or LOCAL_BASE, settings.STATIC_URL))
+    if parts.scheme in {"http", "https"} and parts.netloc == base.netloc:
+        relative = unquote(parts.path).removeprefix(base.path)
+        if relative != unquote(parts.path) and ".." not in Path(relative).parts:
+            found = finders.find(relative) or _collected(relative)
+            if found:
+                path = Path(found)
+                return {
+                    "string": path.read_bytes(),
+                    "mime_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+                    "redirected_url": url,
+                }
+    raise ValueError(f"not fetched while rendering a report: {url}")
+
+
+def _collected(relative: str) -> str | None:
+    root = Path(settings.STATIC_ROOT)
+    candidate = (root / relative).resolve()
+    if candidate.is_file() and root.resolve() in candidate.parents:
+        return str(candidate)
+    return None
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def render_xlsx(report: ThematicReport) -> bytes:
+    """Every opinion of the version (one row each) and, on a second sheet, its figures."""
+    workbook = Workbook(write_only=True)
+    _opinions_sheet(workbook, report)
+    _figures_sheet(workbook, report)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return neutralise_formula(value)
+
+
+def _header(workbook: Workbook, title: str, columns: list[tuple[str, int]]) -> Any:
+    sheet = workbook.create_sheet(title)
+    for index, (_name, width) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def _bold(sheet: Any, values: list[object]) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=_cell(value))
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells
+
+
+def _opinions_sheet(workbook: Workbook, report: ThematicReport) -> None:
+    columns = [
+        (_("Opinion no."), 12),
+        (_("Text"), 80),
+        (_("District"), 24),
+        (_("Channel"), 24),
+        (_("Date"), 12),
+        (_("Sub-theme"), 36),
+    ]
+    sheet = _header(workbook, _("Opinions"), columns)
+    sheet.append(_bold(sheet, [name for name, _width in columns]))
+    channels = dict(Channel.choices)
+    subthemes = {
+        item["index"]: f"{item['index'] + 1}. {item['label']}"
+        for item in report.content.get("subthemes", [])
+    }
+    from openpyxl.cell import WriteOnlyCell
+
+    for opinion_id, text, district, channel, collected_on, subtheme in _memberships(report):
+        text_cell = WriteOnlyCell(sheet, value=_cell(text))
+        text_cell.alignment = Alignment(wrap_text=True, vertical="top")
+        date_cell = WriteOnlyCell(sheet, value=collected_on)
+        date_cell.number_format = "yyyy-mm-dd"
+        sheet.append(
+            [
+                opinion_id,
+                text_cell,
+                _cell(district or _("no district")),
+                _cell(str(channels.get(channel, channel))),
+                date_cell,
+                _cell(subthemes.get(subtheme, "") if subtheme is not None else ""),
+            ]
+        )
+
+
+def _memberships(report: ThematicReport) -> Iterator[tuple[Any, ...]]:
+    rows = (
+        ReportMembership.objects.filter(report=report)
+        .order_by("opinion_id")
+        .values_list(
+            "opinion_id",
+            "opinion__text",
+            "opinion__district__name",
+            "opinion__channel",
+            "opinion__collected_on",
+            "subtheme",
+        )
+    )
+    yield from rows.iterator(chunk_size=MEMBERSHIP_CHUNK)
+
+
+def _figures_sheet(workbook: Workbook, report: ThematicReport) -> None:
+    content = report.content
+    sheet = _header(workbook, _("Figures"), [(_("What"), 40), (_("Opinions"), 12), ("%", 10)])
+    sheet.append(_bold(sheet, [_("What"), _("Opinions"), _("Share (%)")]))
+    scope = content.get("scope", {})
+    sheet.append(
+        [_cell(_("Area")), _cell(scope.get("area_name", "")), None],
+    )
+    sheet.append([_cell(_("Opinions in the report")), scope.get("opinion_count", 0), None])
+    for figure in report_figures(content):
+        sheet.append([])
+        sheet.append(_bold(sheet, [figure.title, figure.total, None]))
+        for bar in figure.bars:
+            sheet.append([_cell(bar.label), bar.count, round(bar.percent, 2)])
+    terms = content.get("terms", [])
+    if terms:
+        sheet.append([])
+        sheet.append(_bold(sheet, [_("Key terms"), _("Opinions"), _("Score")]))
+        for term in terms:
+            sheet.append([_cell(term["term"]), term["count"], term.get("score")])
+    subthemes = content.get("subthemes", [])
+    if subthemes:
+        sheet.append([])
+        sheet.append(_bold(sheet, [_("Sub-themes"), _("Opinions"), None]))
+        for item in subthemes:
+            sheet.append([_cell(f"{item['index'] + 1}. {item['label']}"), item["size"], None])

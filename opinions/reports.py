@@ -1,0 +1,889 @@
+"""Thematic reports: one versioned report per area, built in the background by Celery.
+
+Writes go through the functions here: `start_reports` (new queued versions, one task per
+area as a Celery group), `build_report` (the task's work), `retry_report`, `publish_report`
+and `unpublish_report`. The nightly job calls `start_reports_with_new_opinions`.
+
+A build is safe to run twice or to be killed halfway:
+
+* it first takes a lock that dies with its process (a PostgreSQL advisory lock on the
+  build's connection; on SQLite a `flock` on a file under VAR_DIR), so a task redelivered
+  while the first is still working does nothing, and one redelivered after its worker was
+  killed takes over at once;
+* it then claims the report with a conditional UPDATE (queued, failed, or building with
+  no live builder → building); the claim's `started_at` is its token: progress notes and
+  the result are written only while the token still holds;
+* all reading happens in one snapshot (REPEATABLE READ on PostgreSQL), so the figures, the
+  terms and the memberships describe exactly the same opinions;
+* the result (content, opinion count, memberships, status built) is written in one
+  transaction; a failure marks the report failed with its reason.
+
+A built report is never changed again, except `published_at`/`published_by`.
+
+Cost: figures are one GROUP BY each; the lemmas were stored at submission, so a build only
+reads them; each area's term counts are cached and shared by the builds started together
+(see `_term_counts`); memberships are written with COPY on PostgreSQL. All twelve reports
+over 1,000,000 opinions build in a few minutes with one worker of concurrency 2
+(bench/reports_bench.py).
+
+The shape of `ThematicReport.content` is the contract with the report pages and files
+(opinions/views/reports.py, opinions/report_files.py); keys may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stages.models import Consultation, District, ThematicArea
+
+from . import report_terms
+from .models import Opinion, ReportMembership, ThematicReport
+from .report_figures import compute_figures
+from .report_terms import (
+    MAX_FEATURES,
+    MIN_COUNT,
+    REPORT_STOPWORDS,
+    SEED,
+    SILHOUETTE_SAMPLE,
+    TERM_PRIOR,
+    TermCounts,
+    content_lemmas,
+    content_terms,
+    count_terms,
+    distinctive_terms,
+    find_subthemes,
+    term_pattern,
+)
+from .services import enqueue_after_commit
+
+if TYPE_CHECKING:
+    from lublin2030.models import User
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = 1
+BUILD_TASK = "opinions.tasks.build_report"
+RENDER_TASK = "opinions.tasks.render_report_files"
+MEMBERSHIP_CHUNK = 5000
+QUOTES = 5
+# Quotes sharing this much of their content words (Jaccard) count as the same quote.
+QUOTE_SIMILARITY = 0.8
+CHANGED_TERMS = 10
+# `progress_note` codes (the pages translate them).
+NOTE_STARTED = "started"
+NOTE_FIGURES = "figures"
+NOTE_TERMS = "terms"
+NOTE_SUBTHEMES = "sub-themes"
+NOTE_SAVING = "saving"
+NOTE_DONE = "done"
+NOTE_FAILED = "failed"
+NOTE_QUEUE_UNAVAILABLE = "queue-unavailable"
+# Each area's term counts are shared by the twelve builds started together.
+BACKGROUND_CACHE_SECONDS = 3600
+# A queued report whose task was not picked up in this time is sent again by the nightly job.
+QUEUED_RESEND_AFTER = dt.timedelta(hours=1)
+# Keeps the advisory locks of report builds apart from any other use of advisory locks.
+LOCK_NAMESPACE = 0x7265_706F  # "repo"
+
+ProgressCallback = Callable[[int, str], None]
+
+
+def _time_limit() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 30 * 60))
+
+
+# --- Scope ---------------------------------------------------------------------------------
+
+
+def _all_areas_scope(*, consultation_id: int | None, cutoff_at: dt.datetime) -> QuerySet[Opinion]:
+    """Published opinions with an area, of the consultation (or all), received by the cutoff."""
+    scope = Opinion.objects.published().filter(area__isnull=False, created_at__lte=cutoff_at)
+    if consultation_id is not None:
+        scope = scope.filter(consultation_id=consultation_id)
+    return scope
+
+
+def report_scope(report: ThematicReport) -> QuerySet[Opinion]:
+    """The opinions a build of this report reads (its memberships record what it read)."""
+    return _all_areas_scope(
+        consultation_id=report.consultation_id, cutoff_at=report.cutoff_at
+    ).filter(area_id=report.area_id)
+
+
+def _of_consultation(consultation_id: int | None) -> Q:
+    if consultation_id is None:
+        return Q(consultation__isnull=True)
+    return Q(consultation_id=consultation_id)
+
+
+def previous_version(report: ThematicReport) -> ThematicReport | None:
+    """The latest built version of the same area and consultation before this one."""
+    return (
+        ThematicReport.objects.built()
+        .filter(
+            _of_consultation(report.consultation_id),
+            area_id=report.area_id,
+            version__lt=report.version,
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def report_opinions(
+    report: ThematicReport, *, term: str | None = None, subtheme: int | None = None
+) -> QuerySet[Opinion]:
+    """The opinions behind a number of the report: all its opinions, those of a sub-theme,
+    or those containing a term, matched exactly as the term's count was computed."""
+    members = ReportMembership.objects.filter(report=report)
+    if subtheme is not None:
+        members = members.filter(subtheme=subtheme)
+    opinions = Opinion.objects.filter(pk__in=members.values("opinion_id"))
+    if term is None:
+        return opinions
+    from .search import with_all_lemmas
+
+    pattern = term_pattern(term)
+    if pattern is None:
+        return opinions.none()
+    # The lemma look-up narrows the rows (PostgreSQL's text index); the pattern is exact.
+    return with_all_lemmas(opinions, term.split()).filter(lemmas__regex=pattern)
+
+
+# --- Starting builds -----------------------------------------------------------------------
+
+
+def _next_version(
+    *,
+    area: ThematicArea,
+    consultation: Consultation | None,
+    requested_by: User | None,
+    now: dt.datetime,
+) -> ThematicReport:
+    # Two editors clicking at once compute the same number; the unique constraint refuses
+    # the second, which takes the next number.
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                latest = ThematicReport.objects.filter(
+                    area=area, consultation=consultation
+                ).aggregate(top=Max("version"))["top"]
+                return ThematicReport.objects.create(
+                    area=area,
+                    consultation=consultation,
+                    version=(latest or 0) + 1,
+                    status=ThematicReport.Status.QUEUED,
+                    progress_note="",
+                    requested_by=requested_by,
+                    requested_at=now,
+                    cutoff_at=now,
+                )
+        except IntegrityError:
+            continue
+    raise IntegrityError(f"could not number a new version of the report on {area}")
+
+
+def create_report_versions(
+    *,
+    areas: Iterable[ThematicArea] | None = None,
+    consultation: Consultation | None = None,
+    requested_by: User | None = None,
+    now: dt.datetime | None = None,
+) -> list[ThematicReport]:
+    """New queued versions, one per area (all areas when None), covering opinions up to now.
+
+    Nothing is enqueued: `start_reports` does that, the `--sync` command builds them itself.
+    """
+    now = now or timezone.now()
+    chosen = list(ThematicArea.objects.order_by("number") if areas is None else areas)
+    with transaction.atomic():
+        return [
+            _next_version(area=area, consultation=consultation, requested_by=requested_by, now=now)
+            for area in sorted(chosen, key=lambda area: area.number)
+        ]
+
+
+def largest_first(reports: list[ThematicReport]) -> list[int]:
+    """Report ids, the areas with most opinions first: the workers then finish together
+    instead of one of them starting the biggest area last."""
+    sizes: dict[tuple[int, int | None], int] = {}
+    for consultation_id in {report.consultation_id for report in reports}:
+        scope = Opinion.objects.published().filter(
+            area_id__in=[report.area_id for report in reports]
+        )
+        if consultation_id is not None:
+            scope = scope.filter(consultation_id=consultation_id)
+        for area_id, count in (
+            scope.order_by().values("area").annotate(count=Count("pk")).values_list("area", "count")
+        ):
+            sizes[(area_id, consultation_id)] = count
+    ordered = sorted(
+        reports,
+        key=lambda report: (-sizes.get((report.area_id, report.consultation_id), 0), report.pk),
+    )
+    return [report.pk for report in ordered]
+
+
+def enqueue_report_builds(report_ids: list[int], *, queue: str | None = None) -> bool:
+    """Send one build task per report as a Celery group, now; False if the broker is down
+    (the reports stay queued and say so; the nightly job sends them again)."""
+    from celery import group
+
+    from lublin2030.celery import app
+
+    options = {"queue": queue} if queue else {}
+    try:
+        group(
+            app.signature(BUILD_TASK, args=(report_id,), **options) for report_id in report_ids
+        ).apply_async()
+    except Exception:
+        logger.exception("could not enqueue the builds of reports %s", report_ids)
+        ThematicReport.objects.filter(
+            pk__in=report_ids, status=ThematicReport.Status.QUEUED
+        ).update(progress_note=NOTE_QUEUE_UNAVAILABLE)
+        return False
+    return True
+
+
+def start_reports(
+    *,
+    areas: Iterable[ThematicArea] | None = None,
+    consultation: Consultation | None = None,
+    requested_by: User | None = None,
+    now: dt.datetime | None = None,
+) -> list[ThematicReport]:
+    """New queued versions of the areas' reports; their builds are sent after commit."""
+    with transaction.atomic():
+        reports = create_report_versions(
+            areas=areas, consultation=consultation, requested_by=requested_by, now=now
+        )
+        if reports:
+            ordered = largest_first(reports)
+            transaction.on_commit(lambda: enqueue_report_builds(ordered))
+    return reports
+
+
+def retry_report(*, report: ThematicReport) -> ThematicReport:
+    """A failed report (or one whose task never left) back to queued, and sent again."""
+    retriable = Q(status=ThematicReport.Status.FAILED) | Q(
+        status=ThematicReport.Status.QUEUED, progress_note=NOTE_QUEUE_UNAVAILABLE
+    )
+    with transaction.atomic():
+        updated = ThematicReport.objects.filter(retriable, pk=report.pk).update(
+            status=ThematicReport.Status.QUEUED,
+            progress=0,
+            progress_note="",
+            error="",
+            started_at=None,
+        )
+        if not updated:
+            raise ValidationError(_("Only a failed report can be built again."), code="state")
+        transaction.on_commit(lambda: enqueue_report_builds([report.pk]))
+    report.refresh_from_db()
+    return report
+
+
+def publish_report(
+    *, report: ThematicReport, editor: User, now: dt.datetime | None = None
+) -> ThematicReport:
+    """Make a built version public (residents see it); other versions are not touched."""
+    updated = ThematicReport.objects.filter(
+        pk=report.pk, status=ThematicReport.Status.BUILT
+    ).update(published_at=now or timezone.now(), published_by=editor)
+    if not updated:
+        raise ValidationError(_("Only a built report can be published."), code="state")
+    report.refresh_from_db()
+    return report
+
+
+def unpublish_report(*, report: ThematicReport) -> ThematicReport:
+    updated = ThematicReport.objects.filter(
+        pk=report.pk, status=ThematicReport.Status.BUILT
+    ).update(published_at=None, published_by=None)
+    if not updated:
+        raise ValidationError(_("Only a built report can be unpublished."), code="state")
+    report.refresh_from_db()
+    return report
+
+
+def start_reports_with_new_opinions(*, now: dt.datetime | None = None) -> list[ThematicReport]:
+    """Nightly: a new version for each area (all consultations, and each consultation that
+    already has reports) whose published opinions include any its latest built version was
+    not built from. Areas with a version queued or building are left alone; queued reports
+    whose task was lost (broker down) and builds whose worker vanished are sent again."""
+    now = now or timezone.now()
+    _resend_stuck(now)
+    pairs: set[tuple[int, int | None]] = {
+        (area_id, None) for area_id in ThematicArea.objects.values_list("pk", flat=True)
+    }
+    pairs |= set(
+        ThematicReport.objects.filter(consultation__isnull=False)
+        .values_list("area_id", "consultation_id")
+        .distinct()
+    )
+    busy = set(
+        ThematicReport.objects.filter(
+            status__in=[ThematicReport.Status.QUEUED, ThematicReport.Status.BUILDING]
+        ).values_list("area_id", "consultation_id")
+    )
+    latest_built: dict[tuple[int, int | None], int] = {}
+    for report_id, built_area, built_consultation in (
+        ThematicReport.objects.built()
+        .order_by("area_id", "consultation_id", "version")
+        .values_list("pk", "area_id", "consultation_id")
+    ):
+        latest_built[(built_area, built_consultation)] = report_id
+    due: dict[int | None, list[int]] = {}
+    for area_id, consultation_id in sorted(pairs, key=lambda pair: (pair[1] or 0, pair[0])):
+        if (area_id, consultation_id) in busy:
+            continue
+        scope = _all_areas_scope(consultation_id=consultation_id, cutoff_at=now).filter(
+            area_id=area_id
+        )
+        built = latest_built.get((area_id, consultation_id))
+        if built is not None:
+            scope = scope.exclude(
+                pk__in=ReportMembership.objects.filter(report_id=built).values("opinion_id")
+            )
+        if scope.exists():
+            due.setdefault(consultation_id, []).append(area_id)
+    started: list[ThematicReport] = []
+    for due_consultation, area_ids in due.items():
+        started += start_reports(
+            areas=ThematicArea.objects.filter(pk__in=area_ids).order_by("number"),
+            consultation=(
+                None if due_consultation is None else Consultation.objects.get(pk=due_consultation)
+            ),
+            now=now,
+        )
+    return started
+
+
+def _resend_stuck(now: dt.datetime) -> None:
+    stuck = list(
+        ThematicReport.objects.filter(
+            Q(status=ThematicReport.Status.QUEUED, requested_at__lt=now - QUEUED_RESEND_AFTER)
+            | Q(status=ThematicReport.Status.BUILDING, started_at__lt=now - _time_limit())
+        ).values_list("pk", flat=True)
+    )
+    if stuck:
+        transaction.on_commit(lambda: enqueue_report_builds(stuck))
+
+
+# --- Building ------------------------------------------------------------------------------
+
+
+class _ClaimLost(Exception):
+    """Another build took the report over (its claim expired); this one stops quietly."""
+
+
+@contextmanager
+def _builder_lock(report_id: int) -> Iterator[bool]:
+    """True while this process is the only live builder of the report.
+
+    The lock is released when its holder ends, even by SIGKILL (the database closes the
+    session; the kernel closes the file), so it tells a live builder from a dead one.
+    """
+    if connection.vendor == "postgresql":
+        key = (LOCK_NAMESPACE << 32) | report_id
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s::bigint)", [key])
+            row = cursor.fetchone()
+        locked = bool(row and row[0])
+        try:
+            yield locked
+        finally:
+            if locked:
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_unlock(%s::bigint)", [key])
+                except DatabaseError:
+                    # The session is gone, and its lock with it.
+                    logger.warning("could not release the lock of report %s", report_id)
+        return
+    path = Path(settings.VAR_DIR) / "locks" / f"report-{report_id}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            locked = False
+        else:
+            locked = True
+        try:
+            yield locked
+        finally:
+            if locked:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _claim(report_id: int) -> dt.datetime | None:
+    """Mark the report building; its new `started_at` is this build's token (None: it is
+    built already, or gone).
+
+    Only called with the builder lock held, so a report marked building has no live builder:
+    its worker was killed (a redelivered task then takes over at once, not after the task
+    time limit). Should two builders ever both get here, the first one's token no longer
+    matches and it stops at its next progress note, writing nothing.
+    """
+    now = timezone.now()
+    Status = ThematicReport.Status
+    updated = ThematicReport.objects.filter(
+        pk=report_id, status__in=[Status.QUEUED, Status.FAILED, Status.BUILDING]
+    ).update(
+        status=Status.BUILDING,
+        started_at=now,
+        built_at=None,
+        progress=0,
+        progress_note=NOTE_STARTED,
+        error="",
+    )
+    return now if updated else None
+
+
+class _Progress:
+    """Progress written by conditional UPDATEs that commit at once (outside the result's
+    transaction), so the page polling it sees them; a lost claim stops the build."""
+
+    def __init__(
+        self, report_id: int, token: dt.datetime, callback: ProgressCallback | None
+    ) -> None:
+        self.report_id = report_id
+        self.token = token
+        self.callback = callback
+
+    def __call__(self, percent: int, note: str) -> None:
+        updated = ThematicReport.objects.filter(
+            pk=self.report_id, status=ThematicReport.Status.BUILDING, started_at=self.token
+        ).update(progress=percent, progress_note=note)
+        if not updated:
+            raise _ClaimLost
+        if self.callback is not None:
+            self.callback(percent, note)
+
+
+def build_report(*, report_id: int, on_progress: ProgressCallback | None = None) -> ThematicReport:
+    """Build one report version. A report that is built, or being built by a live process,
+    is left alone (a second run is a no-op); a failure marks the report failed with why."""
+    with _builder_lock(report_id) as locked:
+        if not locked:
+            logger.info("report %s is being built by another process", report_id)
+            return ThematicReport.objects.get(pk=report_id)
+        token = _claim(report_id)
+        if token is None:
+            return ThematicReport.objects.get(pk=report_id)
+        progress = _Progress(report_id, token, on_progress)
+        try:
+            report = ThematicReport.objects.select_related("area", "consultation").get(pk=report_id)
+            built = _build(report, progress)
+            progress(85, NOTE_SAVING)
+            _save(report, token, built)
+            if on_progress is not None:
+                on_progress(100, NOTE_DONE)
+        except _ClaimLost:
+            logger.warning("report %s was taken over by another build", report_id)
+        except Exception as error:
+            logger.exception("building report %s failed", report_id)
+            _mark_failed(report_id, token, error)
+    return ThematicReport.objects.get(pk=report_id)
+
+
+def _mark_failed(report_id: int, token: dt.datetime, error: Exception) -> None:
+    reason = f"{type(error).__name__}: {error}".strip()
+    ThematicReport.objects.filter(
+        pk=report_id, status=ThematicReport.Status.BUILDING, started_at=token
+    ).update(status=ThematicReport.Status.FAILED, error=reason[:2000], progress_note=NOTE_FAILED)
+
+
+@dataclass
+class _Read:
+    """Everything a build reads from the database, read in one snapshot."""
+
+    figures: dict[str, Any]
+    summary: dict[str, Any]
+    # (opinion id, stored lemmas, district id), by id.
+    documents: list[tuple[int, str, int | None]]
+    # Term counts of this area, and of all areas (only the terms this area could rank).
+    area_counts: TermCounts
+    pooled: TermCounts
+    previous: ThematicReport | None
+    previous_ids: set[int]
+    # Lemmas of opinions of the previous version that are no longer in scope.
+    previous_only: dict[int, str]
+
+
+@dataclass
+class _Built:
+    content: dict[str, Any]
+    memberships: list[tuple[int, int | None]]
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """One consistent view of the database for all reads of a build (PostgreSQL: a
+    REPEATABLE READ, READ ONLY transaction; every statement sees the same opinions)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _read(report: ThematicReport) -> _Read:
+    scope = report_scope(report)
+    all_areas = _all_areas_scope(consultation_id=report.consultation_id, cutoff_at=report.cutoff_at)
+    # SQLite has no snapshot outside a write transaction (which would block every writer):
+    # a moderator's publication between two statements is noticed and the reading repeated.
+    for _attempt in range(3):
+        with _snapshot():
+            figures, summary = compute_figures(scope, all_areas)
+            documents: list[tuple[int, str, int | None]] = list(
+                scope.order_by("pk")
+                .values_list("pk", "lemmas", "district_id")
+                .iterator(chunk_size=10_000)
+            )
+            area_counts, pooled = _term_counts(report, all_areas, documents)
+            previous = previous_version(report)
+            previous_ids: set[int] = set()
+            previous_only: dict[int, str] = {}
+            if previous is not None:
+                previous_ids = set(
+                    ReportMembership.objects.filter(report=previous).values_list(
+                        "opinion_id", flat=True
+                    )
+                )
+                gone = previous_ids.difference(row[0] for row in documents)
+                previous_only = dict(
+                    Opinion.objects.filter(pk__in=sorted(gone)).values_list("pk", "lemmas")
+                )
+        if summary["opinion_count"] == len(documents):
+            return _Read(
+                figures,
+                summary,
+                documents,
+                area_counts,
+                pooled,
+                previous,
+                previous_ids,
+                previous_only,
+            )
+    raise RuntimeError("the opinions kept changing while the report was read")
+
+
+Identity = tuple[int, int, int]
+
+
+def _identity(ids: Iterable[int]) -> Identity:
+    """What identifies a set of opinions for the cache: how many, the largest id, the sum."""
+    count = top = total = 0
+    for pk in ids:
+        count, top, total = count + 1, max(top, pk), total + pk
+    return count, top, total
+
+
+def _counts_key(consultation_id: int | None, area_id: int, identity: Identity) -> str:
+    raw = repr((SCHEMA, consultation_id, area_id, identity)).encode()
+    return "reports:term-counts:" + hashlib.sha256(raw).hexdigest()
+
+
+def _term_counts(
+    report: ThematicReport,
+    all_areas: QuerySet[Opinion],
+    documents: list[tuple[int, str, int | None]],
+) -> tuple[TermCounts, TermCounts]:
+    """(this area's term counts, every area's counts of the terms this area could rank).
+
+    Each area's counts are cached under the identity of its set of opinions, so the twelve
+    builds started together count each area once between them: every build counts its own
+    area, then goes round the other areas starting after its own, counting only those no
+    other build has cached yet (two workers thus split the work instead of repeating it).
+    """
+    identities: dict[int, Identity] = {
+        area_id: (count, top, total)
+        for area_id, count, top, total in all_areas.order_by()
+        .values("area")
+        .annotate(count=Count("pk"), top=Max("pk"), total=Sum("pk"))
+        .values_list("area", "count", "top", "total")
+    }
+    consultation_id = report.consultation_id
+    own_identity = _identity(pk for pk, _lemmas, _district in documents)
+    own_key = _counts_key(consultation_id, report.area_id, own_identity)
+    own: TermCounts | None = cache.get(own_key)
+    if own is None:
+        own = count_terms(lemmas for _pk, lemmas, _district in documents)
+        if identities.get(report.area_id) == own_identity:
+            cache.set(own_key, own, BACKGROUND_CACHE_SECONDS)
+    wanted = sorted(term for term, count in own.counts.items() if count >= MIN_COUNT)
+    pooled = TermCounts()
+
+    def include(counts: TermCounts) -> None:
+        for term in wanted:
+            pooled.counts[term] += counts.counts.get(term, 0)
+        pooled.word_total += counts.word_total
+        pooled.phrase_total += counts.phrase_total
+        pooled.documents += counts.documents
+
+    include(own)
+    others = sorted(area_id for area_id in identities if area_id != report.area_id)
+    after = [area_id for area_id in others if area_id > report.area_id]
+    for area_id in after + [area_id for area_id in others if area_id < report.area_id]:
+        key = _counts_key(consultation_id, area_id, identities[area_id])
+        counts: TermCounts | None = cache.get(key)
+        if counts is None:
+            rows = all_areas.filter(area_id=area_id).order_by().values_list("pk", "lemmas")
+            counts = TermCounts()
+            ids: list[int] = []
+            for pk, lemmas in rows.iterator(chunk_size=20_000):
+                ids.append(pk)
+                counts.add(lemmas)
+            # Without a snapshot (SQLite) the set may have changed since its identity was
+            # read; such counts serve this build only.
+            if _identity(ids) == identities[area_id]:
+                cache.set(key, counts, BACKGROUND_CACHE_SECONDS)
+        include(counts)
+    return own, pooled
+
+
+def _build(report: ThematicReport, progress: _Progress) -> _Built:
+    progress(10, NOTE_FIGURES)
+    read = _read(report)
+    documents = read.documents
+
+    progress(30, NOTE_TERMS)
+    area_counts = read.area_counts
+    terms = distinctive_terms(area_counts, read.pooled)
+
+    progress(55, NOTE_SUBTHEMES)
+    found = find_subthemes(
+        [(pk, lemmas) for pk, lemmas, _district in documents], counts=area_counts
+    )
+    district_of = {pk: district for pk, _lemmas, district in documents}
+    lemmas_of = {pk: lemmas for pk, lemmas, _district in documents}
+    subthemes = _subtheme_content(found.subthemes, district_of, lemmas_of)
+    subtheme_of = {
+        opinion_id: subtheme.index
+        for subtheme in found.subthemes
+        for opinion_id in subtheme.members
+    }
+    note = found.note
+    if not note and area_counts.word_total == 0 and documents:
+        note = "no-content-words"
+
+    area = report.area
+    content: dict[str, Any] = {
+        "schema": SCHEMA,
+        "scope": {
+            "area": area.slug,
+            "area_name": area.name,
+            "consultation": report.consultation.slug if report.consultation else None,
+            "cutoff": timezone.localtime(report.cutoff_at).isoformat(),
+            "opinion_count": read.summary["opinion_count"],
+            "event_count": read.summary["event_count"],
+            "channel_count": read.summary["channel_count"],
+            "district_count": read.summary["district_count"],
+            "first_date": read.summary["first_date"],
+            "last_date": read.summary["last_date"],
+        },
+        "method": {
+            "terms": "log-odds-dirichlet",
+            "term_prior": TERM_PRIOR,
+            "min_count": MIN_COUNT,
+            "term_unit": "opinions",
+            "subthemes": "kmeans-tfidf",
+            "k": found.k,
+            "k_range": list(found.k_range),
+            "k_criterion": "silhouette",
+            "silhouette": found.silhouette,
+            "silhouette_sample": SILHOUETTE_SAMPLE,
+            "clustering": found.algorithm,
+            "features": found.features,
+            "max_features": MAX_FEATURES,
+            "seed": SEED,
+            "lemmatizer": "simplemma",
+            "stopwords": len(REPORT_STOPWORDS),
+        },
+        "figures": read.figures,
+        "terms": terms,
+        "subthemes": subthemes,
+        "subthemes_note": note,
+        "changes": _changes(read, area_counts, terms),
+    }
+    memberships = [(pk, subtheme_of.get(pk)) for pk, _lemmas, _district in documents]
+    return _Built(content, memberships)
+
+
+def _subtheme_content(
+    found: list[report_terms.Subtheme],
+    district_of: dict[int, int | None],
+    lemmas_of: dict[int, str],
+) -> list[dict[str, Any]]:
+    if not found:
+        return []
+    districts = {
+        pk: (slug, name) for pk, slug, name in District.objects.values_list("pk", "slug", "name")
+    }
+    # Quotes: the opinions nearest the centroid, skipping any that repeats one already taken
+    # (the same opinion sent twice, retyped, or with other punctuation).
+    quote_ids: list[list[int]] = []
+    for subtheme in found:
+        chosen: list[int] = []
+        words_of_chosen: list[set[str]] = []
+        for opinion_id in subtheme.nearest:
+            words = set(content_lemmas(lemmas_of.get(opinion_id, "")))
+            if not words or any(
+                len(words & other) >= QUOTE_SIMILARITY * len(words | other)
+                for other in words_of_chosen
+            ):
+                continue
+            chosen.append(opinion_id)
+            words_of_chosen.append(words)
+            if len(chosen) == QUOTES:
+                break
+        quote_ids.append(chosen)
+    texts = dict(
+        Opinion.objects.filter(pk__in=sorted({pk for ids in quote_ids for pk in ids})).values_list(
+            "pk", "text"
+        )
+    )
+    result = []
+    for subtheme, chosen in zip(found, quote_ids, strict=True):
+        tally: dict[int, int] = {}
+        for opinion_id in subtheme.members:
+            district = district_of.get(opinion_id)
+            if district is not None:
+                tally[district] = tally.get(district, 0) + 1
+        top = sorted(tally.items(), key=lambda item: (-item[1], districts[item[0]][1]))[:5]
+        quotes = [{"opinion_id": pk, "text": texts[pk]} for pk in chosen if pk in texts]
+        result.append(
+            {
+                "index": subtheme.index,
+                "label": subtheme.label,
+                "top_terms": subtheme.top_terms,
+                "size": len(subtheme.members),
+                "districts": [
+                    {"key": districts[pk][0], "label": districts[pk][1], "count": count}
+                    for pk, count in top
+                ],
+                "quotes": quotes,
+            }
+        )
+    return result
+
+
+def _changes(
+    read: _Read, area_counts: TermCounts, terms: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    previous = read.previous
+    if previous is None:
+        return None
+    previous_terms = [row["term"] for row in (previous.content or {}).get("terms", [])]
+    watched = list(dict.fromkeys([row["term"] for row in terms] + previous_terms))
+    watched_set = set(watched)
+    lemmas_of = {pk: lemmas for pk, lemmas, _district in read.documents}
+    lemmas_of.update(read.previous_only)
+    before_counts: dict[str, int] = dict.fromkeys(watched, 0)
+    for opinion_id in read.previous_ids:
+        for term in content_terms(lemmas_of.get(opinion_id, "")) & watched_set:
+            before_counts[term] += 1
+    before_total = len(read.previous_ids)
+    after_total = len(read.documents)
+
+    def share(count: int, total: int) -> float:
+        return round(count / total, 4) if total else 0.0
+
+    shifts = [
+        (
+            term,
+            share(before_counts[term], before_total),
+            share(area_counts.counts.get(term, 0), after_total),
+        )
+        for term in watched
+    ]
+    rising = sorted(
+        (shift for shift in shifts if shift[2] > shift[1]),
+        key=lambda shift: (shift[1] - shift[2], shift[0]),
+    )
+    falling = sorted(
+        (shift for shift in shifts if shift[2] < shift[1]),
+        key=lambda shift: (shift[2] - shift[1], shift[0]),
+    )
+    current_ids = {pk for pk, _lemmas, _district in read.documents}
+    return {
+        "previous_version": previous.version,
+        "previous_report": previous.pk,
+        "previous_opinion_count": before_total,
+        "new_opinions": len(current_ids - read.previous_ids),
+        "removed_opinions": len(read.previous_ids - current_ids),
+        "rising": [
+            {"term": term, "before": before, "after": after}
+            for term, before, after in rising[:CHANGED_TERMS]
+        ],
+        "falling": [
+            {"term": term, "before": before, "after": after}
+            for term, before, after in falling[:CHANGED_TERMS]
+        ],
+    }
+
+
+def _save(report: ThematicReport, token: dt.datetime, built: _Built) -> None:
+    """The result in one transaction: content, count, memberships and status built."""
+    with transaction.atomic():
+        updated = ThematicReport.objects.filter(
+            pk=report.pk, status=ThematicReport.Status.BUILDING, started_at=token
+        ).update(
+            status=ThematicReport.Status.BUILT,
+            content=built.content,
+            opinion_count=len(built.memberships),
+            built_at=timezone.now(),
+            progress=100,
+            progress_note=NOTE_DONE,
+            error="",
+        )
+        if not updated:
+            raise _ClaimLost
+        # None can exist (they are only ever written here, with the status), but a re-run
+        # must never be able to add a second set.
+        ReportMembership.objects.filter(report_id=report.pk).delete()
+        _insert_memberships(report.pk, built.memberships)
+        enqueue_after_commit(RENDER_TASK, report.pk)
+
+
+def _insert_memberships(report_id: int, memberships: list[tuple[int, int | None]]) -> None:
+    """COPY on PostgreSQL (150,000 rows in about a second instead of ten); `bulk_create` in
+    chunks elsewhere. Either way inside the caller's transaction."""
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        table = quote(ReportMembership._meta.db_table)
+        columns = ", ".join(quote(name) for name in ("report_id", "opinion_id", "subtheme"))
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for opinion_id, subtheme in memberships:
+                copy.write_row((report_id, opinion_id, subtheme))
+        return
+    for start in range(0, len(memberships), MEMBERSHIP_CHUNK):
+        ReportMembership.objects.bulk_create(
+            [
+                ReportMembership(report_id=report_id, opinion_id=opinion_id, subtheme=subtheme)
+                for opinion_id, subtheme in memberships[start : start + MEMBERSHIP_CHUNK]
+            ]
+        )
