@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -876,14 +876,21 @@ def _save_opinions(batch: ImportBatch, *, now: dt.datetime) -> int:
         )
         saved += len(chunk)
         cache.set(progress_key(batch.pk), saved, PROGRESS_TTL)
-    mine = Opinion.objects.filter(import_batch_id=batch.pk, fingerprint=OuterRef("fingerprint"))
-    accepted.update(opinion=Subquery(mine.values("pk")[:1]))
+    # Link each row to the opinion it created. One read of this batch's opinions and
+    # bulk updates: a correlated subquery per row made this quadratic on PostgreSQL.
+    created = dict(
+        Opinion.objects.filter(import_batch_id=batch.pk).values_list("fingerprint", "pk")
+    )
+    linked: list[ImportRow] = []
+    for row_pk, row_print in accepted.values_list("pk", "fingerprint").iterator(chunk_size=5000):
+        opinion_pk = created.get(row_print)
+        if opinion_pk is not None:
+            linked.append(ImportRow(pk=row_pk, opinion_id=opinion_pk))
+    ImportRow.objects.bulk_update(linked, ["opinion"], batch_size=CHUNK_SIZE)
     accepted.filter(opinion__isnull=True).update(
         verdict=ImportRow.Verdict.DUPLICATE, reasons=[message(IMPORTED_MEANWHILE)]
     )
-    ids = list(
-        Opinion.objects.filter(import_batch_id=batch.pk).order_by("pk").values_list("pk", flat=True)
-    )
+    ids = sorted(created.values())
     for start in range(0, len(ids), ANALYSIS_CHUNK):
         enqueue_after_commit("opinions.tasks.analyse_batch", ids[start : start + ANALYSIS_CHUNK])
     return len(ids)

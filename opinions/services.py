@@ -65,7 +65,8 @@ def enqueue_after_commit(task_name: str, *args: Any) -> None:
         from lublin2030.celery import app
 
         try:
-            app.send_task(task_name, args=args)
+            # Results are written to the database, never read from the result backend.
+            app.send_task(task_name, args=args, ignore_result=True)
         except Exception:
             logger.exception("could not enqueue %s%r; the catch-up job will do it", task_name, args)
 

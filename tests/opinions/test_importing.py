@@ -710,5 +710,6 @@ def test_a_failed_commit_saves_nothing_and_can_be_tried_again(lublin_process: No
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PREVIEW
-    assert "nothing was saved" in importing.render_batch_error(batch)
+    with translation.override("en"):
+        assert "nothing was saved" in importing.render_batch_error(batch)
     assert not Opinion.objects.exists()

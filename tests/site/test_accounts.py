@@ -44,8 +44,8 @@ def test_seed_demo_creates_an_account_per_role_and_is_safe_to_rerun(
     lublin_process: None, settings: object, tmp_path: object
 ) -> None:
     settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
-    call_command("seed_demo")
-    call_command("seed_demo")
+    call_command("seed_demo", opinions=0)
+    call_command("seed_demo", opinions=0)
 
     for role in ROLE_GROUPS:
         assert User.objects.filter(groups__name=role).count() == 1
