@@ -73,6 +73,14 @@ REPORT_STOPWORDS: frozenset[str] = STOPWORDS | (
 )
 
 
+def warm_up() -> None:
+    """Import scikit-learn now (seconds, once per process) rather than in the first build;
+    a worker's main process calling this before forking spares every pool child."""
+    import sklearn.cluster
+    import sklearn.feature_extraction.text
+    import sklearn.metrics  # noqa: F401
+
+
 def content_lemmas(lemmas: str) -> list[str]:
     """The content lemmas of a stored lemma string, in order (report stop words left out)."""
     return [lemma for lemma in lemmas.split() if lemma not in REPORT_STOPWORDS]

@@ -30,6 +30,7 @@ from .. import reports as builder
 from ..charts import report_figures
 from ..models import ThematicReport, ThematicReportQuerySet
 from ..report_files import render_report_files
+from ..text import highlight
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -304,6 +305,10 @@ def report_opinions(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "report": report,
             "page": page,
+            # The term's words marked in each opinion, in any inflected form.
+            "items": [
+                (opinion, highlight(opinion.text, term) if term else None) for opinion in page
+            ],
             "term": term,
             "subtheme": subthemes.get(subtheme) if subtheme is not None else None,
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
