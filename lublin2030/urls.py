@@ -19,4 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("stages.urls")),
     path("", include("opinions.urls")),
+    path("", include("workgroups.urls")),
 ]

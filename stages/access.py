@@ -28,3 +28,16 @@ def permission_required(perm: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+def refuse_unless(request: HttpRequest, perm: str, obj: Any = None) -> HttpResponseBase | None:
+    """For views that check a permission on an object they have just fetched.
+
+    Returns the response to send instead of the page (log in) or raises 403; None means
+    the person may go on: `if (refusal := refuse_unless(request, perm, group)): return refusal`.
+    """
+    if request.user.has_perm(perm, obj):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    raise PermissionDenied
