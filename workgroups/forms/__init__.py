@@ -1,0 +1,1 @@
+"""Validation of the working groups' forms, one module per part (no side effects)."""
