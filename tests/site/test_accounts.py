@@ -53,3 +53,10 @@ def test_seed_demo_creates_an_account_per_role_and_is_safe_to_rerun(
     from stages.models import StageUpdate
 
     assert StageUpdate.objects.visible().count() == 4
+    from workgroups.models import Membership
+
+    # The demo leader and member log in to the first group's workspace.
+    seats = dict(Membership.objects.values_list("user__email", "seat"))
+    assert seats["lider@demo.lublin2030.pl"] == "leader"
+    assert seats["czlonek@demo.lublin2030.pl"] == "city"
+    assert len(seats) == 120

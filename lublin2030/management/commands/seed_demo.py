@@ -27,6 +27,7 @@ from opinions import demo
 from stages import services
 from stages.models import Consultation, Stage, StageUpdate
 from stages.roles import EDITORS, MODERATORS, VERIFIERS
+from workgroups import demo as workgroups_demo
 
 DEMO_ACCOUNTS: list[dict[str, Any]] = [
     {"email": "admin@demo.lublin2030.pl", "name": "Administrator", "groups": [], "super": True},
@@ -38,6 +39,9 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
         "groups": [VERIFIERS],
     },
     {"email": "mieszkanka@demo.lublin2030.pl", "name": "Anna Mieszkanka", "groups": []},
+    # The leader and a member of the first working group (see workgroups/demo.py).
+    {"email": "lider@demo.lublin2030.pl", "name": "Lena Liderka", "groups": [], "seat": "leader"},
+    {"email": "czlonek@demo.lublin2030.pl", "name": "Cezary Członek", "groups": [], "seat": "city"},
 ]
 
 DEMO_UPDATES = [
@@ -111,11 +115,14 @@ class Command(BaseCommand):
             self._updates(users["redakcja@demo.lublin2030.pl"])
         if options["opinions"]:
             self._opinions(options["opinions"], options["seed"], options["verbosity"])
+        self._working_groups(users, options["seed"], options["verbosity"])
         if options["verbosity"] < 1:
             return
         self.stdout.write(self.style.SUCCESS("Demo accounts (log in at /accounts/login/):"))
         for spec in DEMO_ACCOUNTS:
-            role = ", ".join(spec["groups"]) or ("superuser" if spec.get("super") else "resident")
+            role = ", ".join(spec["groups"]) or (
+                "superuser" if spec.get("super") else spec.get("seat", "resident")
+            )
             self.stdout.write(f"  {role:<12} {spec['email']:<34} {credentials[spec['email']]}")
 
     def _credentials(self) -> dict[str, str]:
@@ -166,6 +173,24 @@ class Command(BaseCommand):
                     f"Demo opinions: {sample.created} sample and {generated.created} generated "
                     f"added, {sample.existing + generated.existing} already there "
                     f"({sample.seconds + generated.seconds:.1f} s)."
+                )
+            )
+
+    def _working_groups(self, users: dict[str, User], seed: int, verbosity: int) -> None:
+        summary = workgroups_demo.seed_working_groups(
+            seed=seed,
+            named_members=[
+                (users[spec["email"]], spec["seat"]) for spec in DEMO_ACCOUNTS if "seat" in spec
+            ],
+            verifier=users["weryfikacja@demo.lublin2030.pl"],
+            editor=users["redakcja@demo.lublin2030.pl"],
+        )
+        if summary.created and verbosity >= 1:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Working groups: {summary.groups} groups, {summary.members} members, "
+                    f"{summary.recommendations} recommendations, {summary.versions} versions, "
+                    f"{summary.evidence_links} evidence links."
                 )
             )
 
