@@ -24,7 +24,7 @@ def active_membership(user: Any) -> Membership | None:
         return None
     cached = getattr(user, "_workgroup_membership", _MISSING)
     if cached is _MISSING:
-        cached = Membership.objects.active().filter(user=user).first()
+        cached = Membership.objects.active().select_related("group__area").filter(user=user).first()
         user._workgroup_membership = cached
     return cached  # type: ignore[return-value]
 
