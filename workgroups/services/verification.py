@@ -128,7 +128,7 @@ def _clean_inputs(verdicts: Mapping[str, CriterionInput]) -> dict[str, Criterion
     if set(verdicts) - set(Criterion.values):
         raise ValueError(f"unknown criteria {sorted(set(verdicts) - set(Criterion.values))}")
     if errors:
-        raise ValidationError(errors)  # type: ignore[arg-type]
+        raise ValidationError(errors)
     return cleaned
 
 
