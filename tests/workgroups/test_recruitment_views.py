@@ -1,0 +1,482 @@
+"""Recruitment pages over the grid of roles: public groups and rosters, applying (and nobody
+editing another person's application), the editors' calls, quotas, review and selection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import UserFactory, editor
+from tests.roles import expect_refused
+from tests.workgroups.factories import (
+    ApplicationFactory,
+    RecruitmentCallFactory,
+    WorkingGroupFactory,
+    member,
+)
+from tests.workgroups.grid import ROLES, Scene, build_scene
+from workgroups.models import Application, Membership, RecruitmentCall, SelectionDraw, WorkingGroup
+from workgroups.services import recruitment as services
+from workgroups.services.groups import seats_of
+from workgroups.services.selection import propose_selection
+
+pytestmark = pytest.mark.django_db
+
+STAFF = {"editor", "superuser"}
+NOW = timezone.now()
+
+
+def english(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def close(call: RecruitmentCall) -> RecruitmentCall:
+    RecruitmentCall.objects.filter(pk=call.pk).update(
+        opens_at=NOW - dt.timedelta(days=30), closes_at=NOW - dt.timedelta(days=1)
+    )
+    call.refresh_from_db()
+    return call
+
+
+def application_post(group: WorkingGroup, **changes: str) -> dict[str, str]:
+    data = {
+        "first_choice": str(group.pk),
+        "full_name": "Jan Nowak",
+        "sector": "resident",
+        "motivation": "Chcę, żeby moja dzielnica była zielona.",
+        "consent_to_publish": "on",
+    }
+    data.update(changes)
+    return data
+
+
+# --- The grid: who sees which page ------------------------------------------------------------
+
+
+def public_urls(scene: Scene) -> list[str]:
+    return [
+        reverse("workgroups:group_list"),
+        reverse("workgroups:group_detail", args=[scene.group.slug]),
+        reverse("workgroups:group_detail", args=[scene.other_group.slug]),
+        reverse("workgroups:call_detail", args=[scene.call.pk]),
+    ]
+
+
+def staff_urls(scene: Scene, draw: SelectionDraw) -> list[str]:
+    pk = scene.call.pk
+    return [
+        reverse("workgroups:call_staff_list"),
+        reverse("workgroups:call_create"),
+        reverse("workgroups:call_edit", args=[pk]),
+        reverse("workgroups:quota_edit", args=[scene.group.slug]),
+        reverse("workgroups:quota_edit", args=[scene.other_group.slug]),
+        reverse("workgroups:application_list", args=[pk]),
+        reverse("workgroups:selection", args=[pk]),
+        reverse("workgroups:draw_detail", args=[pk, draw.pk]),
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_over_the_grid(role: str) -> None:
+    scene = build_scene()
+    close(scene.call)
+    draw = propose_selection(call=scene.call, editor=editor(), seed=5)
+    client = scene.client(role)
+
+    for url in public_urls(scene):
+        assert client.get(url).status_code == 200, url
+
+    response = client.get(reverse("workgroups:apply", args=[scene.call.pk]))
+    if role == "anonymous":
+        expect_refused(response, role)
+    else:
+        assert response.status_code == 200
+
+    for url in staff_urls(scene, draw):
+        response = client.get(url)
+        if role in STAFF:
+            assert response.status_code == 200, url
+        else:
+            expect_refused(response, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_posts_over_the_grid_change_nothing_for_others(role: str) -> None:
+    scene = build_scene()
+    close(scene.call)
+    application = Application.objects.get(call=scene.call)
+    client = scene.client(role)
+    pk = scene.call.pk
+
+    posts: list[tuple[str, dict[str, str]]] = [
+        (
+            reverse("workgroups:selection", args=[pk]),
+            {
+                "action": "place",
+                "application": str(application.pk),
+                "seat": f"{scene.group.pk}:resident",
+            },
+        ),
+        (
+            reverse("workgroups:application_notes", args=[pk, application.pk]),
+            {"review_notes": "Notatka"},
+        ),
+        (
+            reverse("workgroups:quota_edit", args=[scene.other_group.slug]),
+            {
+                "leader": "1",
+                "resident": "9",
+                "university": "1",
+                "business": "1",
+                "ngo": "1",
+                "city": "3",
+            },
+        ),
+        (
+            reverse("workgroups:call_create"),
+            {
+                "title": "Nowy nabór",
+                "text": "Tekst",
+                "opens_at": "2030-01-01T10:00",
+                "closes_at": "2030-02-01T10:00",
+                "groups": str(scene.group.pk),
+            },
+        ),
+    ]
+    for url, data in posts:
+        response = client.post(url, data)
+        if role in STAFF:
+            assert response.status_code == 302, url
+        else:
+            expect_refused(response, role)
+
+    application.refresh_from_db()
+    placed = Membership.objects.filter(application=application).exists()
+    assert placed is (role in STAFF)
+    assert (application.review_notes == "Notatka") is (role in STAFF)
+    assert (seats_of(scene.other_group)["resident"] == 9) is (role in STAFF)
+    assert RecruitmentCall.objects.filter(title="Nowy nabór").exists() is (role in STAFF)
+
+
+# --- Applying -----------------------------------------------------------------------------
+
+
+def test_apply_creates_then_edits_ones_own_application() -> None:
+    scene = build_scene()
+    person = scene.people["resident"]
+    client = english(scene.client("resident"))
+    url = reverse("workgroups:apply", args=[scene.call.pk])
+
+    response = client.post(url, application_post(scene.group))
+    assert response.status_code == 302
+    response = client.post(
+        url,
+        application_post(
+            scene.other_group,
+            second_choice=str(scene.group.pk),
+            sector="ngo",
+            organisation="Stowarzyszenie Zielony Lublin",
+        ),
+    )
+    assert response.status_code == 302
+    mine = Application.objects.get(applicant=person)
+    assert (mine.first_choice, mine.second_choice, mine.sector) == (
+        scene.other_group,
+        scene.group,
+        "ngo",
+    )
+    page = client.get(url).content.decode()
+    assert "Stowarzyszenie Zielony Lublin" in page
+    assert "Save changes" in page
+
+
+def test_bad_input_keeps_what_was_typed_and_says_what_is_wrong() -> None:
+    scene = build_scene()
+    client = english(scene.client("resident"))
+    response = client.post(
+        reverse("workgroups:apply", args=[scene.call.pk]),
+        application_post(
+            scene.group,
+            second_choice=str(scene.group.pk),
+            sector="business",
+            motivation="Mój długi tekst motywacyjny.",
+        ),
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "You have already chosen this group." in page
+    assert "Name the organisation you represent." in page
+    assert "Mój długi tekst motywacyjny." in page
+    assert not Application.objects.filter(applicant=scene.people["resident"]).exists()
+
+
+def test_nobody_edits_another_persons_application_by_post() -> None:
+    scene = build_scene()
+    theirs = Application.objects.get(applicant=scene.people["applicant"])
+    before = (theirs.first_choice_id, theirs.full_name, theirs.motivation)
+    client = scene.client("resident")
+
+    client.post(
+        reverse("workgroups:apply", args=[scene.call.pk]),
+        {
+            **application_post(scene.other_group, full_name="Podszywacz"),
+            "application": str(theirs.pk),
+            "applicant": str(scene.people["applicant"].pk),  # type: ignore[union-attr]
+        },
+    )
+
+    theirs.refresh_from_db()
+    assert (theirs.first_choice_id, theirs.full_name, theirs.motivation) == before
+    mine = Application.objects.get(applicant=scene.people["resident"])
+    assert mine.full_name == "Podszywacz"
+    # The page shows the visitor their own application only.
+    page = scene.client("resident").get(reverse("workgroups:apply", args=[scene.call.pk]))
+    assert theirs.motivation not in page.content.decode()
+
+
+def test_after_closing_the_application_is_read_only() -> None:
+    scene = build_scene()
+    close(scene.call)
+    client = english(scene.client("applicant"))
+    url = reverse("workgroups:apply", args=[scene.call.pk])
+    theirs = Application.objects.get(applicant=scene.people["applicant"])
+
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "can no longer be sent or changed" in text
+    assert theirs.motivation in text
+    assert '<form method="post" class="narrow"' not in text
+
+    response = client.post(url, application_post(scene.other_group, motivation="Za późno."))
+    assert response.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.motivation != "Za późno."
+
+
+def test_a_call_not_yet_open_says_when_and_takes_nothing() -> None:
+    group = WorkingGroupFactory()
+    call = RecruitmentCallFactory(
+        groups=[group], opens_at=NOW + dt.timedelta(days=3), closes_at=NOW + dt.timedelta(days=9)
+    )
+    client = english(Client())
+    client.force_login(UserFactory())
+    url = reverse("workgroups:apply", args=[call.pk])
+    assert "not open yet" in client.get(url).content.decode()
+    assert client.post(url, application_post(group)).status_code == 403
+    assert not Application.objects.exists()
+
+
+def test_the_decision_shows_to_the_applicant_only_once_announced() -> None:
+    scene = build_scene()
+    close(scene.call)
+    theirs = Application.objects.get(applicant=scene.people["applicant"])
+    services.place_applicant(application=theirs, group_id=scene.group.pk, seat="resident")
+    client = english(scene.client("applicant"))
+    url = reverse("workgroups:call_detail", args=[scene.call.pk])
+    assert "Status: under review" in client.get(url).content.decode()
+    services.announce_selection(call=scene.call)
+    assert "Status: selected" in client.get(url).content.decode()
+
+
+# --- The public roster ------------------------------------------------------------------------
+
+
+def test_the_roster_names_only_active_members_who_consented() -> None:
+    group = WorkingGroupFactory()
+    call = close(RecruitmentCallFactory(groups=[group]))
+    named = ApplicationFactory(
+        call=call, first_choice=group, full_name="Ewa Jawna", consent_to_publish=True
+    )
+    hidden = ApplicationFactory(
+        call=call, first_choice=group, full_name="Piotr Ukryty", consent_to_publish=False
+    )
+    lead = ApplicationFactory(
+        call=call,
+        first_choice=group,
+        full_name="Leszek Lider",
+        sector="university",
+        organisation="UMCS",
+        wants_to_lead=True,
+    )
+    for application, seat in ((named, "resident"), (hidden, "resident"), (lead, "leader")):
+        services.place_applicant(application=application, group_id=group.pk, seat=seat)
+    client = english(Client())
+    url = reverse("workgroups:group_detail", args=[group.slug])
+
+    assert "Ewa Jawna" not in client.get(url).content.decode()  # not announced yet
+    services.announce_selection(call=call)
+    page = client.get(url).content.decode()
+    assert "Ewa Jawna" in page
+    assert "Leszek Lider" in page
+    assert "university" in page
+    assert "Piotr Ukryty" not in page
+
+
+# --- Selection through the page ---------------------------------------------------------------
+
+
+def test_an_over_fill_through_the_page_shows_the_refusal() -> None:
+    group = WorkingGroupFactory(quotas={"resident": 1})
+    call = close(RecruitmentCallFactory(groups=[group]))
+    first, second = (ApplicationFactory(call=call, first_choice=group) for _ in range(2))
+    client = english(Client())
+    client.force_login(editor())
+    url = reverse("workgroups:selection", args=[call.pk])
+
+    for application in (first, second):
+        response = client.post(
+            url,
+            {"action": "place", "application": str(application.pk), "seat": f"{group.pk}:resident"},
+            follow=True,
+        )
+    assert "All 1 seats of this kind in this group are taken." in response.content.decode()
+    assert Membership.objects.filter(group=group).count() == 1
+
+
+def test_staff_actions_on_another_calls_objects_are_404() -> None:
+    scene = build_scene()
+    close(scene.call)
+    elsewhere = close(RecruitmentCallFactory(groups=[scene.group]))
+    stranger = ApplicationFactory(call=elsewhere, first_choice=scene.group)
+    draw = propose_selection(call=elsewhere, editor=editor(), seed=1)
+    client = scene.client("editor")
+    pk = scene.call.pk
+
+    assert (
+        client.post(
+            reverse("workgroups:selection", args=[pk]),
+            {"action": "reject", "application": str(stranger.pk)},
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("workgroups:application_notes", args=[pk, stranger.pk]), {"review_notes": "x"}
+        ).status_code
+        == 404
+    )
+    assert client.get(reverse("workgroups:draw_detail", args=[pk, draw.pk])).status_code == 404
+    stranger.refresh_from_db()
+    assert (stranger.decision, stranger.review_notes) != ("rejected", "x")
+
+
+def test_propose_and_announce_from_the_page(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    group = WorkingGroupFactory()
+    call = close(RecruitmentCallFactory(groups=[group]))
+    for _ in range(4):
+        ApplicationFactory(call=call, first_choice=group)
+    client = english(Client())
+    client.force_login(editor())
+    url = reverse("workgroups:selection", args=[call.pk])
+
+    page = client.post(url, {"action": "propose"}, follow=True).content.decode()
+    assert "Selection proposed" in page
+    draw = SelectionDraw.objects.get()
+    detail = client.get(reverse("workgroups:draw_detail", args=[call.pk, draw.pk]))
+    assert "Confirmed" in detail.content.decode()
+    assert Membership.objects.filter(group=group).count() == 3
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(url, {"action": "announce"})
+    assert len(callbacks) == 4
+    assert Membership.objects.filter(active=True).count() == 3
+
+
+# --- Query counts -----------------------------------------------------------------------------
+
+
+def signed_in_editor() -> Client:
+    client = Client()
+    client.force_login(editor())
+    return client
+
+
+@pytest.mark.parametrize("rows", [2, 6])
+def test_group_list_query_count(rows: int, django_assert_num_queries: Callable[..., Any]) -> None:
+    for _ in range(rows):
+        group = WorkingGroupFactory()
+        member(group)
+    # 1 groups with areas, 2 their quotas, 3 active seats counted by group and kind,
+    # 4 open calls.
+    with django_assert_num_queries(4):
+        response = Client().get(reverse("workgroups:group_list"))
+    assert response.content.decode().count("<tr>") == rows + 1
+
+
+@pytest.mark.parametrize("rows", [2, 6])
+def test_group_detail_query_count(rows: int, django_assert_num_queries: Callable[..., Any]) -> None:
+    group = WorkingGroupFactory(quotas={"resident": 10})
+    for _ in range(rows):
+        member(group)
+    # 1 group with area, 2 quotas, 3 active seats counted, 4 roster with applications,
+    # 5 open calls of the group.
+    with django_assert_num_queries(5):
+        response = Client().get(reverse("workgroups:group_detail", args=[group.slug]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 6])
+def test_call_staff_list_query_count(
+    rows: int, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    group = WorkingGroupFactory()
+    for _ in range(rows):
+        call = RecruitmentCallFactory(groups=[group])
+        ApplicationFactory(call=call, first_choice=group)
+    client = signed_in_editor()
+    # 1 session, 2 user, 3 the user's groups (rules: is an editor?), 4 calls with counts,
+    # 5 groups with areas, 6 their quotas, 7-8 Django's model permissions of the user and of
+    # their groups (read once, when the menu asks about a permission `rules` refuses).
+    with django_assert_num_queries(8):
+        response = client.get(reverse("workgroups:call_staff_list"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [2, 6])
+def test_application_list_query_count(
+    rows: int, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    group, other = WorkingGroupFactory(), WorkingGroupFactory()
+    call = RecruitmentCallFactory(groups=[group, other])
+    for _ in range(rows):
+        ApplicationFactory(call=call, first_choice=group, second_choice=other)
+    client = signed_in_editor()
+    # 1 session, 2 user, 3 the user's groups (rules), 4 the call, 5 the chosen group of the
+    # filter (validated), 6 count for the paginator, 7-8 Django's model permissions (the
+    # menu), 9 the groups listed in the filter, 10 the page of applications with applicant
+    # and chosen groups with their areas joined.
+    with django_assert_num_queries(10):
+        response = client.get(
+            reverse("workgroups:application_list", args=[call.pk]), {"group": group.pk}
+        )
+    assert response.content.decode().count('class="panel"') == rows
+
+
+@pytest.mark.parametrize("rows", [2, 6])
+def test_selection_query_count(rows: int, django_assert_num_queries: Callable[..., Any]) -> None:
+    group, other = WorkingGroupFactory(), WorkingGroupFactory()
+    call = close(RecruitmentCallFactory(groups=[group, other]))
+    applications = [
+        ApplicationFactory(call=call, first_choice=group, second_choice=other) for _ in range(rows)
+    ]
+    services.place_applicant(application=applications[0], group_id=group.pk, seat="resident")
+    propose_selection(call=call, editor=editor(), seed=3)
+    client = signed_in_editor()
+    # 1 session, 2 user, 3 the user's groups (rules), 4 the call, 5 its groups with areas,
+    # 6 their quotas, 7 seats taken with applications and users, 8 the applications to
+    # decide with their groups, 9 recent draws with who drew them, 10-11 Django's model
+    # permissions (the menu).
+    with django_assert_num_queries(11):
+        response = client.get(reverse("workgroups:selection", args=[call.pk]))
+    assert response.status_code == 200
