@@ -23,8 +23,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .services.recommendations import Cited, RecommendationText
+
 # Words, runs of whitespace, and single other characters: rejoined, they are the text.
-_TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+", re.UNICODE)
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -201,3 +203,45 @@ def compare_fields(fields: list[tuple[str, str, str]]) -> list[SideBySide]:
         left, right = compare_texts(old, new)
         rows.append(SideBySide(label=label, old=left, new=right, changed=old != new))
     return rows
+
+
+def _directions_text(directions: Sequence[dict[str, str]]) -> str:
+    lines = []
+    for number, direction in enumerate(directions, start=1):
+        lines.append(f"{number}. {direction.get('text', '')}\n")
+        if direction.get("indicator"):
+            lines.append(f"   {_('Indicator')}: {direction['indicator']}\n")
+        if direction.get("responsible_unit"):
+            lines.append(f"   {_('Responsible unit')}: {direction['responsible_unit']}\n")
+    return "".join(lines)
+
+
+def _evidence_text(label: str, cited: Sequence[Cited]) -> str:
+    return "".join(f"{label} {c.id}: {c.note}\n" if c.note else f"{label} {c.id}\n" for c in cited)
+
+
+def compare_recommendations(old: RecommendationText, new: RecommendationText) -> list[SideBySide]:
+    """Every part of two recommendation texts side by side, in the order of the page."""
+    return compare_fields(
+        [
+            (_("Title"), old.title, new.title),
+            (_("Vision"), old.vision, new.vision),
+            (_("Diagnosis"), old.diagnosis, new.diagnosis),
+            (_("Goals"), old.goals, new.goals),
+            (
+                _("Recommended directions of action"),
+                _directions_text(old.directions),
+                _directions_text(new.directions),
+            ),
+            (
+                _("Opinions cited"),
+                _evidence_text(_("Opinion no."), old.opinions),
+                _evidence_text(_("Opinion no."), new.opinions),
+            ),
+            (
+                _("Report versions cited"),
+                _evidence_text(_("Report no."), old.reports),
+                _evidence_text(_("Report no."), new.reports),
+            ),
+        ]
+    )

@@ -1,5 +1,602 @@
+"""Recommendation pages: the editor (no-JS first), the working page, versions, comparison,
+restore/submit/publish actions, and the public pages of published recommendations."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opinions.models import Opinion, ThematicReport
+from opinions.search import search_opinions
+from opinions.views.public import filter_published
+from stages.access import refuse_unless
+
+from ..diffing import compare_recommendations
+from ..forms.recommendations import (
+    CompareForm,
+    EvidenceInput,
+    OpinionSearchForm,
+    RecommendationForm,
+    direction_errors,
+    padded,
+    read_directions,
+    read_evidence,
+)
+from ..models import (
+    OpinionEvidence,
+    Recommendation,
+    RecommendationVersion,
+    ReportEvidence,
+    Verification,
+    WorkingGroup,
+)
+from ..services.recommendations import (
+    PUBLISHABLE,
+    Cited,
+    NotEditable,
+    RecommendationText,
+    StaleVersion,
+    citable_reports,
+    create_recommendation,
+    publish_recommendation,
+    restore_version,
+    save_recommendation,
+    submit_recommendation,
+)
+
+if TYPE_CHECKING:
+    from lublin2030.models import User
+
+VIEW = "workgroups.view_recommendation"
+EDIT = "workgroups.edit_recommendation"
+SEARCH_RESULTS = 20
+TEXT_FIELDS = ("title", "vision", "diagnosis", "goals", "note")
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _recommendation(pk: int) -> Recommendation:
+    return get_object_or_404(
+        Recommendation.objects.select_related("group__area", "current__author"), pk=pk
+    )
+
+
+def _not_editable_message(recommendation: Recommendation) -> str:
+    return _(
+        "This recommendation is %(status)s and cannot be changed until the verifiers return it."
+    ) % {"status": recommendation.get_status_display()}
+
+
+def _stale_message(current: RecommendationVersion) -> str:
+    who = current.author.display_name or current.author.username if current.author else _("someone")
+    return _(
+        "%(who)s saved version %(number)d while you were editing. Your text is kept below: "
+        "compare it with theirs, merge what you need and save again."
+    ) % {"who": who, "number": current.number}
+
+
+# --- The editor --------------------------------------------------------------------------------
+
+
+@dataclass
+class CitedOpinion:
+    cited: Cited
+    opinion: Opinion | None
+
+
+@dataclass
+class CitableReport:
+    report: ThematicReport
+    checked: bool
+    note: str
+
+
+def _evidence_rows(
+    group: WorkingGroup, evidence: EvidenceInput
+) -> tuple[list[CitedOpinion], list[CitableReport]]:
+    ids = [cited.id for cited in evidence.opinions]
+    found = Opinion.objects.published().select_related("area").in_bulk(ids)
+    opinions = [CitedOpinion(cited, found.get(cited.id)) for cited in evidence.opinions]
+    chosen = {cited.id: cited.note for cited in evidence.reports}
+    reports = [
+        CitableReport(report, report.pk in chosen, chosen.get(report.pk, ""))
+        for report in citable_reports(group).select_related("area").order_by("-version")
+    ]
+    return opinions, reports
+
+
+def _search_results(
+    group: WorkingGroup, search: OpinionSearchForm, exclude: list[int]
+) -> list[Opinion]:
+    if not search.is_valid():
+        return []
+    all_areas = search.cleaned_data["all_areas"]
+    opinions = filter_published(area=None if all_areas else group.area)
+    if query := search.cleaned_data["q"].strip():
+        opinions = search_opinions(opinions, query)
+    opinions = opinions.exclude(pk__in=exclude).select_related("area")
+    return list(opinions.order_by("-created_at", "-pk")[:SEARCH_RESULTS])
+
+
+def _text_of(
+    data: Any, directions: list[dict[str, str]], evidence: EvidenceInput
+) -> RecommendationText:
+    return RecommendationText(
+        title=str(data.get("title", "")),
+        vision=str(data.get("vision", "")),
+        diagnosis=str(data.get("diagnosis", "")),
+        goals=str(data.get("goals", "")),
+        directions=directions,
+        opinions=evidence.opinions,
+        reports=evidence.reports,
+    )
+
+
+def _render_editor(
+    request: HttpRequest,
+    group: WorkingGroup,
+    recommendation: Recommendation | None,
+    *,
+    form: RecommendationForm,
+    directions: list[dict[str, str]],
+    evidence: EvidenceInput,
+    search: OpinionSearchForm | None = None,
+    errors: list[str] | None = None,
+    row_errors: dict[int, str] | None = None,
+    conflict: RecommendationVersion | None = None,
+    mine: RecommendationText | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    opinions, reports = _evidence_rows(group, evidence)
+    searched = search is not None
+    search = search or OpinionSearchForm()
+    results = _search_results(group, search, [c.id for c in evidence.opinions]) if searched else []
+    comparison = (
+        compare_recommendations(RecommendationText.of(conflict), mine)
+        if conflict is not None and mine is not None
+        else None
+    )
+    return render(
+        request,
+        "workgroups/recommendations/editor.html",
+        {
+            "group": group,
+            "recommendation": recommendation,
+            "form": form,
+            "directions": [
+                {**row, "error": (row_errors or {}).get(index, "")}
+                for index, row in enumerate(directions)
+            ],
+            "cited_opinions": opinions,
+            "reports": reports,
+            "search": search,
+            "searched": searched,
+            "results": results,
+            "errors": [*(errors or []), *evidence.errors],
+            "row_errors": row_errors or {},
+            "conflict": conflict,
+            "conflict_message": _stale_message(conflict) if conflict is not None else "",
+            "comparison": comparison,
+        },
+        status=status,
+    )
+
+
+def _editor(
+    request: HttpRequest, group: WorkingGroup, recommendation: Recommendation | None
+) -> HttpResponse:
+    """GET shows the text; POST either re-renders (add a direction, search, add evidence)
+    keeping everything typed, or saves a new version."""
+    if request.method != "POST":
+        initial: dict[str, Any] = {"expected_version": 0}
+        text = RecommendationText(title="")
+        if recommendation is not None and recommendation.current is not None:
+            text = RecommendationText.of(recommendation.current)
+            initial = {
+                "title": text.title,
+                "vision": text.vision,
+                "diagnosis": text.diagnosis,
+                "goals": text.goals,
+                "expected_version": recommendation.version,
+            }
+        evidence = EvidenceInput(opinions=list(text.opinions), reports=list(text.reports))
+        return _render_editor(
+            request,
+            group,
+            recommendation,
+            form=RecommendationForm(initial=initial),
+            directions=padded(list(text.directions)),
+            evidence=evidence,
+        )
+
+    data = request.POST
+    action = data.get("action", "save")
+    directions = read_directions(data)
+    evidence = read_evidence(data)
+    typed = {name: data.get(name, "") for name in (*TEXT_FIELDS, "expected_version")}
+    if action != "save":
+        return _render_editor(
+            request,
+            group,
+            recommendation,
+            form=RecommendationForm(initial=typed),
+            directions=padded(directions, extra=1 if action == "add_direction" else 0),
+            evidence=evidence,
+            search=OpinionSearchForm(data) if action == "search" else None,
+        )
+
+    form = RecommendationForm(data)
+    row_errors = direction_errors(directions)
+    errors: list[str] = []
+    if form.is_valid() and not row_errors and not evidence.errors:
+        text = _text_of(form.cleaned_data, directions, evidence)
+        note = form.cleaned_data["note"]
+        try:
+            if recommendation is None:
+                recommendation = create_recommendation(
+                    group=group, author=_user(request), text=text, note=note
+                )
+            else:
+                save_recommendation(
+                    recommendation_id=recommendation.pk,
+                    author=_user(request),
+                    expected_version=form.cleaned_data["expected_version"] or 0,
+                    text=text,
+                    note=note,
+                )
+        except StaleVersion as stale:
+            return _render_editor(
+                request,
+                group,
+                recommendation,
+                form=RecommendationForm(
+                    initial={**typed, "expected_version": stale.current.number}
+                ),
+                directions=padded(directions),
+                evidence=evidence,
+                conflict=stale.current,
+                mine=text,
+                status=409,
+            )
+        except NotEditable as locked:
+            messages.warning(request, _not_editable_message(locked.recommendation))
+            return redirect("workgroups:recommendation_detail", pk=locked.recommendation.pk)
+        except ValidationError as invalid:
+            errors.extend(invalid.messages)
+        else:
+            messages.success(request, _("The recommendation is saved as a new version."))
+            return redirect("workgroups:recommendation_detail", pk=recommendation.pk)
+    return _render_editor(
+        request,
+        group,
+        recommendation,
+        form=form,
+        directions=padded(directions),
+        evidence=evidence,
+        errors=errors,
+        row_errors=row_errors,
+        status=400,
+    )
+
+
+def recommendation_new(request: HttpRequest, slug: str) -> HttpResponseBase:
+    group = get_object_or_404(WorkingGroup.objects.select_related("area"), slug=slug)
+    if refusal := refuse_unless(request, "workgroups.create_recommendation", group):
+        return refusal
+    return _editor(request, group, None)
+
+
+def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    recommendation = _recommendation(pk)
+    if refusal := refuse_unless(request, VIEW, recommendation):
+        return refusal
+    if not recommendation.is_editable:
+        messages.warning(request, _not_editable_message(recommendation))
+        return redirect("workgroups:recommendation_detail", pk=pk)
+    if refusal := refuse_unless(request, EDIT, recommendation):
+        return refusal
+    return _editor(request, recommendation.group, recommendation)
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def _decided_verifications(recommendation: Recommendation) -> list[Verification]:
+    return list(
+        recommendation.verifications.exclude(outcome="")
+        .prefetch_related("verdicts")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def _evidence(recommendation: Recommendation) -> dict[str, Any]:
+    return {
+        "opinion_evidence": list(
+            OpinionEvidence.objects.filter(recommendation=recommendation)
+            .select_related("opinion__area")
+            .order_by("pk")
+        ),
+        "report_evidence": list(
+            ReportEvidence.objects.filter(recommendation=recommendation)
+            .select_related("report__area")
+            .order_by("pk")
+        ),
+    }
+
+
+def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The working page: current text, status, evidence, verdicts and what one may do."""
+    recommendation = _recommendation(pk)
+    if refusal := refuse_unless(request, VIEW, recommendation):
+        return refusal
+    verifications = _decided_verifications(recommendation)
+    returned = next((v for v in verifications if v.outcome == Verification.Outcome.RETURNED), None)
+    return render(
+        request,
+        "workgroups/recommendations/detail.html",
+        {
+            "recommendation": recommendation,
+            "group": recommendation.group,
+            "version": recommendation.current,
+            "verifications": verifications,
+            "returned": returned
+            if recommendation.status == Recommendation.Status.RETURNED
+            else None,
+            "can_edit": recommendation.is_editable and request.user.has_perm(EDIT, recommendation),
+            "can_submit": recommendation.is_editable
+            and request.user.has_perm("workgroups.submit_recommendation", recommendation),
+            "can_publish": recommendation.status in PUBLISHABLE
+            and not recommendation.is_published
+            and request.user.has_perm("workgroups.publish_recommendation", recommendation),
+            **_evidence(recommendation),
+        },
+    )
+
+
+def recommendation_versions(request: HttpRequest, pk: int) -> HttpResponseBase:
+    recommendation = _recommendation(pk)
+    if refusal := refuse_unless(request, VIEW, recommendation):
+        return refusal
+    versions = (
+        RecommendationVersion.objects.filter(recommendation=recommendation)
+        .select_related("author")
+        .only(
+            "number",
+            "title",
+            "note",
+            "created_at",
+            "restored_from",
+            "recommendation_id",
+            "author__username",
+            "author__display_name",
+        )
+        .order_by("-number")
+    )
+    return render(
+        request,
+        "workgroups/recommendations/versions.html",
+        {
+            "recommendation": recommendation,
+            "group": recommendation.group,
+            "versions": versions,
+            "can_restore": recommendation.is_editable
+            and request.user.has_perm(EDIT, recommendation),
+        },
+    )
+
+
+def recommendation_compare(request: HttpRequest, pk: int) -> HttpResponseBase:
+    recommendation = _recommendation(pk)
+    if refusal := refuse_unless(request, VIEW, recommendation):
+        return refusal
+    latest = recommendation.version
+    data = (
+        request.GET
+        if "a" in request.GET or "b" in request.GET
+        else {
+            "a": max(latest - 1, 1),
+            "b": latest,
+        }
+    )
+    form = CompareForm(data)
+    if not form.is_valid():
+        return render(
+            request,
+            "workgroups/recommendations/compare.html",
+            {"recommendation": recommendation, "group": recommendation.group, "form": form},
+            status=400,
+        )
+    a, b = form.cleaned_data["a"], form.cleaned_data["b"]
+    found = {
+        v.number: v
+        for v in RecommendationVersion.objects.filter(
+            recommendation=recommendation, number__in={a, b}
+        ).select_related("author")
+    }
+    if a not in found or b not in found:
+        raise Http404("no such version")
+    return render(
+        request,
+        "workgroups/recommendations/compare.html",
+        {
+            "recommendation": recommendation,
+            "group": recommendation.group,
+            "form": form,
+            "old": found[a],
+            "new": found[b],
+            "rows": compare_recommendations(
+                RecommendationText.of(found[a]), RecommendationText.of(found[b])
+            ),
+        },
+    )
+
+
+# --- Actions ---------------------------------------------------------------------------------
+
+
+def _expected_version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("expected_version", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+@require_POST
+def recommendation_restore(request: HttpRequest, pk: int) -> HttpResponseBase:
+    recommendation = _recommendation(pk)
+    if refusal := refuse_unless(request, VIEW, recommendation):
+        return refusal
+    if not recommendation.is_editable:
+        messages.warning(request, _not_editable_message(recommendation))
+        return redirect("workgroups:recommendation_detail", pk=pk)
+    if refusal := refuse_unless(request, EDIT, recommendation):
+        return refusal
+    raw_number = request.POST.get("number", "")
+    expected = _expected_version(request)
+    if not raw_number.isdigit() or len(raw_number) > 9 or expected is None:
+        messages.error(request, _("Choose a version to restore."))
+        return redirect("workgroups:recommendation_versions", pk=pk)
+    try:
+        version = restore_version(
+            recommendation_id=pk,
+            number=int(raw_number),
+            author=_user(request),
+            expected_version=expected,
+        )
+    except RecommendationVersion.DoesNotExist as missing:
+        raise Http404("no such version") from missing
+    except StaleVersion as stale:
+        messages.warning(request, _stale_message(stale.current))
+        return redirect("workgroups:recommendation_versions", pk=pk)
+    except NotEditable as locked:
+        messages.warning(request, _not_editable_message(locked.recommendation))
+        return redirect("workgroups:recommendation_detail", pk=pk)
+    messages.success(
+        request,
+        _("Version %(old)d is restored as version %(new)d.")
+        % {"old": int(raw_number), "new": version.number},
+    )
+    return redirect("workgroups:recommendation_detail", pk=pk)
+
+
+@require_POST
+def recommendation_submit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    recommendation = _recommendation(pk)
+    if refusal := refuse_unless(request, VIEW, recommendation):
+        return refusal
+    if not recommendation.is_editable:
+        messages.warning(request, _not_editable_message(recommendation))
+        return redirect("workgroups:recommendation_detail", pk=pk)
+    if refusal := refuse_unless(request, "workgroups.submit_recommendation", recommendation):
+        return refusal
+    try:
+        submit_recommendation(
+            recommendation_id=pk, actor=_user(request), expected_version=_expected_version(request)
+        )
+    except StaleVersion as stale:
+        messages.warning(
+            request,
+            _("Version %(number)d was saved after you opened this page: read it, then submit.")
+            % {"number": stale.current.number},
+        )
+    except (NotEditable, ValidationError):
+        messages.warning(request, _not_editable_message(recommendation))
+    else:
+        messages.success(request, _("The recommendation is submitted for verification."))
+    return redirect("workgroups:recommendation_detail", pk=pk)
+
+
+@require_POST
+def recommendation_publish(request: HttpRequest, pk: int) -> HttpResponseBase:
+    recommendation = _recommendation(pk)
+    if refusal := refuse_unless(request, "workgroups.publish_recommendation", recommendation):
+        return refusal
+    try:
+        publish_recommendation(recommendation_id=pk, actor=_user(request))
+    except NotEditable:
+        messages.warning(request, _("Only a verified or rejected recommendation can be published."))
+        return redirect("workgroups:recommendation_detail", pk=pk)
+    messages.success(request, _("The recommendation is published."))
+    return redirect("workgroups:recommendation_public", pk=pk)
+
+
+# --- Public pages ----------------------------------------------------------------------------
+
+
+def _published() -> QuerySet[Recommendation]:
+    return Recommendation.objects.published().select_related("group__area")
+
+
+def recommendation_public(request: HttpRequest, pk: int) -> HttpResponse:
+    recommendation = get_object_or_404(_published().select_related("current"), pk=pk)
+    return render(
+        request,
+        "workgroups/recommendations/public.html",
+        {
+            "recommendation": recommendation,
+            "group": recommendation.group,
+            "version": recommendation.current,
+            "verifications": _decided_verifications(recommendation),
+            **_evidence(recommendation),
+        },
+    )
+
+
+def recommendation_list(request: HttpRequest) -> HttpResponse:
+    groups = list(
+        WorkingGroup.objects.select_related("area")
+        .filter(recommendations__published_at__isnull=False)
+        .distinct()
+    )
+    chosen = next((g for g in groups if g.slug == request.GET.get("group")), None)
+    recommendations = _published().order_by("group__area__number", "number")
+    if chosen is not None:
+        recommendations = recommendations.filter(group=chosen)
+    return render(
+        request,
+        "workgroups/recommendations/list.html",
+        {"groups": groups, "chosen": chosen, "recommendations": list(recommendations)},
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "groups/<slug:slug>/recommendations/new/",
+        recommendation_new,
+        name="recommendation_new",
+    ),
+    path("recommendations/", recommendation_list, name="recommendation_list"),
+    path("recommendations/<int:pk>/", recommendation_public, name="recommendation_public"),
+    path("recommendations/<int:pk>/work/", recommendation_detail, name="recommendation_detail"),
+    path("recommendations/<int:pk>/edit/", recommendation_edit, name="recommendation_edit"),
+    path(
+        "recommendations/<int:pk>/versions/",
+        recommendation_versions,
+        name="recommendation_versions",
+    ),
+    path(
+        "recommendations/<int:pk>/compare/",
+        recommendation_compare,
+        name="recommendation_compare",
+    ),
+    path(
+        "recommendations/<int:pk>/restore/",
+        recommendation_restore,
+        name="recommendation_restore",
+    ),
+    path("recommendations/<int:pk>/submit/", recommendation_submit, name="recommendation_submit"),
+    path(
+        "recommendations/<int:pk>/publish/",
+        recommendation_publish,
+        name="recommendation_publish",
+    ),
+]
