@@ -58,6 +58,10 @@ class CallNotOpen(Exception):
 class SelectionRefused(Exception):
     """A selection step that would break a rule; the message says which, for the editor."""
 
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
 
 # --- Calls and quotas ----------------------------------------------------------------------
 
@@ -303,10 +307,13 @@ def lock_quotas(group_ids: Iterable[int]) -> None:
 
 def ensure_selection_allowed(call: RecruitmentCall, now: dt.datetime | None = None) -> None:
     if call.announced_at is not None:
-        raise SelectionRefused(_("The selection of this call is already announced."))
+        raise SelectionRefused(
+            _("The selection of this call is already announced."), code="announced"
+        )
     if not call.has_closed(now):
         raise SelectionRefused(
-            _("Applications can still change until the call closes; select after that.")
+            _("Applications can still change until the call closes; select after that."),
+            code="still_open",
         )
 
 
@@ -326,31 +333,36 @@ def place_applicant(
         call = application.call
         ensure_selection_allowed(call, now)
         if not call.groups.filter(pk=group_id).exists():
-            raise SelectionRefused(_("This call does not fill that group."))
+            raise SelectionRefused(_("This call does not fill that group."), code="not_in_call")
         if group_id not in application.preference_ids:
             raise SelectionRefused(
-                _("%(name)s did not apply to this group.") % {"name": application.full_name}
+                _("%(name)s did not apply to this group.") % {"name": application.full_name},
+                code="not_a_preference",
             )
         if seat == Seat.LEADER:
             if not application.wants_to_lead:
                 raise SelectionRefused(
-                    _("%(name)s did not offer to lead a group.") % {"name": application.full_name}
+                    _("%(name)s did not offer to lead a group.") % {"name": application.full_name},
+                    code="not_a_leader",
                 )
         elif seat != application.sector:
             raise SelectionRefused(
-                _("%(name)s applied from another sector.") % {"name": application.full_name}
+                _("%(name)s applied from another sector.") % {"name": application.full_name},
+                code="other_sector",
             )
         if Membership.objects.filter(user_id=application.applicant_id).exists():
             raise SelectionRefused(
                 _("%(name)s already has a seat; a person sits in one group only.")
-                % {"name": application.full_name}
+                % {"name": application.full_name},
+                code="seated",
             )
         quota = SeatQuota.objects.filter(group_id=group_id, seat=seat).first()
         taken = Membership.objects.filter(group_id=group_id, seat=seat).count()
         if quota is None or taken >= quota.seats:
             raise SelectionRefused(
                 _("All %(seats)d seats of this kind in this group are taken.")
-                % {"seats": quota.seats if quota else 0}
+                % {"seats": quota.seats if quota else 0},
+                code="full",
             )
         try:
             with transaction.atomic():
@@ -368,7 +380,8 @@ def place_applicant(
             # Another editor seated the same person (or a leader) in the same instant.
             raise SelectionRefused(
                 _("%(name)s already has a seat; a person sits in one group only.")
-                % {"name": application.full_name}
+                % {"name": application.full_name},
+                code="seated",
             ) from error
         application.decision = Application.Decision.SELECTED
         application.waitlist_group = None
@@ -400,7 +413,8 @@ def waitlist_applicant(*, application: Application, group_id: int | None = None)
     group_id = group_id or application.first_choice_id
     if group_id not in application.preference_ids:
         raise SelectionRefused(
-            _("%(name)s did not apply to this group.") % {"name": application.full_name}
+            _("%(name)s did not apply to this group.") % {"name": application.full_name},
+            code="not_a_preference",
         )
     return _decide(
         application=application,

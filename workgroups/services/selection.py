@@ -225,7 +225,7 @@ def recheck_draw(draw: SelectionDraw) -> Recheck:
     recorded = draw.result or {}
     inputs = recorded.get("input")
     if not inputs:
-        raise SelectionRefused("This draw has no recorded inputs to re-check.")
+        raise SelectionRefused("This draw has no recorded inputs to re-check.", code="no_inputs")
     candidates = [
         Candidate(
             application=int(item["application"]),

@@ -512,7 +512,9 @@ def _application_step(request: HttpRequest, call: RecruitmentCall, action: str) 
     if action == "place":
         form = PlaceForm(request.POST, options=seat_options(application, {}))
         if not form.is_valid():
-            raise SelectionRefused(_("Choose one of the seats %(name)s applied for.") % name)
+            raise SelectionRefused(
+                _("Choose one of the seats %(name)s applied for.") % name, code="bad_seat"
+            )
         group_id, seat = form.target()
         services.place_applicant(application=application, group_id=group_id, seat=seat)
         messages.success(request, _("%(name)s placed.") % name)
@@ -526,7 +528,7 @@ def _application_step(request: HttpRequest, call: RecruitmentCall, action: str) 
         services.reject_applicant(application=application)
         messages.success(request, _("%(name)s is not selected.") % name)
     else:
-        raise SelectionRefused(_("Unknown action."))
+        raise SelectionRefused(_("Unknown action."), code="unknown_action")
 
 
 @permission_required(MANAGE)
