@@ -7,6 +7,8 @@ import random
 import re
 import time
 
+from django.utils import translation
+
 from workgroups.diffing import compare_fields, compare_texts, opcodes
 
 HIDDEN = re.compile(r'<span class="visually-hidden">[^<]*</span>')
@@ -34,7 +36,8 @@ def test_a_changed_word_is_marked_on_both_sides() -> None:
 
 
 def test_screen_readers_hear_what_was_removed_and_added() -> None:
-    left, right = compare_texts("a b", "a c")
+    with translation.override("en"):
+        left, right = compare_texts("a b", "a c")
 
     assert '<span class="visually-hidden">[removed: </span>' in left
     assert '<span class="visually-hidden">[added: </span>' in right
