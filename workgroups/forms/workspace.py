@@ -15,9 +15,8 @@ from ..models import Membership, WorkingGroup, Workshop
 class AreaOpinionFilterForm(OpinionFilterForm):
     """The public list's search and filters, without the area: it is the group's own."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        del self.fields["area"]
+    # Removes the inherited field (Django's declarative forms), before any choices load.
+    area = None  # type: ignore[assignment]
 
 
 class WorkshopPlanForm(forms.Form):
