@@ -23,6 +23,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .models import RecommendationVersion
 from .services.recommendations import Cited, RecommendationText
 
 # Words, runs of whitespace, and single other characters: rejoined, they are the text.
@@ -245,3 +246,8 @@ def compare_recommendations(old: RecommendationText, new: RecommendationText) ->
             ),
         ]
     )
+
+
+def compare_versions(old: RecommendationVersion, new: RecommendationVersion) -> list[SideBySide]:
+    """Two saved versions of a recommendation, side by side."""
+    return compare_recommendations(RecommendationText.of(old), RecommendationText.of(new))

@@ -20,7 +20,7 @@ from opinions.search import search_opinions
 from opinions.views.public import filter_published
 from stages.access import refuse_unless
 
-from ..diffing import compare_recommendations
+from ..diffing import compare_recommendations, compare_versions
 from ..forms.recommendations import (
     CompareForm,
     EvidenceInput,
@@ -435,9 +435,7 @@ def recommendation_compare(request: HttpRequest, pk: int) -> HttpResponseBase:
             "form": form,
             "old": found[a],
             "new": found[b],
-            "rows": compare_recommendations(
-                RecommendationText.of(found[a]), RecommendationText.of(found[b])
-            ),
+            "rows": compare_versions(found[a], found[b]),
         },
     )
 
