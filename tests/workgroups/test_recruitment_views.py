@@ -480,3 +480,80 @@ def test_selection_query_count(rows: int, django_assert_num_queries: Callable[..
     with django_assert_num_queries(11):
         response = client.get(reverse("workgroups:selection", args=[call.pk]))
     assert response.status_code == 200
+
+
+# --- Editors' forms: refusals keep what was typed ---------------------------------------------
+
+
+def test_seats_below_the_taken_ones_are_refused_and_the_numbers_kept() -> None:
+    scene = build_scene()
+    member(scene.group)  # a resident seat taken
+    client = english(scene.client("editor"))
+    response = client.post(
+        reverse("workgroups:quota_edit", args=[scene.group.slug]),
+        {
+            "leader": "1",
+            "resident": "0",
+            "university": "2",
+            "business": "1",
+            "ngo": "1",
+            "city": "3",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "already taken; remove people first" in page
+    assert 'name="university" value="2"' in page
+    assert seats_of(scene.group)["university"] == 1
+
+
+def test_a_call_closing_before_it_opens_is_refused_with_the_text_kept() -> None:
+    scene = build_scene()
+    client = english(scene.client("editor"))
+    response = client.post(
+        reverse("workgroups:call_create"),
+        {
+            "title": "Nabór jesienny",
+            "text": "Długi tekst ogłoszenia.",
+            "opens_at": "2030-02-01T10:00",
+            "closes_at": "2030-01-01T10:00",
+            "groups": [str(scene.group.pk), str(scene.other_group.pk)],
+        },
+    )
+    page = response.content.decode()
+    assert "The call must close after it opens." in page
+    assert "Długi tekst ogłoszenia." in page
+    assert not RecruitmentCall.objects.filter(title="Nabór jesienny").exists()
+
+
+def test_a_group_with_applications_cannot_be_taken_off_the_call() -> None:
+    scene = build_scene()
+    client = english(scene.client("editor"))
+    response = client.post(
+        reverse("workgroups:call_edit", args=[scene.call.pk]),
+        {
+            "title": scene.call.title,
+            "text": scene.call.text,
+            "opens_at": timezone.localtime(scene.call.opens_at).strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": timezone.localtime(scene.call.closes_at).strftime("%Y-%m-%dT%H:%M"),
+            "groups": [str(scene.other_group.pk)],
+        },
+    )
+    assert "keep it in the call" in response.content.decode()
+    assert set(scene.call.groups.all()) == {scene.group, scene.other_group}
+
+
+def test_notes_go_back_to_the_filtered_list() -> None:
+    scene = build_scene()
+    application = Application.objects.get(call=scene.call)
+    listing = reverse("workgroups:application_list", args=[scene.call.pk]) + "?sector=resident"
+    response = scene.client("editor").post(
+        reverse("workgroups:application_notes", args=[scene.call.pk, application.pk]),
+        {"review_notes": "Zaprosić na rozmowę.", "next": listing},
+    )
+    assert response.url == listing
+    response = scene.client("editor").post(
+        reverse("workgroups:application_notes", args=[scene.call.pk, application.pk]),
+        {"review_notes": "Zaprosić na rozmowę.", "next": "https://example.org/"},
+    )
+    assert response.url == reverse("workgroups:application_list", args=[scene.call.pk])
