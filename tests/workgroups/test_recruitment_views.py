@@ -166,6 +166,27 @@ def test_staff_posts_over_the_grid_change_nothing_for_others(role: str) -> None:
     assert RecruitmentCall.objects.filter(title="Nowy nabór").exists() is (role in STAFF)
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_applying_over_the_grid_touches_only_ones_own_application(role: str) -> None:
+    scene = build_scene()
+    theirs = Application.objects.get(applicant=scene.people["applicant"])
+    response = scene.client(role).post(
+        reverse("workgroups:apply", args=[scene.call.pk]),
+        application_post(scene.other_group, full_name=f"Osoba {role}"),
+    )
+    person = scene.people[role]
+    if person is None:
+        expect_refused(response, role)
+        assert Application.objects.count() == 1
+        return
+    assert response.status_code == 302
+    assert Application.objects.get(call=scene.call, applicant=person).full_name == f"Osoba {role}"
+    if role != "applicant":
+        theirs.refresh_from_db()
+        assert theirs.full_name != f"Osoba {role}"
+        assert Application.objects.count() == 2
+
+
 # --- Applying -----------------------------------------------------------------------------
 
 
