@@ -1,10 +1,12 @@
 """How many opinions (and comments) one client may send in a while.
 
-A fixed window per client, counted in Django's cache: `cache.add` creates the window's
-counter (atomic: only the first request of a window creates it) and `cache.incr` counts
-(atomic on Redis; the embedded file cache does a read and a write, which is close enough for
-one web process). Staff typing in opinions at a mobile point share one tablet and one
-address, so people who may moderate are never limited.
+A fixed window per client, counted in Django's cache. On Redis one round trip does it: a
+transaction that creates the window's counter with its expiry if it is missing (SET NX EX)
+and counts (INCR). Other caches use `cache.add` to create the counter (atomic: only the first
+request of a window creates it) and `cache.incr` to count (the embedded file cache does a
+read and a write, which is close enough for one web process). Staff typing in opinions at
+a mobile point share one tablet and one address, so people who may moderate are never
+limited.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
 DEFAULT_LIMIT = 20
@@ -36,6 +39,21 @@ def limit_and_window() -> tuple[int, int]:
 
 
 def client_address(request: HttpRequest) -> str:
+    """The client's address; behind N trusted proxies, the one the outermost proxy saw.
+
+    Each proxy appends the address it received the request from to X-Forwarded-For, so
+    with OPINION_TRUSTED_PROXIES = N the client is the N-th entry from the right (entries
+    further left were sent by the client itself and could be anything). Without the
+    setting, or with a header too short to hold N entries, REMOTE_ADDR is used.
+    """
+    proxies = int(getattr(settings, "OPINION_TRUSTED_PROXIES", 0) or 0)
+    if proxies > 0:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
@@ -60,7 +78,21 @@ def register_submission(
         return RateDecision(allowed=True, count=0, limit=limit, retry_after=0)
     key = f"ratelimit:{scope}:{client_address(request)}:{window}:{window_index}"
     # The key expires a little after its window ends; a new window uses a new key.
-    timeout = retry_after + 60
+    count = _count(key, timeout=retry_after + 60)
+    return RateDecision(allowed=count <= limit, count=count, limit=limit, retry_after=retry_after)
+
+
+def _count(key: str, *, timeout: int) -> int:
+    """Add one to the window's counter, creating it (with its expiry) if needed."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        redis_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(redis_key, write=True)  # type: ignore[attr-defined]
+        pipeline = client.pipeline(transaction=True)
+        pipeline.set(redis_key, 0, ex=timeout, nx=True)
+        pipeline.incr(redis_key)
+        _created, count = pipeline.execute()
+        return int(count)
     cache.add(key, 0, timeout=timeout)
     try:
         count = cache.incr(key)
@@ -71,4 +103,4 @@ def register_submission(
     # The file cache's incr rewrites the entry with the default timeout (five minutes), which
     # would forget the count long before an hour's window ends; put the window's end back.
     cache.touch(key, timeout=timeout)
-    return RateDecision(allowed=count <= limit, count=count, limit=limit, retry_after=retry_after)
+    return int(count)

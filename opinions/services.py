@@ -115,15 +115,17 @@ def submit_opinion(
     """Save an opinion as pending; returns (opinion, created).
 
     The same submission key returns the opinion it already created (double click, resent
-    form, network retry), so one submission never makes two opinions.
+    form, network retry), so one submission never makes two opinions. The key's unique
+    constraint decides: the row is inserted at once, and only a clash looks the other up
+    (one round trip for a new opinion instead of a look-up, BEGIN, INSERT and COMMIT).
     """
     now = now or timezone.now()
-    if submission_key is not None:
-        existing = Opinion.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            return existing, False
     status = consultation.status_at(now)
     if status != Consultation.Status.OPEN:
+        # A resent form after the closing still finds the opinion it had created.
+        existing = _opinion_with_key(submission_key)
+        if existing is not None:
+            return existing, False
         raise ConsultationClosed(consultation, status)
     values = {
         "consultation": consultation,
@@ -142,15 +144,33 @@ def submit_opinion(
         "is_suspected_spam": is_suspected_spam,
     }
     try:
-        with transaction.atomic():
-            opinion = Opinion.objects.create(**values)
-            _enqueue_analysis(opinion.pk)
+        opinion = _insert_opinion(values)
     except IntegrityError:
-        # Two requests with the same key raced; the other one won and saved the opinion.
-        if submission_key is None:
+        # This key saved an opinion before (or a request with it raced this one and won).
+        existing = _opinion_with_key(submission_key)
+        if existing is None:
             raise
-        return Opinion.objects.get(submission_key=submission_key), False
+        return existing, False
+    # After the commit (at once when no transaction is open around this call).
+    _enqueue_analysis(opinion.pk)
     return opinion, True
+
+
+def _opinion_with_key(submission_key: uuid.UUID | None) -> Opinion | None:
+    if submission_key is None:
+        return None
+    return Opinion.objects.filter(submission_key=submission_key).first()
+
+
+def _insert_opinion(values: dict[str, Any]) -> Opinion:
+    """One INSERT: in autocommit on its own, in a savepoint inside a caller's transaction.
+
+    The savepoint keeps the caller's transaction usable when the INSERT fails on the key.
+    """
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return Opinion.objects.create(**values)
+    return Opinion.objects.create(**values)
 
 
 # --- Moderating opinions -------------------------------------------------------------------

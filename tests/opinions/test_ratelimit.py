@@ -149,3 +149,22 @@ def test_register_submission_counts_within_a_window(settings: Any) -> None:
     assert [d.count for d in decisions] == [1, 2, 3]
     assert decisions[0].retry_after == 20  # 1,000,000 s is 40 s into a 60-second window
     assert later.allowed and later.count == 1
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.5", "10.0.0.1"),  # no trusted proxy: the header is ignored
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "198.51.100.1, 203.0.113.5", "203.0.113.5"),  # the left entry is the client's word
+        (2, "198.51.100.1, 203.0.113.5, 10.0.0.9", "203.0.113.5"),
+        (2, "203.0.113.5", "10.0.0.1"),  # shorter than the proxies: not trusted
+        (1, "", "10.0.0.1"),
+    ],
+)
+def test_the_client_address_behind_trusted_proxies(
+    settings: Any, proxies: int, forwarded: str, expected: str
+) -> None:
+    settings.OPINION_TRUSTED_PROXIES = proxies
+    request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert ratelimit.client_address(request) == expected

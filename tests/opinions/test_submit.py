@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from opinions import services
 from opinions.models import TEXT_MAX_LENGTH, Opinion
 from stages.models import Consultation, District, ThematicArea
 from tests.factories import ConsultationFactory, UserFactory
@@ -282,3 +283,36 @@ def test_english_visitors_get_the_english_form(client: Client, lublin_process: N
     html = client.get(answer_url()).content.decode()
     assert "What should Lublin be like in 2030?" in html
     assert "I don&#x27;t know" in html or "I don't know" in html
+
+
+def test_a_submission_is_one_insert_after_the_consultation(
+    client: Client, lublin_process: None, django_assert_num_queries: Any
+) -> None:
+    client.get(answer_url())  # the form's lists (areas, districts), into the cache
+    area = ThematicArea.objects.get(slug="miasto-zielone")
+    # The consultation; the INSERT, in a savepoint here because the test runs inside a
+    # transaction (on its own it is one statement in autocommit). No look-up of the
+    # submission key first: its unique constraint answers a resend.
+    with django_assert_num_queries(4):
+        response = client.post(answer_url(), form_data(area=area.pk))
+    assert response.status_code == 302
+    assert Opinion.objects.get().area == area
+
+
+def test_a_resend_after_the_closing_finds_its_opinion(lublin_process: None) -> None:
+    consultation = Consultation.objects.get(slug=SLUG)
+    key = uuid.uuid4()
+    saved, created = services.submit_opinion(
+        consultation=consultation, text=TEXT, submission_key=key
+    )
+    with time_machine.travel(consultation.closes_at + dt.timedelta(days=1)):
+        again, created_again = services.submit_opinion(
+            consultation=consultation, text=TEXT, submission_key=key
+        )
+        with pytest.raises(services.ConsultationClosed):
+            services.submit_opinion(
+                consultation=consultation, text=TEXT, submission_key=uuid.uuid4()
+            )
+    assert (created, created_again) == (True, False)
+    assert again == saved
+    assert Opinion.objects.count() == 1
