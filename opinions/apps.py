@@ -8,3 +8,8 @@ class OpinionsConfig(AppConfig):
     name = "opinions"
     verbose_name = _("Opinions")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import vocabulary
+
+        vocabulary.connect_signals()

@@ -14,7 +14,14 @@ from stages.models import Consultation, District, ThematicArea
 
 from ..models import TEXT_MAX_LENGTH, TEXT_MIN_LENGTH, AgeBand, Channel, Event, Relation
 from ..services import validate_opinion_text
-from .fields import AreaChoiceField, ConsultationChoiceField, EventChoiceField
+from .fields import (
+    AreaChoiceField,
+    CachedChoicesMixin,
+    ConsultationChoiceField,
+    DistrictChoiceField,
+    EventChoiceField,
+)
+from .widgets import FastSelect
 
 HONEYPOT_FIELD = "website"
 
@@ -78,7 +85,9 @@ def opinion_text_field(label: Any, help_text: Any = TEXT_HELP) -> forms.CharFiel
     )
 
 
-class OpinionForm(TextLimitsMixin, SubmissionKeyMixin, SpamTrapMixin, forms.Form):
+class OpinionForm(
+    CachedChoicesMixin, TextLimitsMixin, SubmissionKeyMixin, SpamTrapMixin, forms.Form
+):
     text = opinion_text_field(_("Your answer"))
     area = AreaChoiceField(
         label=_("Which area of city life is it mostly about?"),
@@ -87,7 +96,7 @@ class OpinionForm(TextLimitsMixin, SubmissionKeyMixin, SpamTrapMixin, forms.Form
         empty_label=_("I don't know"),
         help_text=_("Optional. The moderators will assign the area if you leave it."),
     )
-    district = forms.ModelChoiceField(
+    district = DistrictChoiceField(
         label=_("Which district is it about?"),
         queryset=District.objects.all(),
         required=False,
@@ -98,12 +107,14 @@ class OpinionForm(TextLimitsMixin, SubmissionKeyMixin, SpamTrapMixin, forms.Form
         label=_("Your age"),
         choices=[("", _("I prefer not to say")), *AgeBand.choices],
         required=False,
+        widget=FastSelect,
         help_text=_("Optional. Published only in totals, never next to your opinion."),
     )
     relation = forms.ChoiceField(
         label=_("Your relation to Lublin"),
         choices=[("", _("I prefer not to say")), *Relation.choices],
         required=False,
+        widget=FastSelect,
         help_text=_("Optional. Published only in totals, never next to your opinion."),
     )
     email = forms.EmailField(
@@ -139,7 +150,7 @@ class CommentForm(TextLimitsMixin, SubmissionKeyMixin, SpamTrapMixin, forms.Form
         return validate_opinion_text(self.cleaned_data["text"])
 
 
-class OpinionFilterForm(forms.Form):
+class OpinionFilterForm(CachedChoicesMixin, forms.Form):
     """The list's filters: a plain GET form, so every filtered view has its own address."""
 
     class Sort:
@@ -160,7 +171,7 @@ class OpinionFilterForm(forms.Form):
         required=False,
         empty_label=_("All areas"),
     )
-    district = forms.ModelChoiceField(
+    district = DistrictChoiceField(
         label=_("District"),
         queryset=District.objects.all(),
         to_field_name="slug",
@@ -171,6 +182,7 @@ class OpinionFilterForm(forms.Form):
         label=_("How it was given"),
         choices=[("", _("All channels")), *Channel.choices],
         required=False,
+        widget=FastSelect,
     )
     event = EventChoiceField(
         label=_("Meeting"),
@@ -189,6 +201,7 @@ class OpinionFilterForm(forms.Form):
         label=_("Order"),
         choices=[(Sort.NEWEST, _("newest first")), (Sort.SUPPORTED, _("most supported first"))],
         required=False,
+        widget=FastSelect,
     )
 
     def clean_q(self) -> str:

@@ -1,0 +1,84 @@
+"""The process's short lists (areas, districts, consultations, meetings), cached between requests.
+
+Every public form offers some of them as choices: a few dozen rows that rarely change, read
+on every view of the list and every answer sent. They are kept in Django's cache (Redis, or
+files in the embedded setup) as lists of model instances in their default order, so a form
+gets all of its lists in one cache round trip instead of one query each.
+
+A save or delete of such a row drops its list, at once and again after the transaction
+commits (a request that refilled it meanwhile read the rows from before the commit). Changes
+that bypass the models' signals (`QuerySet.update`, raw SQL) are seen within MAX_AGE. When
+the cache cannot be reached, the lists are read from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+
+from stages.models import Consultation, District, ThematicArea
+
+from .models import Event
+
+logger = logging.getLogger(__name__)
+
+MAX_AGE = 3600
+KEY_PREFIX = "opinions:vocabulary:v1:"
+MODELS: tuple[type[models.Model], ...] = (ThematicArea, District, Consultation, Event)
+
+
+def key_of(model: type[models.Model]) -> str:
+    return KEY_PREFIX + model._meta.label_lower
+
+
+def rows_of(wanted: Iterable[type[models.Model]]) -> dict[type[models.Model], list[Any]]:
+    """All rows of each model, in the model's default order."""
+    wanted = list(dict.fromkeys(wanted))
+    keys = {model: key_of(model) for model in wanted}
+    try:
+        found = cache.get_many(keys.values())
+    except Exception:  # the cache is down: the database still answers
+        logger.warning("vocabulary cache unreachable; reading the lists from the database")
+        found = {}
+    result: dict[type[models.Model], list[Any]] = {}
+    missing: dict[str, list[Any]] = {}
+    for model, key in keys.items():
+        rows = found.get(key)
+        if rows is None:
+            rows = list(model._default_manager.all())
+            missing[key] = rows
+        result[model] = rows
+    if missing:
+        try:
+            cache.set_many(missing, timeout=MAX_AGE)
+        except Exception:
+            logger.warning("vocabulary cache unreachable; the lists were not cached")
+    return result
+
+
+def forget(model: type[models.Model]) -> None:
+    key = key_of(model)
+
+    def drop() -> None:
+        try:
+            cache.delete(key)
+        except Exception:
+            logger.warning("vocabulary cache unreachable; %s may stay stale", key)
+
+    drop()
+    transaction.on_commit(drop)
+
+
+def _changed(sender: type[models.Model], **kwargs: Any) -> None:
+    forget(sender)
+
+
+def connect_signals() -> None:
+    for model in MODELS:
+        post_save.connect(_changed, sender=model, dispatch_uid=f"vocabulary-save-{model}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"vocabulary-delete-{model}")

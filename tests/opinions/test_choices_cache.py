@@ -1,0 +1,86 @@
+"""The parts that keep the public pages fast at a million opinions: the cached choice lists
+and the <select> rendered without templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django import forms
+from django.test import Client
+from django.urls import reverse
+
+from opinions.forms.public import OpinionFilterForm, OpinionForm
+from stages.models import District, ThematicArea
+from tests.factories import EventFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("opinions:list")
+
+
+def _lines(html: str) -> list[str]:
+    return [line for line in str(html).splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", ["area", "district", "channel", "event", "consultation", "sort"])
+def test_fast_select_gives_djangos_markup(lublin_process: None, name: str) -> None:
+    EventFactory(title='Spotkanie <b>"na Felinie"</b>')
+    data = {"district": "felin", "channel": "cafe", "event": "nope", "area": "sport"}
+    form = OpinionFilterForm(data)
+    form.is_valid()
+    fast = str(form[name])
+    form.fields[name].widget.__class__ = forms.Select  # Django's own template rendering
+    # The same elements and attributes, escaped the same way (Django adds blank lines).
+    assert _lines(fast) == _lines(str(form[name]))
+    assert "<b>" not in fast
+
+
+def test_choices_come_from_the_cache_and_follow_changes(
+    client: Client, lublin_process: None, django_assert_num_queries: Any
+) -> None:
+    OpinionFilterForm()  # fills the cache
+    with django_assert_num_queries(0):
+        form = OpinionFilterForm({"area": "sport", "district": "felin"})
+        assert form.is_valid()
+        str(form["event"])
+    assert form.cleaned_data["area"] == ThematicArea.objects.get(slug="sport")
+
+    # A saved change drops the cached list: a new meeting and a renamed area show at once.
+    event = EventFactory(title="Nowe spotkanie w Dziesiątej")
+    area = ThematicArea.objects.get(slug="sport")
+    area.name = "Sport i rekreacja"
+    area.save()
+    html = client.get(LIST).content.decode()
+    assert "Nowe spotkanie w Dziesiątej" in html
+    assert "Sport i rekreacja" in html
+    assert OpinionFilterForm({"event": str(event.pk)}).is_valid()
+
+
+@pytest.mark.parametrize("value", ["999999", "abc", "1; DROP TABLE x", "\x00"])
+def test_unknown_or_malformed_choices_are_refused(lublin_process: None, value: str) -> None:
+    form = OpinionForm({"text": "Wystarczająco długi tekst opinii.", "district": value})
+    assert not form.is_valid()
+    assert "district" in form.errors
+
+
+def test_a_choice_given_by_number_is_found(lublin_process: None) -> None:
+    district = District.objects.get(slug="felin")
+    form = OpinionForm({"text": "Wystarczająco długi tekst opinii.", "district": str(district.pk)})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["district"] == district
+
+
+def test_the_list_works_when_the_cache_is_down(
+    client: Client, lublin_process: None, settings: Any
+) -> None:
+    # A real Redis client pointed at a port where nothing listens.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        }
+    }
+    response = client.get(LIST, {"district": "felin"})
+    assert response.status_code == 200
+    assert 'value="felin" selected' in response.content.decode()
