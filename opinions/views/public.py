@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from stages.models import Consultation
 
-from .. import ratelimit, services
+from .. import counting, ratelimit, services
 from ..forms.public import CommentForm, OpinionFilterForm, OpinionForm
 from ..models import Opinion, Support
 from ..search import search_opinions
@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from lublin2030.models import User
 
 PAGE_SIZE = 20
-# A search counts its matches up to this many (“more than 10,000”): counting every one of
-# 800,000 matches of a common word would take seconds.
+# Lists and searches count their opinions up to this many (“more than 10,000”): counting
+# every one of 900,000 published opinions, or of the 100,000 of one area, takes longer than
+# the rest of the page; pages end there too. A list without a search then shows the
+# database's estimate instead (“about 920,000”).
 SEARCH_COUNT_CAP = 10_000
 
 # Each order can walk an index on Opinion: (status, created_at) or (status, support_count);
@@ -189,6 +191,7 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "count_is_capped": paginator.count > SEARCH_COUNT_CAP,
             "count_cap": SEARCH_COUNT_CAP,
+            "count_estimate": getattr(paginator, "estimate", None),
             "is_filtered": any(filters.get(name) for name in form.fields if name != "sort"),
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         },
@@ -196,31 +199,50 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
 
 
 class CountedPaginator(Paginator):
-    """A paginator given its count, so the count can be taken before the ordering is chosen."""
+    """A paginator given its count, so the count can be taken before the ordering is chosen.
 
-    def __init__(self, object_list: QuerySet[Opinion], per_page: int, *, count: int) -> None:
+    `count` is at most SEARCH_COUNT_CAP + 1 (pages end after the cap); `estimate` is the
+    database's guess at the real number when the count stopped at the cap, if it has one.
+    """
+
+    def __init__(
+        self,
+        object_list: QuerySet[Opinion],
+        per_page: int,
+        *,
+        count: int,
+        estimate: int | None = None,
+    ) -> None:
         super().__init__(object_list, per_page)
         self._count = count
+        self.estimate = estimate
 
     @cached_property
     def count(self) -> int:
         return self._count
 
 
-def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> Paginator:
+def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> CountedPaginator:
     """Pages of the filtered opinions, counted and ordered so that a million rows stay fast.
 
-    Without a search the count and the page use the (status, …) indexes on Opinion. With a
-    search the count stops at SEARCH_COUNT_CAP + 1 matches, and the number of matches picks
-    the plan: many matches are dense, so walking the ordering index finds a page at once;
-    few matches are found through the search index and sorted (walking the ordering index
-    would read the whole table to find a handful, as PostgreSQL misjudges how rare they are).
+    The count stops at SEARCH_COUNT_CAP + 1. Without a search the page walks one of the
+    (status, …) indexes on Opinion, and a count over the cap asks the planner for its
+    estimate (PostgreSQL). With a search the number of matches picks the plan: many
+    matches are dense, so walking the ordering index finds a page at once; few matches are
+    found through the search index and sorted (walking the ordering index would read the
+    whole table to find a handful, as PostgreSQL misjudges how rare they are).
     """
     opinions = opinions.select_related("area", "district")
     if not query:
-        return Paginator(opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE)
+        matches = counting.capped_count(opinions, SEARCH_COUNT_CAP)
+        estimate = None
+        if matches > SEARCH_COUNT_CAP:
+            estimate = counting.estimated_count(opinions, at_least=SEARCH_COUNT_CAP + 1)
+        return CountedPaginator(
+            opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE, count=matches, estimate=estimate
+        )
     opinions = search_opinions(opinions, query)
-    matches = opinions.order_by()[: SEARCH_COUNT_CAP + 1].count()
+    matches = counting.capped_count(opinions, SEARCH_COUNT_CAP)
     if matches > SEARCH_COUNT_CAP:
         ordering: list[Any] = list(ORDERINGS[sort])
     else:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -266,14 +268,13 @@ FILTERED = {"q": "opinia", "sort": "supported", "area": "sport", "district": "fe
 
 
 @pytest.mark.parametrize("rows", [3, 15])
-@pytest.mark.parametrize(("params", "lookups"), [({}, 0), (FILTERED, 2)])
+@pytest.mark.parametrize("params", [{}, FILTERED])
 def test_list_query_count_is_fixed(
     client: Client,
     lublin_process: None,
     django_assert_num_queries: Any,
     rows: int,
     params: dict[str, str],
-    lookups: int,
 ) -> None:
     sport = ThematicArea.objects.get(slug="sport")
     felin = District.objects.get(slug="felin")
@@ -285,12 +286,43 @@ def test_list_query_count_is_fixed(
             district=felin,
             event=EventFactory() if number % 2 else None,
         )
-    # One lookup per filter given by slug (here the area and the district); the filter
-    # form's choices: areas, districts, events, consultations; then the count of matching
-    # opinions, and the page of opinions with their area and district joined.
-    with django_assert_num_queries(lookups + 6):
+    # The first view reads the filter form's lists into the cache: areas, districts,
+    # events, consultations; then the count of matching opinions (stopping at the cap),
+    # and the page of opinions with their area and district joined.
+    with django_assert_num_queries(4 + 2):
         response = client.get(LIST, params)
     assert len(listed_ids(response.content.decode())) == rows
+    # Later views take the lists, and the filters given by slug, from the cache.
+    with django_assert_num_queries(2):
+        response = client.get(LIST, params)
+    assert len(listed_ids(response.content.decode())) == rows
+
+
+@pytest.mark.parametrize("query", ["", "opinia"])
+def test_a_list_over_the_count_cap_says_more_than_and_ends_its_pages(
+    client: Client, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any, query: str
+) -> None:
+    monkeypatch.setattr("opinions.views.public.SEARCH_COUNT_CAP", 3)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the wording checked below
+    for number in range(30):
+        opinion(f"Opinia numer {number} ponad limit liczenia.", number)
+    client.get(LIST)  # the filter form's lists, into the cache
+
+    # The count stopping after the cap and the page; without a search, on PostgreSQL, the
+    # planner's estimate of the whole number too.
+    on_postgresql = connection.vendor == "postgresql"
+    with django_assert_num_queries(3 if on_postgresql and not query else 2):
+        html = client.get(LIST, {"q": query}).content.decode()
+
+    heading = re.search(r'<h2 id="results-title">(.*?)</h2>', html, re.S).group(1)
+    if on_postgresql and not query:
+        assert re.search(r"About \d", heading)
+    else:
+        assert "More than 3 opinions" in heading
+    assert "too many to read through" in html
+    # Pages end after the cap: a list that long is narrowed, not read to its end.
+    assert len(listed_ids(html)) == 4
+    assert not re.search(r'href="\?[^"]*page=2"', html)
 
 
 def test_browsing_needs_no_session(client: Client) -> None:
