@@ -2,6 +2,7 @@
 
     python bench/load.py URL --seconds 10 --connections 8
     python bench/load.py URL --seconds 10 --connections 8 --post SPEC.json
+    python bench/load.py URL --cookie "sessionid=…"     (sent with every request)
 
 GET by default. With --post, each connection first GETs the spec's `form_url` once (for the
 CSRF cookie and the form's token), then POSTs form data to URL again and again: each field
@@ -67,9 +68,12 @@ def path_of(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def csrf_session(conn: http.client.HTTPConnection, form_url: str) -> tuple[str, str]:
+def csrf_session(
+    conn: http.client.HTTPConnection, form_url: str, cookie: str = ""
+) -> tuple[str, str]:
     """The CSRF cookie and the form's token, from one GET of the form."""
-    conn.request("GET", path_of(form_url), headers={"Connection": "keep-alive"})
+    headers = {"Connection": "keep-alive"} | ({"Cookie": cookie} if cookie else {})
+    conn.request("GET", path_of(form_url), headers=headers)
     response = conn.getresponse()
     body = response.read().decode("utf-8", "replace")
     cookies = SimpleCookie()
@@ -88,15 +92,18 @@ def worker(
     errors: list[int],
     post: PostSpec | None,
     offset: int,
+    cookie: str = "",
 ) -> None:
     path = path_of(url)
     conn = connect(url)
     headers = {"Connection": "keep-alive"}
+    if cookie:
+        headers["Cookie"] = cookie
     token = ""
     if post is not None:
-        cookie, token = csrf_session(conn, post.form_url)
+        csrf, token = csrf_session(conn, post.form_url, cookie)
         headers |= {
-            "Cookie": f"csrftoken={cookie}",
+            "Cookie": "; ".join(filter(None, [cookie, f"csrftoken={csrf}"])),
             "Content-Type": "application/x-www-form-urlencoded",
         }
     expected = post.expect if post is not None else [200]
@@ -139,6 +146,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--post", metavar="SPEC.json", help="POST form data (see the docstring)")
+    parser.add_argument("--cookie", default="", help="a Cookie header sent with every request")
     args = parser.parse_args()
     post = PostSpec.load(args.post) if args.post else None
 
@@ -148,7 +156,8 @@ def main() -> None:
     deadline = started + args.seconds
     threads = [
         threading.Thread(
-            target=worker, args=(args.url, deadline, latencies, errors, post, index * 7919)
+            target=worker,
+            args=(args.url, deadline, latencies, errors, post, index * 7919, args.cookie),
         )
         for index in range(args.connections)
     ]

@@ -115,17 +115,27 @@ def bench_server(env: dict[str, str]) -> Iterator[str]:
         server.wait(timeout=20)
 
 
-def load(url: str, *, seconds: float, connections: int, post: Path | None = None) -> Figures:
+def load(
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    post: Path | None = None,
+    cookie: str = "",
+) -> Figures:
+    """bench/load.py's figures; `cookie` is sent with every request (a signed-in session)."""
     args = [sys.executable, str(LOAD), url, "--seconds", str(seconds)]
     args += ["--connections", str(connections)]
     if post is not None:
         args += ["--post", str(post)]
+    if cookie:
+        args += ["--cookie", cookie]
     done = subprocess.run(args, capture_output=True, text=True, check=True)
     figures: Figures = json.loads(done.stdout)
     return figures
 
 
-def warm_up(url: str, *, connections: int, post: Path | None = None) -> None:
+def warm_up(url: str, *, connections: int, post: Path | None = None, cookie: str = "") -> None:
     """A short unmeasured run, with as many connections as the measured one.
 
     Every gunicorn worker must have served the page before it is measured: the first
@@ -133,7 +143,9 @@ def warm_up(url: str, *, connections: int, post: Path | None = None) -> None:
     dictionary (loaded on first use, several seconds).
     """
     for _attempt in range(5):
-        figures = load(url, seconds=WARM_UP_SECONDS, connections=connections, post=post)
+        figures = load(
+            url, seconds=WARM_UP_SECONDS, connections=connections, post=post, cookie=cookie
+        )
         if figures["requests"] and not figures["errors"] and figures["p99_ms"] < 2000:
             return
 
