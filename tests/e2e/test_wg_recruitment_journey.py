@@ -242,6 +242,18 @@ def test_applying_and_selecting_within_the_seats(
     mine.refresh_from_db()
     assert mine.review_notes == "Doświadczenie w radzie osiedla."
 
+    # The call's form and the group's seats: fewer seats than are taken is refused.
+    page.goto(f"/staff/calls/{call.pk}/edit/")
+    expect(page.locator("input[name='title']")).to_have_value(call.title)
+    assert_accessible(page)
+    page.goto(f"/staff/calls/seats/{group.slug}/")
+    assert_accessible(page)
+    page.locator("input[name='resident']").fill("1")
+    page.locator("main form[method='post'] button[type='submit']").click()
+    expect(page.locator(".message--error")).to_be_visible()
+    expect(page.locator("input[name='resident']")).to_have_value("1")
+    assert_accessible(page)
+
     # The selection page at 375 px.
     phone = _phone(page, live_server, server_errors)
     try:
