@@ -3,6 +3,7 @@
 http_pages: the home page and a stage page under load from a second process on loopback,
 with the server in its production configuration (gunicorn, DEBUG off, hashed static files).
 opinions_submit, opinions_list, opinions_import: see bench/opinions_bench.py.
+reports_build: bench/reports_bench.py; workgroups: bench/workgroups_bench.py.
 
 The database is a SQLite file under var/bench/ (kept between runs), or DATABASE_URL when it
 is set. It holds the Lublin 2030 process and demo opinions: 20,000 with --quick (CI checks
@@ -111,7 +112,7 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
     return results
 
 
-SECTIONS = ("http_pages", "opinions_http", "opinions_import", "reports_build")
+SECTIONS = ("http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups")
 
 
 def main() -> None:
@@ -168,6 +169,11 @@ def main() -> None:
 
         built = reports_bench.run(env, OUT, quick=args.quick, database=database)
         write("reports_build", built | context, reports_bench.print_report)
+    if "workgroups" in sections:
+        import workgroups_bench  # see bench/workgroups_bench.py
+
+        pages = workgroups_bench.run(env, seconds=seconds, database=database)
+        write("workgroups", pages | context, workgroups_bench.print_report)
 
 
 def write(name: str, report: dict[str, Any], show: Callable[[dict[str, Any], str], None]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import random
 import re
-import time
 
 from django.utils import translation
 
@@ -103,7 +102,9 @@ def _text(rng: random.Random, length: int) -> str:
     return " ".join(words)[:length]
 
 
-def test_two_versions_of_20000_characters_compare_in_under_200_ms() -> None:
+def test_two_versions_of_20000_characters_are_rebuilt_exactly_with_every_change_marked() -> None:
+    # Exactness on long texts; the speed (target: under 200 ms) is measured by
+    # `make bench` (bench/workgroups_bench.py), not here.
     rng = random.Random(2030)
     old = _text(rng, 20_000)
     words = old.split(" ")
@@ -112,12 +113,25 @@ def test_two_versions_of_20000_characters_compare_in_under_200_ms() -> None:
     new = " ".join(words)
     unrelated = _text(rng, 20_000)
 
-    timings = []
     for a, b in ((old, new), (old, unrelated), (old.replace("\n", " "), new.replace("\n", " "))):
-        started = time.perf_counter()
         left, right = compare_texts(a, b)
-        timings.append(time.perf_counter() - started)
         assert plain(left) == a and plain(right) == b
-    print(f"compare 2×20,000 chars: {', '.join(f'{t * 1000:.1f} ms' for t in timings)}")
-    assert max(timings) < 0.2, timings
     assert len(marked(compare_texts(old, new)[1], "ins")) >= len(words) // 15 * 0.9
+
+
+def test_a_long_paragraph_of_repeated_sentences_marks_only_the_rewritten_one() -> None:
+    sentences = [
+        "Więcej zieleni w dzielnicach.",
+        "Lepszy transport publiczny.",
+        "Tanie mieszkania.",
+    ]
+    old = " ".join(sentences[n % 3] for n in range(600))
+    new_sentences = old.split(". ")
+    new_sentences[300] = "Nowe zdanie o kulturze"
+    new = ". ".join(new_sentences)
+
+    left, right = compare_texts(old, new)
+
+    assert plain(left) == old and plain(right) == new
+    # Word by word inside the one rewritten sentence, nothing anywhere else.
+    assert " ".join(part.strip() for part in marked(right, "ins")) == "Nowe zdanie o kulturze"
