@@ -5,7 +5,6 @@ import pytest
 from lublin2030.models import User
 from opinions import demo as opinions_demo
 from stages.models import Consultation
-from tests.factories import UserFactory
 from workgroups.demo import DemoSize, seed_working_groups
 from workgroups.models import (
     Application,
@@ -60,8 +59,8 @@ def test_a_second_run_adds_nothing(sample_opinions: None) -> None:
 
 
 def test_named_members_sit_in_the_first_group(sample_opinions: None) -> None:
-    leader: User = UserFactory(display_name="Lena Liderka")
-    member: User = UserFactory()
+    leader = User.objects.create(username="lena", display_name="Lena Liderka")
+    member = User.objects.create(username="cezary")
     seed_working_groups(size=SMALL, named_members=[(leader, Seat.LEADER), (member, Seat.CITY)])
     seat = Membership.objects.get(user=leader)
     assert seat.seat == Seat.LEADER and seat.group.area.number == 1
