@@ -22,9 +22,17 @@ from tests.workgroups.factories import (
     RecruitmentCallFactory,
     WorkingGroupFactory,
     member,
+    recommendation,
 )
 from tests.workgroups.grid import ROLES, Scene, build_scene
-from workgroups.models import Application, Membership, RecruitmentCall, SelectionDraw, WorkingGroup
+from workgroups.models import (
+    Application,
+    Membership,
+    Recommendation,
+    RecruitmentCall,
+    SelectionDraw,
+    WorkingGroup,
+)
 from workgroups.services import recruitment as services
 from workgroups.services.groups import seats_of
 from workgroups.services.selection import propose_selection
@@ -456,15 +464,21 @@ def test_group_list_query_count(rows: int, django_assert_num_queries: Callable[.
 @pytest.mark.parametrize("rows", [2, 6])
 def test_group_detail_query_count(rows: int, django_assert_num_queries: Callable[..., Any]) -> None:
     group = WorkingGroupFactory(quotas={"resident": 10})
-    for _ in range(rows):
+    for number in range(rows):
         member(group)
+        published = recommendation(group, title=f"Rekomendacja {number}")
+        Recommendation.objects.filter(pk=published.pk).update(published_at=timezone.now())
+    recommendation(group, title="Szkic, jeszcze nieopublikowany")
     client = Client()
     overhead = page_overhead(client)
     # 1 group with area, 2 quotas, 3 active seats counted, 4 roster with applications,
-    # 5 open calls of the group.
-    with django_assert_num_queries(overhead + 5):
+    # 5 published recommendations, 6 open calls of the group.
+    with django_assert_num_queries(overhead + 6):
         response = client.get(reverse("workgroups:group_detail", args=[group.slug]))
-    assert response.content.decode().count('<th scope="row">') == rows + 6
+    html = response.content.decode()
+    assert html.count('<th scope="row">') == rows + 6
+    assert html.count("Rekomendacja ") == rows
+    assert "Szkic" not in html
 
 
 @pytest.mark.parametrize("rows", [2, 6])

@@ -40,6 +40,7 @@ from ..models import (
     DEFAULT_SEATS,
     Application,
     Membership,
+    Recommendation,
     RecruitmentCall,
     Seat,
     SeatQuota,
@@ -169,6 +170,9 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "area_description": group.area.localized("description"),
             "seats": seat_rows(group, list(group.quotas.all()), taken),
             "roster": roster_of(group),
+            "recommendations": list(
+                Recommendation.objects.published().filter(group=group).order_by("number")
+            ),
             "open_calls": list(
                 group.calls.filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
             ),
