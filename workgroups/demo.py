@@ -53,10 +53,15 @@ FIRST_NAMES = (
     "Joanna", "Krzysztof", "Monika", "Marcin", "Ewa", "Jakub", "Aleksandra", "Łukasz",
     "Barbara", "Grzegorz", "Natalia", "Wojciech", "Zofia", "Adam", "Małgorzata", "Kamil",
 )  # fmt: skip
+# (as a man's name, as a woman's): Polish surnames agree with the person.
 SURNAMES = (
-    "Nowak", "Kowalczyk", "Wiśniewska", "Wójcik", "Lewandowska", "Zielińska", "Szymański",
-    "Woźniak", "Dąbrowska", "Kozłowski", "Jankowska", "Mazur", "Kwiatkowska", "Krawczyk",
-    "Piotrowska", "Grabowski", "Pawłowska", "Michalski", "Król", "Wieczorek", "Jabłońska",
+    ("Nowak", "Nowak"), ("Kowalczyk", "Kowalczyk"), ("Wiśniewski", "Wiśniewska"),
+    ("Wójcik", "Wójcik"), ("Lewandowski", "Lewandowska"), ("Zieliński", "Zielińska"),
+    ("Szymański", "Szymańska"), ("Woźniak", "Woźniak"), ("Dąbrowski", "Dąbrowska"),
+    ("Kozłowski", "Kozłowska"), ("Jankowski", "Jankowska"), ("Mazur", "Mazur"),
+    ("Kwiatkowski", "Kwiatkowska"), ("Krawczyk", "Krawczyk"), ("Piotrowski", "Piotrowska"),
+    ("Grabowski", "Grabowska"), ("Pawłowski", "Pawłowska"), ("Michalski", "Michalska"),
+    ("Król", "Król"), ("Wieczorek", "Wieczorek"), ("Jabłoński", "Jabłońska"),
 )  # fmt: skip
 ORGANISATIONS: dict[str, tuple[str, ...]] = {
     Sector.UNIVERSITY: ("Uniwersytet Marii Curie-Skłodowskiej", "Politechnika Lubelska",
@@ -192,7 +197,9 @@ def seed_working_groups(
 
 
 def _person(rng: random.Random, username: str) -> tuple[User, str]:
-    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
+    first = rng.choice(FIRST_NAMES)
+    his, hers = rng.choice(SURNAMES)
+    name = f"{first} {hers if first.endswith('a') else his}"
     user = User(username=username, email=f"{username}@demo.lublin2030.pl", display_name=name)
     user.set_unusable_password()
     return user, name

@@ -506,6 +506,18 @@ class Verification(models.Model):
     def __str__(self) -> str:
         return f"verification of {self.recommendation_id}: {self.outcome or 'open'}"
 
+    @property
+    def ordered_verdicts(self) -> list[CriterionVerdict]:
+        """The verdicts in the order of the criteria (legality, feasibility, financing),
+        from the prefetched `verdicts` when there are any."""
+        order = {criterion: index for index, criterion in enumerate(Criterion.values)}
+        return sorted(self.verdicts.all(), key=lambda verdict: order[verdict.criterion])
+
+    @property
+    def conditions(self) -> list[CriterionVerdict]:
+        """The conditional verdicts of a positive result: the conditions it comes with."""
+        return [v for v in self.ordered_verdicts if v.verdict == Verdict.CONDITIONAL]
+
 
 class CriterionVerdict(models.Model):
     verification = models.ForeignKey(
