@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models.signals import post_delete, post_save
 
 from stages.models import Consultation, District, ThematicArea
@@ -33,7 +33,10 @@ MODELS: tuple[type[models.Model], ...] = (ThematicArea, District, Consultation, 
 
 
 def key_of(model: type[models.Model]) -> str:
-    return KEY_PREFIX + model._meta.label_lower
+    # The database's name is part of the key: a test database and the real one (or two
+    # sites) sharing a Redis must not hand each other their rows.
+    database = connections[router.db_for_read(model)].settings_dict["NAME"]
+    return f"{KEY_PREFIX}{database}:{model._meta.label_lower}"
 
 
 def rows_of(wanted: Iterable[type[models.Model]]) -> dict[type[models.Model], list[Any]]:

@@ -84,3 +84,12 @@ def test_the_list_works_when_the_cache_is_down(
     response = client.get(LIST, {"district": "felin"})
     assert response.status_code == 200
     assert 'value="felin" selected' in response.content.decode()
+
+
+def test_the_cached_lists_belong_to_their_database() -> None:
+    # A test database and the real one may share a Redis; their rows must not mix.
+    from django.db import connection
+
+    from opinions import vocabulary
+
+    assert str(connection.settings_dict["NAME"]) in vocabulary.key_of(District)
