@@ -272,6 +272,9 @@ PORTAL_NAME = os.environ.get("PORTAL_NAME", "Strategia Lublin 2030")
 # Opinions: submissions per client per hour (staff at a mobile point are not limited).
 OPINION_RATE_LIMIT = int(os.environ.get("OPINION_RATE_LIMIT", "20"))
 OPINION_RATE_WINDOW_SECONDS = int(os.environ.get("OPINION_RATE_WINDOW_SECONDS", "3600"))
+# Behind N reverse proxies the client is the N-th address from the right of
+# X-Forwarded-For; 0 (no proxy) uses REMOTE_ADDR, which a client cannot forge.
+OPINION_TRUSTED_PROXIES = int(os.environ.get("OPINION_TRUSTED_PROXIES", "0"))
 
 PROCESS_FILE = Path(
     os.environ.get("PROCESS_FILE", BASE_DIR / "data" / "processes" / "lublin2030.toml")
