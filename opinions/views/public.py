@@ -176,26 +176,38 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
         event=filters.get("event"),
         consultation=filters.get("consultation"),
     )
-    query = filters.get("q") or ""
-    sort = filters.get("sort") or OpinionFilterForm.Sort.NEWEST
-    paginator = _paginate(opinions, query=query, sort=sort)
-    page = paginator.get_page(request.GET.get("page"))
-    items = [(opinion, highlight(opinion.text, query) if query else None) for opinion in page]
     return render(
         request,
         "opinions/public/list.html",
         {
             "form": form,
-            "page": page,
-            "items": items,
-            "query": query,
-            "count_is_capped": paginator.count > SEARCH_COUNT_CAP,
-            "count_cap": SEARCH_COUNT_CAP,
-            "count_estimate": getattr(paginator, "estimate", None),
             "is_filtered": any(filters.get(name) for name in form.fields if name != "sort"),
-            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            **opinion_results(
+                opinions,
+                query=filters.get("q") or "",
+                sort=filters.get("sort") or OpinionFilterForm.Sort.NEWEST,
+                page_number=request.GET.get("page"),
+            ),
         },
     )
+
+
+def opinion_results(
+    opinions: QuerySet[Opinion], *, query: str, sort: str, page_number: str | None
+) -> dict[str, Any]:
+    """One page of opinions searched and sorted, with highlights and counts: the context of
+    templates/opinions/public/partials/results.html, for every page that lists opinions."""
+    paginator = _paginate(opinions, query=query, sort=sort)
+    page = paginator.get_page(page_number)
+    return {
+        "page": page,
+        "items": [(opinion, highlight(opinion.text, query) if query else None) for opinion in page],
+        "query": query,
+        "count_is_capped": paginator.count > SEARCH_COUNT_CAP,
+        "count_cap": SEARCH_COUNT_CAP,
+        "count_estimate": getattr(paginator, "estimate", None),
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+    }
 
 
 class CountedPaginator(Paginator):

@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 
 from opinions.charts import report_figures
 from opinions.models import ThematicReport
-from opinions.text import highlight
-from opinions.views.public import SEARCH_COUNT_CAP, _paginate, filter_published
+from opinions.views.public import filter_published, opinion_results
 from stages.access import refuse_unless
 from stages.markdown import render_markdown
 
@@ -103,24 +102,19 @@ def workspace_opinions(request: HttpRequest, slug: str) -> HttpResponseBase:
         event=filters.get("event"),
         consultation=filters.get("consultation"),
     )
-    query = filters.get("q") or ""
-    paginator = _paginate(
-        opinions, query=query, sort=filters.get("sort") or AreaOpinionFilterForm.Sort.NEWEST
-    )
-    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "workgroups/workspace/opinions.html",
         {
             "group": group,
             "form": form,
-            "page": page,
-            "items": [(o, highlight(o.text, query) if query else None) for o in page],
-            "query": query,
-            "count_is_capped": paginator.count > SEARCH_COUNT_CAP,
-            "count_cap": SEARCH_COUNT_CAP,
             "is_filtered": any(filters.get(name) for name in form.fields if name != "sort"),
-            "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            **opinion_results(
+                opinions,
+                query=filters.get("q") or "",
+                sort=filters.get("sort") or AreaOpinionFilterForm.Sort.NEWEST,
+                page_number=request.GET.get("page"),
+            ),
         },
     )
 
