@@ -24,7 +24,7 @@ from stages.models import ThematicArea
 
 from .classifier import suggest_areas
 from .models import Opinion
-from .search import LEMMA_VECTOR_SQL, tsquery_of_groups
+from .search import SEARCH_VECTOR_COLUMN, tsquery_of_groups
 from .text import content_of_lemma_string, lemma_string
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,9 @@ SQLITE_WINDOW = 5000
 # From this many opinions in one call, the search index is tidied once the lemmas are
 # stored (see `_prepare_index`).
 ANALYZE_FROM = 1000
-# Created by migration 0002_search_index.
+# Opinions one run of `analyse_submitted` takes; a run that reaches it asks for another.
+SUBMITTED_RUN_LIMIT = 2000
+# The GIN index on the stored search vector (migrations 0002 and 0006).
 SEARCH_INDEX = "opinion_lemmas_search"
 
 
@@ -83,7 +85,7 @@ def candidate_groups(
 def _lemma_frequencies() -> dict[str, float]:
     """PostgreSQL's estimate of the share of opinions containing each common lemma.
 
-    ANALYZE keeps the most common lexemes of the search index's expression with their
+    ANALYZE keeps the most common lexemes of the stored search vector with their
     frequencies; any lemma not listed is rarer than all of them. Empty without statistics
     or on SQLite.
     """
@@ -92,8 +94,8 @@ def _lemma_frequencies() -> dict[str, float]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE schemaname = current_schema() AND tablename = %s",
-            [SEARCH_INDEX],
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
+            [Opinion._meta.db_table, SEARCH_VECTOR_COLUMN],
         )
         row = cursor.fetchone()
     if not row or not row[0]:
@@ -133,7 +135,7 @@ def _candidates_postgresql(
     opinions share them.
     """
     table = connection.ops.quote_name(Opinion._meta.db_table)
-    vector = LEMMA_VECTOR_SQL.format(lemmas="candidate.lemmas")
+    vector = f"candidate.{connection.ops.quote_name(SEARCH_VECTOR_COLUMN)}"
     sql = f"""
         SELECT source_id, id FROM (
             SELECT source_id, id,
@@ -426,6 +428,22 @@ def analyse_opinions(opinion_ids: list[int]) -> int:
     for start in range(0, len(results), CHUNK_SIZE):
         _write(results[start : start + CHUNK_SIZE], now)
     return len(results)
+
+
+def analyse_submitted(limit: int | None = None) -> tuple[int, bool]:
+    """Analyse opinions sent through a form and never analysed, oldest first.
+
+    Imported paper input is left out: each import enqueues the analysis of its own rows.
+    Returns how many were analysed and whether more may be waiting (the limit was reached).
+    """
+    limit = SUBMITTED_RUN_LIMIT if limit is None else limit
+    ids = list(
+        Opinion.objects.unanalysed()
+        .filter(import_batch__isnull=True)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return analyse_opinions(ids), len(ids) == limit
 
 
 def analyse_backlog(limit: int = 5000) -> int:

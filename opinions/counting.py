@@ -2,8 +2,15 @@
 
 A list needs to know whether there are more than a page or two of opinions, and roughly how
 many; the exact number of 900,000 rows costs more than the rest of the page. So counts stop
-at a cap, and past it PostgreSQL's planner is asked for its estimate (from the statistics
-ANALYZE keeps, in a fraction of a millisecond).
+at a cap, and past it PostgreSQL is asked for an estimate instead:
+
+- a list without a search: the planner's estimate, from the statistics ANALYZE keeps (a
+  fraction of a millisecond);
+- a search: the planner misjudges how often words occur together (it guessed 4,500 for the
+  36,000 opinions with „miejsca parkingowe”), so the matches in a 1% sample of the table's
+  pages are counted and scaled up (TABLESAMPLE SYSTEM: about 4 ms at a million opinions,
+  where the exact count up to 10,000 took 28 ms). The sample is the same on every call
+  (REPEATABLE), so a page shows the same figure when reloaded.
 """
 
 from __future__ import annotations
@@ -11,13 +18,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+
+# The share of the table's pages a search's estimate reads, in percent.
+SAMPLE_PERCENT = 1.0
+SAMPLE_SEED = 2030
 
 
 def capped_count(queryset: QuerySet[Any], cap: int) -> int:
     """The number of rows, or cap + 1 if there are more than cap."""
     return queryset.order_by()[: cap + 1].count()
+
+
+def two_significant_figures(number: int) -> int:
+    digits = len(str(number))
+    return round(number, -(digits - 2)) if digits > 2 else number
 
 
 def estimated_count(queryset: QuerySet[Any], *, at_least: int = 0) -> int | None:
@@ -28,6 +45,33 @@ def estimated_count(queryset: QuerySet[Any], *, at_least: int = 0) -> int | None
     if connections[queryset.db].vendor != "postgresql":
         return None
     plan = json.loads(queryset.order_by().explain(format="json"))
-    rows = max(int(plan[0]["Plan"]["Plan Rows"]), at_least)
-    digits = len(str(rows))
-    return round(rows, -(digits - 2)) if digits > 2 else rows
+    return two_significant_figures(max(int(plan[0]["Plan"]["Plan Rows"]), at_least))
+
+
+def sampled_count(queryset: QuerySet[Any], *, percent: float | None = None) -> int | None:
+    """The rows matching in a sample of `percent` of the table's pages, scaled to the whole
+    table; None off PostgreSQL (or for a query this cannot sample).
+
+    Good for telling "thousands" from "a few": a count of k sampled rows is off by about
+    √k, so it says little below a few dozen.
+    """
+    percent = SAMPLE_PERCENT if percent is None else percent
+    if connections[queryset.db].vendor != "postgresql" or not 0 < percent <= 100:
+        return None
+    connection = connections[queryset.db]
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return 0  # a queryset that can match nothing (.none(), an empty __in)
+    source = f"FROM {table} "
+    if sql.count(source) != 1:
+        return None  # a subquery on the same table: do not guess which one to sample
+    # Both numbers are this module's own floats and ints, never user input.
+    sampled = sql.replace(
+        source, f"FROM {table} TABLESAMPLE SYSTEM ({float(percent)}) REPEATABLE ({SAMPLE_SEED}) "
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sampled}) AS sampled", params)  # noqa: S608
+        (found,) = cursor.fetchone()
+    return round(found * 100 / percent)

@@ -4,10 +4,10 @@
 lemmatized the same way, so „dzielnicach” finds „dzielnica”.
 
 PostgreSQL matches with full-text search over the lemmas with the 'simple' configuration
-(the words are already lemmas, so no stemming): the expression below is the one the GIN
-index of migration 0002_search_index is built on, character for character, so the planner
-can use the index. SQLite has no such index; it matches each lemma as a whole word inside
-" " + lemmas + " ".
+(the words are already lemmas, so no stemming), against the stored vector of migration
+0006_stored_search_vector: a generated column, `SEARCH_VECTOR_COLUMN`, that the ORM does not
+know, with a GIN index. SQLite has no such index; it matches each lemma as a whole word
+inside " " + lemmas + " ".
 
 User input never reaches SQL or tsquery syntax: queries are reduced to lemmas (runs of
 letters and digits), passed as parameters, and quoted as tsquery lexemes.
@@ -28,12 +28,12 @@ from django.db.models.lookups import Contains
 from .models import Opinion
 from .text import query_lemmas
 
-# Keep identical to the index expression in migrations/0002_search_index.py.
-LEMMA_VECTOR_SQL = "to_tsvector('simple'::regconfig, {lemmas})"
+# PostgreSQL: to_tsvector('simple', lemmas), stored by the database (migration 0006).
+SEARCH_VECTOR_COLUMN = "search_vector"
 
 
 class LemmasMatch(Func):
-    """PostgreSQL: the opinion's lemma vector matches a tsquery (a boolean, for `filter`)."""
+    """PostgreSQL: the opinion's stored lemma vector matches a tsquery (for `filter`)."""
 
     output_field = BooleanField()
 
@@ -47,11 +47,13 @@ class LemmasMatch(Func):
         self, compiler: Any, connection: Any, **extra_context: Any
     ) -> tuple[str, tuple[Any, ...]]:
         lemmas, query = self.get_source_expressions()
-        lemmas_sql, lemmas_params = compiler.compile(lemmas)
         query_sql, query_params = compiler.compile(query)
-        vector = LEMMA_VECTOR_SQL.format(lemmas=lemmas_sql)
+        # The lemmas' column resolved to the opinion table under this query's alias; the
+        # stored vector is the same row's column beside it.
+        table = compiler.quote_name_unless_alias(lemmas.alias)
+        vector = f"{table}.{connection.ops.quote_name(SEARCH_VECTOR_COLUMN)}"
         sql = f"{vector} @@ {self.tsquery_function}('simple'::regconfig, {query_sql})"
-        return sql, (*lemmas_params, *query_params)
+        return sql, tuple(query_params)
 
 
 def _is_postgresql(queryset: QuerySet[Opinion]) -> bool:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from stages.models import Consultation, District, ThematicArea
 
+from . import analysis_requests
 from .cleaning import clean_text
 from .models import (
     TEXT_MAX_LENGTH,
@@ -71,10 +72,6 @@ def enqueue_after_commit(task_name: str, *args: Any) -> None:
             logger.exception("could not enqueue %s%r; the catch-up job will do it", task_name, args)
 
     transaction.on_commit(send)
-
-
-def _enqueue_analysis(opinion_id: int) -> None:
-    enqueue_after_commit("opinions.tasks.analyse_opinion", opinion_id)
 
 
 # --- Submitting ----------------------------------------------------------------------------
@@ -151,8 +148,9 @@ def submit_opinion(
         if existing is None:
             raise
         return existing, False
-    # After the commit (at once when no transaction is open around this call).
-    _enqueue_analysis(opinion.pk)
+    # After the commit (at once when no transaction is open around this call); one run of
+    # the worker takes every opinion submitted meanwhile.
+    analysis_requests.request_analysis()
     return opinion, True
 
 

@@ -7,9 +7,24 @@ from celery import shared_task
 
 @shared_task(name="opinions.tasks.analyse_opinion")
 def analyse_opinion(opinion_id: int) -> None:
+    """One opinion (what submissions enqueued before analyse_submitted_opinions existed)."""
     from .analysis import analyse_opinions
 
     analyse_opinions([opinion_id])
+
+
+@shared_task(name="opinions.tasks.analyse_submitted_opinions", acks_late=True)
+def analyse_submitted_opinions() -> int:
+    """Every opinion submitted through a form and not yet analysed (see analysis_requests)."""
+    from .analysis import analyse_submitted
+    from .analysis_requests import lower_flag, request_analysis
+
+    # Lowered before looking, so an opinion committed from now on sends a run of its own.
+    lower_flag()
+    analysed, more = analyse_submitted()
+    if more:
+        request_analysis()
+    return analysed
 
 
 @shared_task(name="opinions.tasks.analyse_backlog")

@@ -92,9 +92,21 @@ class CachedModelChoiceField(forms.ModelChoiceField[M]):
 
 
 class CachedChoicesMixin(forms.Form):
-    """Fills the form's cached choice fields from the vocabulary cache, in one round trip."""
+    """Fills the form's cached choice fields from the vocabulary cache, in one round trip.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    A view that read the vocabulary already (for the consultation it shows, say) hands its
+    lists over as `vocabulary_rows`, and the form reads nothing more.
+    """
+
+    # The models whose lists the form's cached fields need (for a view that reads them).
+    vocabulary_models: tuple[type[models.Model], ...] = ()
+
+    def __init__(
+        self,
+        *args: Any,
+        vocabulary_rows: dict[type[models.Model], list[Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         fields = [
             field
@@ -103,7 +115,11 @@ class CachedChoicesMixin(forms.Form):
         ]
         if fields:
             models = {field: field.queryset.model for field in fields if field.queryset is not None}
-            lists = vocabulary.rows_of(models.values())
+            given = vocabulary_rows or {}
+            if all(model in given for model in models.values()):
+                lists = given
+            else:
+                lists = vocabulary.rows_of(models.values())
             for field, model in models.items():
                 field.rows = lists[model]
 

@@ -130,6 +130,7 @@ class OpinionForm(
     )
 
     field_order = ["text", "area", "district", "age_band", "relation", "email"]
+    vocabulary_models = (ThematicArea, District)
 
     def clean_text(self) -> str:
         return validate_opinion_text(self.cleaned_data["text"])

@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from stages.models import Consultation
 
-from .. import counting, ratelimit, services
+from .. import counting, ratelimit, services, vocabulary
 from ..forms.public import CommentForm, OpinionFilterForm, OpinionForm
 from ..models import Opinion, Support
 from ..search import search_opinions
@@ -37,6 +37,9 @@ PAGE_SIZE = 20
 # the rest of the page; pages end there too. A list without a search then shows the
 # database's estimate instead (“about 920,000”).
 SEARCH_COUNT_CAP = 10_000
+# A search whose sampled estimate passes the cap by this factor is taken to pass it: a 1%
+# sample of 15,000 matches finds about 150 ± 12, so the real number is not under the cap.
+DENSE_SEARCH_FACTOR = 1.5
 
 # Each order can walk an index on Opinion: (status, created_at) or (status, support_count);
 # the primary key only breaks ties, so the database sorts at most a handful of rows.
@@ -64,7 +67,19 @@ def answer_current(request: HttpRequest) -> HttpResponse:
 
 
 def answer(request: HttpRequest, slug: str) -> HttpResponse:
-    consultation = get_object_or_404(Consultation, slug=slug, kind=Consultation.Kind.OPEN_QUESTION)
+    # The consultation and the form's lists come from one cache read (vocabulary.py), not a
+    # query and a cache read: this is the view thousands of residents post to.
+    lists = vocabulary.rows_of([Consultation, *OpinionForm.vocabulary_models])
+    consultation = next(
+        (
+            row
+            for row in lists[Consultation]
+            if row.slug == slug and row.kind == Consultation.Kind.OPEN_QUESTION
+        ),
+        None,
+    )
+    if consultation is None:
+        raise Http404("no such open question")
     state = consultation.status_at()
     if state != Consultation.Status.OPEN:
         return _render_answer(
@@ -75,10 +90,10 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
             status=409 if request.method == "POST" else 200,
         )
     if request.method != "POST":
-        form = OpinionForm(initial={"submission_key": uuid.uuid4()})
+        form = OpinionForm(initial={"submission_key": uuid.uuid4()}, vocabulary_rows=lists)
         return _render_answer(request, consultation, form, state=state)
 
-    form = OpinionForm(request.POST)
+    form = OpinionForm(request.POST, vocabulary_rows=lists)
     if not form.is_valid():
         return _render_answer(request, consultation, form, state=state)
     decision = ratelimit.register_submission(request, scope="opinion")
@@ -242,7 +257,9 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> CountedP
     estimate (PostgreSQL). With a search the number of matches picks the plan: many
     matches are dense, so walking the ordering index finds a page at once; few matches are
     found through the search index and sorted (walking the ordering index would read the
-    whole table to find a handful, as PostgreSQL misjudges how rare they are).
+    whole table to find a handful, as PostgreSQL misjudges how rare they are). On
+    PostgreSQL a sample tells the many from the few first, and many are not counted at
+    all (counting.py).
     """
     opinions = opinions.select_related("area", "district")
     if not query:
@@ -254,6 +271,14 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> CountedP
             opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE, count=matches, estimate=estimate
         )
     opinions = search_opinions(opinions, query)
+    sampled = counting.sampled_count(opinions)
+    if sampled is not None and sampled > DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP:
+        return CountedPaginator(
+            opinions.order_by(*ORDERINGS[sort]),
+            PAGE_SIZE,
+            count=SEARCH_COUNT_CAP + 1,
+            estimate=counting.two_significant_figures(sampled),
+        )
     matches = counting.capped_count(opinions, SEARCH_COUNT_CAP)
     if matches > SEARCH_COUNT_CAP:
         ordering: list[Any] = list(ORDERINGS[sort])
@@ -262,7 +287,7 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> CountedP
         field = first.removeprefix("-")
         # COALESCE(x, x) is x, but no index is sorted by it, so the planner cannot walk one.
         ordering = [Coalesce(field, field).desc(), *rest]
-    return CountedPaginator(opinions.order_by(*ordering), PAGE_SIZE, count=matches)
+    return CountedPaginator(opinions.order_by(*ordering), PAGE_SIZE, count=matches, estimate=None)
 
 
 def filter_published(

@@ -287,13 +287,15 @@ def test_list_query_count_is_fixed(
             event=EventFactory() if number % 2 else None,
         )
     # The first view reads the filter form's lists into the cache: areas, districts,
-    # events, consultations; then the count of matching opinions (stopping at the cap),
-    # and the page of opinions with their area and district joined.
-    with django_assert_num_queries(4 + 2):
+    # events, consultations; then, for a search on PostgreSQL, the matches in a sample of
+    # the table (to tell many from few); the count of matching opinions (stopping at the
+    # cap), and the page of opinions with their area and district joined.
+    sample = 1 if params.get("q") and connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(4 + sample + 2):
         response = client.get(LIST, params)
     assert len(listed_ids(response.content.decode())) == rows
     # Later views take the lists, and the filters given by slug, from the cache.
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(sample + 2):
         response = client.get(LIST, params)
     assert len(listed_ids(response.content.decode())) == rows
 
@@ -308,10 +310,11 @@ def test_a_list_over_the_count_cap_says_more_than_and_ends_its_pages(
         opinion(f"Opinia numer {number} ponad limit liczenia.", number)
     client.get(LIST)  # the filter form's lists, into the cache
 
-    # The count stopping after the cap and the page; without a search, on PostgreSQL, the
-    # planner's estimate of the whole number too.
+    # The count stopping after the cap and the page; on PostgreSQL also, without a search,
+    # the planner's estimate of the whole number, with one the sample (of a table too
+    # small for it to find thousands).
     on_postgresql = connection.vendor == "postgresql"
-    with django_assert_num_queries(3 if on_postgresql and not query else 2):
+    with django_assert_num_queries(3 if on_postgresql else 2):
         html = client.get(LIST, {"q": query}).content.decode()
 
     heading = re.search(r'<h2 id="results-title">(.*?)</h2>', html, re.S).group(1)
@@ -330,3 +333,55 @@ def test_browsing_needs_no_session(client: Client) -> None:
     opinion("Opinia bez sesji.", created_at=timezone.now())
     response = client.get(LIST)
     assert "sessionid" not in response.cookies
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TABLESAMPLE is PostgreSQL's")
+@pytest.mark.parametrize("sort", ["newest", "supported"])
+def test_a_search_sampled_as_dense_is_estimated_not_counted(
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: Any,
+    sort: str,
+) -> None:
+    # A sample of every page is the exact number: 30 matches, far over a cap of 3, so the
+    # search is not counted at all; the page walks the ordering index.
+    monkeypatch.setattr("opinions.views.public.SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr("opinions.counting.SAMPLE_PERCENT", 100.0)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    found = [
+        opinion(f"Rower numer {number}.", number, support_count=number * 7 % 11)
+        for number in range(30)
+    ]
+    opinion("Tramwaj zamiast autobusu.", 40)
+    client.get(LIST)  # the filter form's lists, into the cache
+
+    # The sample and the page: no count.
+    with django_assert_num_queries(2):
+        html = client.get(LIST, {"q": "rower", "sort": sort}).content.decode()
+
+    heading = re.search(r'<h2 id="results-title">(.*?)</h2>', html, re.S).group(1)
+    assert "About 30 opinions" in " ".join(heading.split())
+    if sort == "newest":
+        expected = sorted(found, key=lambda o: (o.created_at, o.pk), reverse=True)
+    else:
+        expected = sorted(found, key=lambda o: (o.support_count, o.created_at, o.pk), reverse=True)
+    # Pages end after the cap, as for a counted search over it.
+    assert listed_ids(html) == [o.pk for o in expected][:4]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TABLESAMPLE is PostgreSQL's")
+def test_a_sampled_estimate_counts_only_matching_rows_of_the_queryset() -> None:
+    from opinions import counting
+    from opinions.search import search_opinions
+
+    for number in range(12):
+        opinion(f"Rower numer {number}.", number)
+    opinion("Tramwaj zamiast autobusu.", 20)
+    pending = opinion("Rower, ale jeszcze nie przeczytany.", 21)
+    Opinion.objects.filter(pk=pending.pk).update(status=Opinion.Status.PENDING)
+
+    matches = search_opinions(Opinion.objects.published(), "rower")
+    assert counting.sampled_count(matches, percent=100) == 12
+    # With almost no pages sampled, it finds (nearly) nothing: a sample, not a count.
+    assert counting.sampled_count(matches, percent=0.0001) == 0
+    assert counting.sampled_count(Opinion.objects.none(), percent=100) in {0, None}

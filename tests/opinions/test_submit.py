@@ -285,18 +285,34 @@ def test_english_visitors_get_the_english_form(client: Client, lublin_process: N
     assert "I don&#x27;t know" in html or "I don't know" in html
 
 
-def test_a_submission_is_one_insert_after_the_consultation(
+def test_a_submission_is_one_insert(
     client: Client, lublin_process: None, django_assert_num_queries: Any
 ) -> None:
-    client.get(answer_url())  # the form's lists (areas, districts), into the cache
+    client.get(answer_url())  # the consultations and the form's lists, into the cache
     area = ThematicArea.objects.get(slug="miasto-zielone")
-    # The consultation; the INSERT, in a savepoint here because the test runs inside a
-    # transaction (on its own it is one statement in autocommit). No look-up of the
-    # submission key first: its unique constraint answers a resend.
-    with django_assert_num_queries(4):
+    # The consultation comes from the cache with the form's lists; then the INSERT, in a
+    # savepoint here because the test runs inside a transaction (on its own it is one
+    # statement in autocommit). No look-up of the submission key first: its unique
+    # constraint answers a resend.
+    with django_assert_num_queries(3):
         response = client.post(answer_url(), form_data(area=area.pk))
     assert response.status_code == 302
     assert Opinion.objects.get().area == area
+
+
+def test_a_consultation_closed_meanwhile_takes_no_answer_despite_the_cache(
+    client: Client, lublin_process: None
+) -> None:
+    client.get(answer_url())  # the consultation, into the cache
+    consultation = Consultation.objects.get(slug=SLUG)
+    consultation.closes_at = timezone.now() - dt.timedelta(minutes=1)
+    consultation.save(update_fields=["closes_at"])
+
+    response = client.post(answer_url(), form_data())
+
+    assert response.status_code == 409
+    assert not Opinion.objects.exists()
+    assert TEXT in response.content.decode()  # given back, not lost
 
 
 def test_a_resend_after_the_closing_finds_its_opinion(lublin_process: None) -> None:
