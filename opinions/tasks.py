@@ -17,10 +17,8 @@ def analyse_opinion(opinion_id: int) -> None:
 def analyse_submitted_opinions() -> int:
     """Every opinion submitted through a form and not yet analysed (see analysis_requests)."""
     from .analysis import analyse_submitted
-    from .analysis_requests import lower_flag, request_analysis
+    from .analysis_requests import request_analysis
 
-    # Lowered before looking, so an opinion committed from now on sends a run of its own.
-    lower_flag()
     analysed, more = analyse_submitted()
     if more:
         request_analysis()

@@ -28,3 +28,11 @@ def empty_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def no_pending_analysis_run() -> None:
+    # A run sent by an earlier test must not stand in for this test's own.
+    from opinions.analysis_requests import forget_pending_run
+
+    forget_pending_run()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from celery.contrib.testing.worker import start_worker
-from django.core.cache import cache
 from pytest_django.fixtures import Settings
 
 from lublin2030.celery import app
@@ -23,6 +24,7 @@ from tests.factories import ConsultationFactory, OpinionFactory
 
 pytestmark = pytest.mark.django_db
 
+START = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
 TEXTS = [
     "Więcej zieleni i drzew na osiedlach Czechowa.",
     "Bezpieczne ścieżki rowerowe wzdłuż Bystrzycy.",
@@ -50,6 +52,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         names.append(name)
         return send_task(name, *args, **kwargs)
 
+    # Through the module's own reference to the app, so a test may swap it afterwards.
     monkeypatch.setattr(app, "send_task", recording)
     return names
 
@@ -63,23 +66,30 @@ def submit(consultation: Consultation, text: str) -> Opinion:
 def test_a_burst_of_submissions_sends_one_run_that_analyses_them_all(
     consultation: Consultation, sent: list[str], django_capture_on_commit_callbacks: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        first = submit(consultation, TEXTS[0])
-    with django_capture_on_commit_callbacks(execute=True):
-        others = [submit(consultation, text) for text in TEXTS[1:]]
-
-    # The first raised the flag and sent the task; the others found it raised.
+    with time_machine.travel(START, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            first = submit(consultation, TEXTS[0])
+        # Later in the delay: the pending run has not started, so nothing more is sent.
+        later = START + dt.timedelta(seconds=0.5)
+        with (
+            time_machine.travel(later, tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            others = [submit(consultation, text) for text in TEXTS[1:]]
     assert sent == [analysis_requests.TASK]
-    assert cache.get(analysis_requests.flag_key()) is not None
 
+    # The run, when it is due, finds all three.
     assert analyse_submitted_opinions() == 3
-    assert cache.get(analysis_requests.flag_key()) is None
     for opinion in [first, *others]:
         opinion.refresh_from_db()
         assert opinion.analysed_at is not None and opinion.lemmas
 
-    # The run lowered the flag before looking: the next opinion sends a run of its own.
-    with django_capture_on_commit_callbacks(execute=True):
+    # Once the run may have started looking, the next opinion sends a run of its own.
+    due_soon = analysis_requests.RUN_DELAY - analysis_requests.CLOCK_MARGIN / 2
+    with (
+        time_machine.travel(START + dt.timedelta(seconds=due_soon), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         submit(consultation, "Nowy park na Górkach Czechowskich, bez zabudowy.")
     assert sent == [analysis_requests.TASK, analysis_requests.TASK]
 
@@ -115,21 +125,28 @@ def test_imported_opinions_are_left_to_their_import(consultation: Consultation) 
 def test_a_broker_failure_loses_no_opinion(
     consultation: Consultation,
     monkeypatch: pytest.MonkeyPatch,
+    sent: list[str],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
+    send_task = app.send_task
+
     def broker_down(*args: Any, **kwargs: Any) -> None:
         raise ConnectionError("broker unreachable")
 
     monkeypatch.setattr(app, "send_task", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         opinion = submit(consultation, TEXTS[0])
-
-    # Saved all the same; the flag is down again, so the next submission tries the broker.
     opinion.refresh_from_db()
-    assert opinion.analysed_at is None
-    assert cache.get(analysis_requests.flag_key()) is None
-    # The periodic catch-up finds it.
-    assert analyse_backlog() == 1
+    assert opinion.analysed_at is None  # saved all the same
+
+    # No run is taken for pending: the next submission tries the broker again at once.
+    monkeypatch.setattr(app, "send_task", send_task)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(consultation, TEXTS[1])
+    assert sent == [analysis_requests.TASK]
+
+    # And whatever no run took, the periodic catch-up finds.
+    assert analyse_backlog() == 2
     opinion.refresh_from_db()
     assert opinion.analysed_at is not None
 
