@@ -7,7 +7,8 @@ opinions_submit  the answer form, POSTed through the real view by a load generat
                  bare Django view doing one INSERT on the same server (bench/bench_urls.py);
                  the ratio of their throughputs is the price of the form's validation, rate
                  limit, submission key and task. The rate limit is lifted for the server.
-opinions_list    the public list with filters, and searches for Polish phrases: p50 and p99
+opinions_list    the public list with filters, searches for Polish phrases, the moderation
+                 queue (signed in as a moderator) and an author's tracking page: p50 and p99
                  with one client (the latency a visitor sees) and with four at once.
 opinions_import  a generated CSV of paper input (50,000 rows) through opinions.importing:
                  check, then commit, in seconds. It runs inside a transaction that is rolled
@@ -17,7 +18,7 @@ opinions_import  a generated CSV of paper input (50,000 rows) through opinions.i
 
 The work that needs Django runs in a subprocess through this file's own command line:
 
-    python bench/opinions_bench.py stats | max-pk | cleanup --after PK
+    python bench/opinions_bench.py stats | max-pk | staff-session | cleanup --after PK
     python bench/opinions_bench.py form-spec --base URL --out DIR
     python bench/opinions_bench.py import --rows N --csv PATH
 """
@@ -49,6 +50,12 @@ LIST_PAGES = (
     ("list, district, most supported", "/opinions/?district=czuby-poludniowe&sort=supported"),
     ("search „miejsca parkingowe”", "/opinions/?q=" + quote_plus("miejsca parkingowe")),
     ("search „zieleń w dzielnicy”", "/opinions/?q=" + quote_plus("zieleń w dzielnicy")),
+)
+
+# Signed in as a moderator (a session made by this file's `staff-session` command).
+STAFF_PAGES = (
+    ("moderation queue (50 rows)", "/staff/moderation/"),
+    ("moderation queue, no area yet", "/staff/moderation/?area=none"),
 )
 
 Figures = dict[str, Any]
@@ -174,6 +181,16 @@ def run_http(
                 for clients in list_connections:
                     figures = load(base + path, seconds=seconds, connections=clients)
                     pages.append({"page": name, "path": path, **figures})
+            staff = django(env, "staff-session")
+            cookie = f"sessionid={staff['session']}"
+            for name, path in (*STAFF_PAGES, ("tracking page", staff["tracking_path"])):
+                page_cookie = "" if path == staff["tracking_path"] else cookie
+                warm_up(base + path, connections=max(list_connections), cookie=page_cookie)
+                for clients in list_connections:
+                    figures = load(
+                        base + path, seconds=seconds, connections=clients, cookie=page_cookie
+                    )
+                    pages.append({"page": name, "path": path, **figures})
     finally:
         cleaned = django(env, "cleanup", "--after", str(before))
     stats = django(env, "stats")
@@ -297,6 +314,27 @@ def command_cleanup(after: int) -> Figures:
     return {"deleted": deleted}
 
 
+def command_staff_session() -> Figures:
+    """A signed-in moderator's session, and the tracking page of a published opinion."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from lublin2030.models import User
+    from opinions.models import Opinion
+
+    moderator = User.objects.filter(groups__name="Moderators").order_by("pk").first()
+    if moderator is None:
+        raise SystemExit("no moderator in the bench database (seed_demo creates one)")
+    session = SessionStore()
+    session[SESSION_KEY] = str(moderator.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = moderator.get_session_auth_hash()
+    session.create()
+    opinion = Opinion.objects.published().order_by("pk").first()
+    assert opinion is not None
+    return {"session": session.session_key, "tracking_path": opinion.get_tracking_url()}
+
+
 def command_form_spec(base: str, out: Path) -> Figures:
     """The POST specs for bench/load.py: the real answer form and the bare view."""
     from django.urls import reverse
@@ -403,6 +441,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("stats")
     commands.add_parser("max-pk")
+    commands.add_parser("staff-session")
     cleanup = commands.add_parser("cleanup")
     cleanup.add_argument("--after", type=int, required=True)
     spec = commands.add_parser("form-spec")
@@ -418,6 +457,8 @@ def main() -> None:
         result = command_stats()
     elif args.command == "max-pk":
         result = command_max_pk()
+    elif args.command == "staff-session":
+        result = command_staff_session()
     elif args.command == "cleanup":
         result = command_cleanup(args.after)
     elif args.command == "form-spec":

@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -225,31 +223,7 @@ def opinion_results(
     }
 
 
-class CountedPaginator(Paginator):
-    """A paginator given its count, so the count can be taken before the ordering is chosen.
-
-    `count` is at most SEARCH_COUNT_CAP + 1 (pages end after the cap); `estimate` is the
-    database's guess at the real number when the count stopped at the cap, if it has one.
-    """
-
-    def __init__(
-        self,
-        object_list: QuerySet[Opinion],
-        per_page: int,
-        *,
-        count: int,
-        estimate: int | None = None,
-    ) -> None:
-        super().__init__(object_list, per_page)
-        self._count = count
-        self.estimate = estimate
-
-    @cached_property
-    def count(self) -> int:
-        return self._count
-
-
-def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> CountedPaginator:
+def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> counting.CountedPaginator:
     """Pages of the filtered opinions, counted and ordered so that a million rows stay fast.
 
     The count stops at SEARCH_COUNT_CAP + 1. Without a search the page walks one of the
@@ -267,13 +241,13 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> CountedP
         estimate = None
         if matches > SEARCH_COUNT_CAP:
             estimate = counting.estimated_count(opinions, at_least=SEARCH_COUNT_CAP + 1)
-        return CountedPaginator(
+        return counting.CountedPaginator(
             opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE, count=matches, estimate=estimate
         )
     opinions = search_opinions(opinions, query)
     sampled = counting.sampled_count(opinions)
     if sampled is not None and sampled > DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP:
-        return CountedPaginator(
+        return counting.CountedPaginator(
             opinions.order_by(*ORDERINGS[sort]),
             PAGE_SIZE,
             count=SEARCH_COUNT_CAP + 1,
@@ -287,7 +261,9 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> CountedP
         field = first.removeprefix("-")
         # COALESCE(x, x) is x, but no index is sorted by it, so the planner cannot walk one.
         ordering = [Coalesce(field, field).desc(), *rest]
-    return CountedPaginator(opinions.order_by(*ordering), PAGE_SIZE, count=matches, estimate=None)
+    return counting.CountedPaginator(
+        opinions.order_by(*ordering), PAGE_SIZE, count=matches, estimate=None
+    )
 
 
 def filter_published(

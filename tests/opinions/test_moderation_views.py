@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -216,6 +217,78 @@ def test_queue_lists_waiting_opinions_oldest_first(lublin_process: None) -> None
     assert f'id="opinion-{older.pk}"' not in only_published
 
 
+def test_all_statuses_come_waiting_then_published_then_rejected(lublin_process: None) -> None:
+    # The queue orders by the status column itself, so an index gives the order: that
+    # needs "pending" to sort before the other statuses.
+    assert sorted(Opinion.Status.values)[0] == Opinion.Status.PENDING
+    now = timezone.now()
+    rejected = OpinionFactory(
+        consultation=Consultation.objects.get(slug=CONSULTATION),
+        status=Opinion.Status.REJECTED,
+        rejection_reason="off-topic",
+        created_at=now - dt.timedelta(days=9),
+    )
+    published_late = OpinionFactory(
+        consultation=rejected.consultation, created_at=now - dt.timedelta(days=1)
+    )
+    published_early = OpinionFactory(
+        consultation=rejected.consultation, created_at=now - dt.timedelta(days=8)
+    )
+    waiting = pending_opinion(created_at=now)
+    client, _user = as_moderator()
+
+    html = html_of(client.get(QUEUE, {"status": "all"}))
+
+    order = [waiting, published_early, published_late, rejected]
+    positions = [html.index(f'id="opinion-{o.pk}"') for o in order]
+    assert positions == sorted(positions)
+
+
+def test_a_queue_over_the_count_cap_says_so_and_ends_its_pages(
+    lublin_process: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("opinions.views.moderation.QUEUE_COUNT_CAP", 3)
+    monkeypatch.setattr("opinions.views.moderation.PAGE_SIZE", 2)
+    for _number in range(8):
+        pending_opinion()
+    client, _user = as_moderator()
+
+    html = html_of(client.get(QUEUE))
+
+    title = re.search(r'<h2 id="results-title"[^>]*>(.*?)</h2>', html, re.S)
+    assert title is not None
+    heading = " ".join(title[1].split())
+    if connection.vendor == "postgresql":
+        assert re.fullmatch(r"About \d+ opinions, page 1", heading), heading
+    else:
+        assert heading == "More than 3 opinions, page 1"
+    # Pages end after the cap (4 opinions: 2 pages of 2), whatever the real number.
+    last = html_of(client.get(QUEUE, {"page": 99}))
+    assert len(listed_rows(last)) == 2
+
+
+def listed_rows(html: str) -> list[int]:
+    return [int(number) for number in re.findall(r'<tr id="opinion-(\d+)"', html)]
+
+
+def test_row_lists_escape_labels_and_mark_the_current_choice(lublin_process: None) -> None:
+    area = ThematicArea.objects.get(slug="miasto-zielone")
+    area.name_en = 'Green <b>"city"</b>'
+    area.save()
+    opinion = pending_opinion(area=area, channel="cafe")
+    client, _user = as_moderator()
+
+    html = html_of(client.get(QUEUE))
+
+    row = html[html.index(f'id="opinion-{opinion.pk}"') :].split("</tr>")[0]
+    assert f'<option value="{area.pk}" selected>Green &lt;b&gt;&quot;city&quot;&lt;/b&gt;' in row
+    assert '<option value="cafe" selected>' in row
+    # The area and the channel; no district (its list opens on "no district") and no
+    # rejection reason chosen yet.
+    assert row.count(" selected>") == 2
+    assert "<b>" not in row
+
+
 def listed(client: Client, **filters: object) -> set[int]:
     html = html_of(client.get(QUEUE, filters))
     return {int(number) for number in re.findall(r'<tr id="opinion-(\d+)"', html)}
@@ -305,16 +378,17 @@ def test_queue_query_count_does_not_grow_with_rows(
                 is_suspected_spam=bool(number % 3),
             )
 
+    client.get(QUEUE)  # areas, districts, events and consultations, into the cache
     for rows in (5, 20):
         Opinion.objects.all().delete()
         make(rows)
         # 1 session, 2 user, 3 the user's groups (for the permission; `rules` caches them on
-        # the user), 4 areas, 5 districts, 6 events, 7 consultations (filters and row
-        # forms), 8 how many opinions match (paginator), 9-10 the user's own and group
-        # permissions (Django's ModelBackend, asked by the menu's `stages.manage_updates`
-        # check once `rules` says no to a moderator), 11 the page of opinions with area,
-        # suggested area, district, event, consultation and moderator joined.
-        with django_assert_num_queries(11):  # type: ignore[operator]
+        # the user), 4 how many opinions match (paginator, stopping at the cap), 5-6 the
+        # user's own and group permissions (Django's ModelBackend, asked by the menu's
+        # `stages.manage_updates` check once `rules` says no to a moderator), 7 the page of
+        # opinions with their moderator joined. Areas, districts, events and consultations
+        # (filters, row forms, and each row's own) come from the cache.
+        with django_assert_num_queries(7):  # type: ignore[operator]
             response = client.get(QUEUE)
         assert html_of(response).count('<tr id="opinion-') == rows
 

@@ -1,0 +1,40 @@
+"""`{% options pairs selected %}`: the <option>s of a list, one of them selected.
+
+The moderation queue shows fifty rows, each with its own lists of areas, districts,
+channels and reasons: some 2,600 options a page. Looped in the template language, with an
+`{% if %}` per option to mark the selected one, they took most of the page's 180 ms. The
+pairs are escaped once per request (`option_pairs`), and each list is joined here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+OptionPairs = tuple[tuple[str, str], ...]
+
+
+def option_pairs(choices: Iterable[tuple[Any, Any]]) -> OptionPairs:
+    """(value, label) pairs, both turned to text and HTML-escaped, ready for `options`."""
+    return tuple(
+        (str(conditional_escape(str(value))), str(conditional_escape(str(label))))
+        for value, label in choices
+    )
+
+
+@register.simple_tag
+def options(pairs: Sequence[tuple[str, str]], selected: Any = None) -> SafeString:
+    wanted = "" if selected is None else str(conditional_escape(str(selected)))
+    html = "".join(
+        f'<option value="{value}" selected>{label}</option>'
+        if value == wanted
+        else f'<option value="{value}">{label}</option>'
+        for value, label in pairs
+    )
+    return mark_safe(html)  # noqa: S308 - the pairs were escaped by option_pairs
