@@ -54,7 +54,7 @@ LIST_PAGES = (
 
 # Signed in as a moderator (a session made by this file's `staff-session` command).
 STAFF_PAGES = (
-    ("moderation queue (50 rows)", "/staff/moderation/"),
+    ("moderation queue (25 rows)", "/staff/moderation/"),
     ("moderation queue, no area yet", "/staff/moderation/?area=none"),
 )
 

@@ -1,9 +1,9 @@
 """`{% options pairs selected %}`: the <option>s of a list, one of them selected.
 
-The moderation queue shows fifty rows, each with its own lists of areas, districts,
-channels and reasons: some 2,600 options a page. Looped in the template language, with an
-`{% if %}` per option to mark the selected one, they took most of the page's 180 ms. The
-pairs are escaped once per request (`option_pairs`), and each list is joined here.
+Each row of the moderation queue has its own lists of areas, districts, channels and
+reasons: some 2,600 options on a page of fifty rows. Looped in the template language, with
+an `{% if %}` per option to mark the selected one, they took most of the page's 180 ms.
+The pairs are escaped once per request (`option_pairs`), and each list is joined here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Forms of the moderation queue: the filters, one form per action, and the bulk selection.
 
 Validation only. The choice lists (areas, districts, events, consultations) are loaded once
-per request by the view and handed in, so that neither the filters nor the fifty rows of a
+per request by the view and handed in, so that neither the filters nor the rows of a
 queue page query them again.
 """
 
@@ -59,7 +59,7 @@ class ChoiceLists:
 
     def attach_to(self, opinions: Iterable[Opinion]) -> None:
         """Give each opinion its area, suggested area, district, event and consultation from
-        these lists, rather than joining five tables to a page of fifty rows (PostgreSQL
+        these lists, rather than joining five tables to a page of rows (PostgreSQL
         took longer to plan such a join than to run it). A row missing from a list is left
         to load itself."""
         by_id: dict[str, dict[Any, Any]] = {

@@ -336,13 +336,13 @@ def test_an_unknown_filter_value_is_reported_not_a_crash(opinion: Opinion) -> No
     assert f'id="opinion-{opinion.pk}"' in html_of(response)
 
 
-def test_queue_is_paginated_by_fifty_and_pages_keep_the_filters(lublin_process: None) -> None:
-    for _ in range(51):
+def test_queue_is_paginated_by_25_and_pages_keep_the_filters(lublin_process: None) -> None:
+    for _ in range(26):
         pending_opinion(channel=Channel.GAME)
     client, _user = as_moderator()
 
     first = html_of(client.get(QUEUE, {"channel": "game"}))
-    assert first.count('<tr id="opinion-') == 50
+    assert first.count('<tr id="opinion-') == 25
     assert "?channel=game&amp;page=2" in first
     second = html_of(client.get(QUEUE, {"channel": "game", "page": 2}))
     assert second.count('<tr id="opinion-') == 1
