@@ -443,7 +443,24 @@ def analyse_submitted(limit: int | None = None) -> tuple[int, bool]:
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return analyse_opinions(ids), len(ids) == limit
+    return analyse_one_by_one_on_failure(ids), len(ids) == limit
+
+
+def analyse_one_by_one_on_failure(ids: list[int]) -> int:
+    """`analyse_opinions`, except that an opinion whose analysis fails does not hold back
+    the others: the batch is tried once more opinion by opinion, and the failures are
+    logged and left unanalysed (every run, oldest first, would otherwise stop at them)."""
+    try:
+        return analyse_opinions(ids)
+    except Exception:
+        logger.exception("analysis of %d opinions failed; trying them one by one", len(ids))
+    analysed = 0
+    for pk in ids:
+        try:
+            analysed += analyse_opinions([pk])
+        except Exception:
+            logger.exception("analysis of opinion %d failed; left for a later run", pk)
+    return analysed
 
 
 def analyse_backlog(limit: int = 5000) -> int:

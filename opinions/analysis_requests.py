@@ -9,12 +9,18 @@ Instead each web process sends a run with a short delay (RUN_DELAY) and, until t
 due, sends no other: opinions committed meanwhile are committed before the run looks for
 unanalysed opinions, so it finds them. A submission that comes when no run of its process is
 pending (or one is about to start) sends the next. So a process sends at most one task per
-RUN_DELAY, whatever the load, and asks nothing of Redis or the database to decide.
+RUN_DELAY, whatever the load, and asks nothing of Redis or the database to decide. A run
+takes every unanalysed opinion sent through a form, not only its own process's.
 
-Nothing is lost when something fails: the opinion is already committed; a failed send
-leaves no run pending, so the next submission tries again; and the periodic catch-up job
-(`opinions.tasks.analyse_backlog`) analyses whatever a lost task, or a worker whose clock
-runs more than CLOCK_MARGIN ahead of the web server's, left behind.
+Runs from several processes fall due together; only one works at a time (`claim_run`), and
+one that finds another working sends itself again for later, when it will find what the
+other run did not.
+
+Nothing is lost when something fails: the opinion is already committed; a failed send makes
+the process wait SEND_RETRY_DELAY before trying the broker again (any later run still takes
+this opinion); and the periodic catch-up job (`opinions.tasks.analyse_backlog`) analyses
+whatever a lost task, or a worker whose clock runs more than CLOCK_MARGIN ahead of the web
+server's, left behind.
 """
 
 from __future__ import annotations
@@ -22,8 +28,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
+from collections.abc import Callable
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connections, router, transaction
+
+from .models import Opinion
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +42,18 @@ TASK = "opinions.tasks.analyse_submitted_opinions"
 RUN_DELAY = 1.0
 # A pending run due this soon may already be looking (clocks differ a little): send another.
 CLOCK_MARGIN = 0.25
+# After the broker refused a run: wait this long before asking it again (each attempt may
+# take its connection timeout, and the request that makes it waits).
+SEND_RETRY_DELAY = 10.0
+# How long a run may hold the claim; only a run killed mid-way leaves it this long.
+RUN_CLAIM_SECONDS = 600
+
+# The process's own clock for "is a run pending" (monotonic: a clock set back by NTP must
+# not stop the sending); tests replace it.
+clock: Callable[[], float] = time.monotonic
 
 _lock = threading.Lock()
-# When this process's last run becomes due (time.time()); 0 when none is pending.
+# When this process's last run becomes due, on `clock`; 0 when none is pending.
 _pending_run_due = 0.0
 
 
@@ -45,19 +65,20 @@ def request_analysis() -> None:
 def _send_unless_one_is_due() -> None:
     global _pending_run_due
     with _lock:
-        now = time.time()
+        now = clock()
         if _pending_run_due - CLOCK_MARGIN > now:
             return  # the pending run has not started looking; it will find this opinion
-        from lublin2030.celery import app
-
-        try:
-            # Results are written to the database, never read from the result backend.
-            app.send_task(TASK, countdown=RUN_DELAY, ignore_result=True)
-        except Exception:
-            logger.exception("could not enqueue %s; the catch-up job will do it", TASK)
-            _pending_run_due = 0.0
-            return
+        # Taken before sending, so the process's other threads do not wait on the broker.
         _pending_run_due = now + RUN_DELAY
+    from lublin2030.celery import app
+
+    try:
+        # Results are written to the database, never read from the result backend.
+        app.send_task(TASK, countdown=RUN_DELAY, ignore_result=True)
+    except Exception:
+        logger.exception("could not enqueue %s; the catch-up job will do it", TASK)
+        with _lock:
+            _pending_run_due = clock() + SEND_RETRY_DELAY
 
 
 def forget_pending_run() -> None:
@@ -65,3 +86,32 @@ def forget_pending_run() -> None:
     global _pending_run_due
     with _lock:
         _pending_run_due = 0.0
+
+
+def _claim_key() -> str:
+    # The database's name is part of the key: a test database and the real one (or the
+    # bench) sharing a Redis must not hold each other's claims.
+    database = connections[router.db_for_write(Opinion)].settings_dict["NAME"]
+    return f"opinions:analysis-run:{database}"
+
+
+def claim_run() -> str | None:
+    """A token if this run may work now, None if another run is working.
+
+    When the cache cannot be reached the run works anyway: two runs at once only repeat
+    each other's work.
+    """
+    token = uuid.uuid4().hex
+    try:
+        return token if cache.add(_claim_key(), token, timeout=RUN_CLAIM_SECONDS) else None
+    except Exception:
+        logger.warning("analysis claim unreachable; running without it")
+        return token
+
+
+def release_run(token: str) -> None:
+    try:
+        if cache.get(_claim_key()) == token:
+            cache.delete(_claim_key())
+    except Exception:
+        logger.warning("analysis claim unreachable; it lapses in %d s", RUN_CLAIM_SECONDS)

@@ -17,9 +17,18 @@ def analyse_opinion(opinion_id: int) -> None:
 def analyse_submitted_opinions() -> int:
     """Every opinion submitted through a form and not yet analysed (see analysis_requests)."""
     from .analysis import analyse_submitted
-    from .analysis_requests import request_analysis
+    from .analysis_requests import RUN_DELAY, claim_run, release_run, request_analysis
 
-    analysed, more = analyse_submitted()
+    token = claim_run()
+    if token is None:
+        # Another run is working, and may have looked before this run's opinions were
+        # committed: look again once it is likely done.
+        analyse_submitted_opinions.apply_async(countdown=RUN_DELAY, ignore_result=True)
+        return 0
+    try:
+        analysed, more = analyse_submitted()
+    finally:
+        release_run(token)
     if more:
         request_analysis()
     return analysed

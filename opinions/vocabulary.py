@@ -7,8 +7,9 @@ gets all of its lists in one cache round trip instead of one query each.
 
 A save or delete of such a row drops its list, at once and again after the transaction
 commits (a request that refilled it meanwhile read the rows from before the commit). Changes
-that bypass the models' signals (`QuerySet.update`, raw SQL) are seen within MAX_AGE. When
-the cache cannot be reached, the lists are read from the database.
+that bypass the models' signals (`QuerySet.update`, raw SQL) are seen within MAX_AGE (a
+minute for consultations, whose dates open and close the answer form). When the cache
+cannot be reached, the lists are read from the database.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from .models import Event
 logger = logging.getLogger(__name__)
 
 MAX_AGE = 3600
+# A consultation's dates decide whether the answer form takes an answer, and the form reads
+# the consultation from here: should a change slip past the signals (an update in SQL, or a
+# request refilling the list with rows read just before an editor's commit), it lasts a
+# minute, not an hour. Refilling costs one small query a minute.
+MAX_AGE_OF: dict[type[models.Model], int] = {Consultation: 60}
 KEY_PREFIX = "opinions:vocabulary:v1:"
 MODELS: tuple[type[models.Model], ...] = (ThematicArea, District, Consultation, Event)
 
@@ -49,16 +55,16 @@ def rows_of(wanted: Iterable[type[models.Model]]) -> dict[type[models.Model], li
         logger.warning("vocabulary cache unreachable; reading the lists from the database")
         found = {}
     result: dict[type[models.Model], list[Any]] = {}
-    missing: dict[str, list[Any]] = {}
+    missing: dict[int, dict[str, list[Any]]] = {}
     for model, key in keys.items():
         rows = found.get(key)
         if rows is None:
             rows = list(model._default_manager.all())
-            missing[key] = rows
+            missing.setdefault(MAX_AGE_OF.get(model, MAX_AGE), {})[key] = rows
         result[model] = rows
-    if missing:
+    for max_age, lists in missing.items():
         try:
-            cache.set_many(missing, timeout=MAX_AGE)
+            cache.set_many(lists, timeout=max_age)
         except Exception:
             logger.warning("vocabulary cache unreachable; the lists were not cached")
     return result

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 from celery.contrib.testing.worker import start_worker
 from pytest_django.fixtures import Settings
 
@@ -24,7 +22,6 @@ from tests.factories import ConsultationFactory, OpinionFactory
 
 pytestmark = pytest.mark.django_db
 
-START = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
 TEXTS = [
     "Więcej zieleni i drzew na osiedlach Czechowa.",
     "Bezpieczne ścieżki rowerowe wzdłuż Bystrzycy.",
@@ -40,6 +37,23 @@ def media(settings: Settings, tmp_path: Path) -> None:
 @pytest.fixture
 def consultation() -> Consultation:
     return ConsultationFactory()
+
+
+class Clock:
+    """The process's clock for pending runs, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(analysis_requests, "clock", fake)
+    return fake
 
 
 @pytest.fixture
@@ -64,18 +78,17 @@ def submit(consultation: Consultation, text: str) -> Opinion:
 
 
 def test_a_burst_of_submissions_sends_one_run_that_analyses_them_all(
-    consultation: Consultation, sent: list[str], django_capture_on_commit_callbacks: Any
+    consultation: Consultation,
+    sent: list[str],
+    clock: Clock,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    with time_machine.travel(START, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            first = submit(consultation, TEXTS[0])
-        # Later in the delay: the pending run has not started, so nothing more is sent.
-        later = START + dt.timedelta(seconds=0.5)
-        with (
-            time_machine.travel(later, tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            others = [submit(consultation, text) for text in TEXTS[1:]]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = submit(consultation, TEXTS[0])
+    # Later in the delay: the pending run has not started, so nothing more is sent.
+    clock.now += 0.5
+    with django_capture_on_commit_callbacks(execute=True):
+        others = [submit(consultation, text) for text in TEXTS[1:]]
     assert sent == [analysis_requests.TASK]
 
     # The run, when it is due, finds all three.
@@ -85,11 +98,8 @@ def test_a_burst_of_submissions_sends_one_run_that_analyses_them_all(
         assert opinion.analysed_at is not None and opinion.lemmas
 
     # Once the run may have started looking, the next opinion sends a run of its own.
-    due_soon = analysis_requests.RUN_DELAY - analysis_requests.CLOCK_MARGIN / 2
-    with (
-        time_machine.travel(START + dt.timedelta(seconds=due_soon), tick=False),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    clock.now += analysis_requests.RUN_DELAY - 0.5 - analysis_requests.CLOCK_MARGIN / 2
+    with django_capture_on_commit_callbacks(execute=True):
         submit(consultation, "Nowy park na Górkach Czechowskich, bez zabudowy.")
     assert sent == [analysis_requests.TASK, analysis_requests.TASK]
 
@@ -126,6 +136,7 @@ def test_a_broker_failure_loses_no_opinion(
     consultation: Consultation,
     monkeypatch: pytest.MonkeyPatch,
     sent: list[str],
+    clock: Clock,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     send_task = app.send_task
@@ -139,16 +150,69 @@ def test_a_broker_failure_loses_no_opinion(
     opinion.refresh_from_db()
     assert opinion.analysed_at is None  # saved all the same
 
-    # No run is taken for pending: the next submission tries the broker again at once.
+    # The broker is left alone for a while (each attempt would hold up a request)…
     monkeypatch.setattr(app, "send_task", send_task)
+    clock.now += analysis_requests.SEND_RETRY_DELAY / 2
     with django_capture_on_commit_callbacks(execute=True):
         submit(consultation, TEXTS[1])
+    assert sent == []
+    # …then asked again; that run takes the earlier opinions too.
+    clock.now += analysis_requests.SEND_RETRY_DELAY
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(consultation, TEXTS[2])
     assert sent == [analysis_requests.TASK]
+    assert analyse_submitted_opinions() == 3
 
     # And whatever no run took, the periodic catch-up finds.
-    assert analyse_backlog() == 2
-    opinion.refresh_from_db()
-    assert opinion.analysed_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        late = submit(consultation, "Więcej ławek w parku Saskim, także dla starszych.")
+    assert analyse_backlog() == 1
+    late.refresh_from_db()
+    assert late.analysed_at is not None
+
+
+def test_a_run_that_finds_another_working_looks_again_later(
+    consultation: Consultation, sent: list[str]
+) -> None:
+    OpinionFactory(consultation=consultation, text=TEXTS[0], analysed_at=None)
+    working = analysis_requests.claim_run()
+    assert working is not None
+
+    assert analyse_submitted_opinions() == 0
+    assert sent == [analysis_requests.TASK]  # itself again, for later
+    assert Opinion.objects.unanalysed().count() == 1
+
+    analysis_requests.release_run(working)
+    assert analyse_submitted_opinions() == 1
+    # A released claim can be taken again; a stale token does not release another's.
+    again = analysis_requests.claim_run()
+    assert again is not None
+    analysis_requests.release_run(working)
+    assert analysis_requests.claim_run() is None
+    analysis_requests.release_run(again)
+
+
+def test_an_opinion_whose_analysis_fails_does_not_hold_back_the_others(
+    consultation: Consultation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opinions import analysis
+
+    broken = OpinionFactory(consultation=consultation, text=TEXTS[0], analysed_at=None)
+    fine = OpinionFactory(consultation=consultation, text=TEXTS[1], analysed_at=None)
+    real = analysis.analyse_opinions
+
+    def failing_on_broken(ids: list[int]) -> int:
+        if broken.pk in ids:
+            raise ValueError("cannot analyse this one")
+        return real(ids)
+
+    monkeypatch.setattr(analysis, "analyse_opinions", failing_on_broken)
+
+    assert analyse_submitted_opinions() == 1
+    fine.refresh_from_db()
+    broken.refresh_from_db()
+    assert fine.analysed_at is not None
+    assert broken.analysed_at is None
 
 
 def test_a_run_that_reaches_its_limit_asks_for_another(

@@ -93,3 +93,40 @@ def test_the_cached_lists_belong_to_their_database() -> None:
     from opinions import vocabulary
 
     assert str(connection.settings_dict["NAME"]) in vocabulary.key_of(District)
+
+
+def test_a_consultation_changed_behind_the_signals_is_seen_within_a_minute(
+    client: Client, lublin_process: None
+) -> None:
+    import datetime as dt
+    import pickle
+    import time
+
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+    from django.utils import timezone
+
+    from opinions import vocabulary
+    from stages.models import Consultation
+
+    cache = caches["default"]  # the backend itself (`cache` is a proxy to it)
+    consultation = Consultation.objects.get()
+    answer = reverse("opinions:answer", kwargs={"slug": consultation.slug})
+    assert client.get(answer).status_code == 200  # the consultation, into the cache
+    # An update in SQL: no signal, so the cached row stays as it was…
+    closed = timezone.now() - dt.timedelta(minutes=1)
+    Consultation.objects.filter(pk=consultation.pk).update(closes_at=closed)
+    assert 'name="text"' in client.get(answer).content.decode()
+
+    # …for at most a minute: the cached list expires by then.
+    key = cache.make_and_validate_key(vocabulary.key_of(Consultation))
+    if isinstance(cache, RedisCache):
+        seconds_left = cache._cache.get_client(key).ttl(key)  # type: ignore[attr-defined]
+    else:
+        # The file cache writes the expiry time first in the entry's file.
+        with open(cache._key_to_file(vocabulary.key_of(Consultation)), "rb") as entry:  # type: ignore[attr-defined]
+            seconds_left = pickle.load(entry) - time.time()  # noqa: S301 - our own cache file
+    assert 0 < seconds_left <= vocabulary.MAX_AGE_OF[Consultation]
+
+    cache.delete(vocabulary.key_of(Consultation))  # as the minute's end does
+    assert 'name="text"' not in client.get(answer).content.decode()
