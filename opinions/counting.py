@@ -27,6 +27,9 @@ from django.utils.functional import cached_property
 # The share of the table's pages a search's estimate reads, in percent.
 SAMPLE_PERCENT = 1.0
 SAMPLE_SEED = 2030
+# Below this many rows (the table's statistics) the sample holds too few pages to trust
+# (rows are clustered by when they arrived), and counting is cheap anyway.
+SAMPLE_FROM_ROWS = 200_000
 
 
 def capped_count(queryset: QuerySet[Any], cap: int) -> int:
@@ -54,7 +57,8 @@ def estimated_count(queryset: QuerySet[Any], *, at_least: int = 0) -> int | None
 
 def sampled_count(queryset: QuerySet[Any], *, percent: float | None = None) -> int | None:
     """The rows matching in a sample of `percent` of the table's pages, scaled to the whole
-    table; None off PostgreSQL (or for a query this cannot sample).
+    table; None off PostgreSQL, for a table under SAMPLE_FROM_ROWS, or for a query this
+    cannot sample.
 
     Good for telling "thousands" from "a few": a count of k sampled rows is off by about
     √k, so it says little below a few dozen.
@@ -75,9 +79,17 @@ def sampled_count(queryset: QuerySet[Any], *, percent: float | None = None) -> i
     sampled = sql.replace(
         source, f"FROM {table} TABLESAMPLE SYSTEM ({float(percent)}) REPEATABLE ({SAMPLE_SEED}) "
     )
+    # The table's size from its statistics, in the same round trip (reltuples is -1 for a
+    # table never analysed).
+    size = "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass)"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sampled}) AS sampled", params)  # noqa: S608
-        (found,) = cursor.fetchone()
+        cursor.execute(
+            f"SELECT count(*), {size} FROM ({sampled}) AS sampled",  # noqa: S608
+            [queryset.model._meta.db_table, *params],
+        )
+        found, rows = cursor.fetchone()
+    if rows is None or rows < SAMPLE_FROM_ROWS:
+        return None
     return round(found * 100 / percent)
 
 

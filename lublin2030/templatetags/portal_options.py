@@ -29,7 +29,12 @@ def option_pairs(choices: Iterable[tuple[Any, Any]]) -> OptionPairs:
 
 
 @register.simple_tag
-def options(pairs: Sequence[tuple[str, str]], selected: Any = None) -> SafeString:
+def options(
+    pairs: Sequence[tuple[str, str]], selected: Any = None, selected_label: Any = ""
+) -> SafeString:
+    """The options; `selected_label` names the selected value should the list lack it (a
+    list read just before that value was added), so a form sent back unchanged keeps it
+    rather than falling to the list's first option."""
     wanted = "" if selected is None else str(conditional_escape(str(selected)))
     html = "".join(
         f'<option value="{value}" selected>{label}</option>'
@@ -37,4 +42,7 @@ def options(pairs: Sequence[tuple[str, str]], selected: Any = None) -> SafeStrin
         else f'<option value="{value}">{label}</option>'
         for value, label in pairs
     )
-    return mark_safe(html)  # noqa: S308 - the pairs were escaped by option_pairs
+    if wanted and selected_label and all(value != wanted for value, _label in pairs):
+        label = conditional_escape(str(selected_label))
+        html = f'<option value="{wanted}" selected>{label}</option>' + html
+    return mark_safe(html)  # noqa: S308 - the pairs were escaped by option_pairs, the rest here

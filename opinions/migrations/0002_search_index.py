@@ -1,7 +1,8 @@
 """A GIN index for full-text search over `Opinion.lemmas` (PostgreSQL only).
 
-The expression must stay identical to `opinions.search.LEMMA_VECTOR_SQL`, or the planner
-will not use the index. SQLite has no equivalent; there search falls back to LIKE.
+The expression had to stay identical to the one search used, or the planner would not use
+the index. SQLite has no equivalent; there search falls back to LIKE. Migration 0006 moved
+the index to a stored column.
 """
 
 from django.db import migrations

@@ -347,6 +347,7 @@ def test_a_search_sampled_as_dense_is_estimated_not_counted(
     # search is not counted at all; the page walks the ordering index.
     monkeypatch.setattr("opinions.views.public.SEARCH_COUNT_CAP", 3)
     monkeypatch.setattr("opinions.counting.SAMPLE_PERCENT", 100.0)
+    monkeypatch.setattr("opinions.counting.SAMPLE_FROM_ROWS", 0)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     found = [
         opinion(f"Rower numer {number}.", number, support_count=number * 7 % 11)
@@ -370,9 +371,19 @@ def test_a_search_sampled_as_dense_is_estimated_not_counted(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="TABLESAMPLE is PostgreSQL's")
-def test_a_sampled_estimate_counts_only_matching_rows_of_the_queryset() -> None:
+def test_a_sampled_estimate_counts_only_matching_rows_of_the_queryset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from opinions import counting
     from opinions.search import search_opinions
+
+    # A table this small is counted, not sampled…
+    opinion("Rower na start.", 30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE opinions_opinion")
+    assert counting.sampled_count(Opinion.objects.all(), percent=100) is None
+    # …unless told otherwise, as here.
+    monkeypatch.setattr("opinions.counting.SAMPLE_FROM_ROWS", 0)
 
     for number in range(12):
         opinion(f"Rower numer {number}.", number)
@@ -381,7 +392,7 @@ def test_a_sampled_estimate_counts_only_matching_rows_of_the_queryset() -> None:
     Opinion.objects.filter(pk=pending.pk).update(status=Opinion.Status.PENDING)
 
     matches = search_opinions(Opinion.objects.published(), "rower")
-    assert counting.sampled_count(matches, percent=100) == 12
+    assert counting.sampled_count(matches, percent=100) == 13
     # With almost no pages sampled, it finds (nearly) nothing: a sample, not a count.
     assert counting.sampled_count(matches, percent=0.0001) == 0
     assert counting.sampled_count(Opinion.objects.none(), percent=100) in {0, None}

@@ -289,6 +289,21 @@ def test_row_lists_escape_labels_and_mark_the_current_choice(lublin_process: Non
     assert "<b>" not in row
 
 
+def test_a_row_keeps_an_area_its_cached_list_lacks(lublin_process: None) -> None:
+    from lublin2030.templatetags.portal_options import option_pairs, options
+
+    pairs = option_pairs([(1, "Sport"), (2, "Kultura")])
+    # A value the list has: marked. One it lacks (added after the list was read): added,
+    # selected, under the label given, so "Save the corrections" does not clear it.
+    assert options(pairs, 2, "Kultura") == (
+        '<option value="1">Sport</option><option value="2" selected>Kultura</option>'
+    )
+    assert options(pairs, 13, "Nowy <obszar>").startswith(
+        '<option value="13" selected>Nowy &lt;obszar&gt;</option><option value="1">'
+    )
+    assert "selected" not in options(pairs, None, "")
+
+
 def listed(client: Client, **filters: object) -> set[int]:
     html = html_of(client.get(QUEUE, filters))
     return {int(number) for number in re.findall(r'<tr id="opinion-(\d+)"', html)}
