@@ -99,7 +99,8 @@ def claim_run() -> str | None:
     """A token if this run may work now, None if another run is working.
 
     When the cache cannot be reached the run works anyway: two runs at once only repeat
-    each other's work.
+    each other's work. (So do two that start in the same instant on the embedded file
+    cache, whose `add` is a look then a write; on Redis it is one atomic SET NX.)
     """
     token = uuid.uuid4().hex
     try:
