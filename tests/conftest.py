@@ -27,7 +27,10 @@ def empty_cache() -> None:
     # Rate limits (allauth's among them) live in the cache; each test starts with none.
     from django.core.cache import cache
 
+    from opinions.vocabulary import forget_held_here
+
     cache.clear()
+    forget_held_here()  # the choice lists each process holds for a moment (vocabulary.py)
 
 
 @pytest.fixture(autouse=True)
