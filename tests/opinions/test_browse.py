@@ -396,3 +396,34 @@ def test_a_sampled_estimate_counts_only_matching_rows_of_the_queryset(
     # With almost no pages sampled, it finds (nearly) nothing: a sample, not a count.
     assert counting.sampled_count(matches, percent=0.0001) == 0
     assert counting.sampled_count(Opinion.objects.none(), percent=100) in {0, None}
+
+
+def test_each_listed_opinion_says_where_and_when_it_came_from(
+    client: Client, lublin_process: None
+) -> None:
+    sport = ThematicArea.objects.get(slug="sport")
+    felin = District.objects.get(slug="felin")
+    placed = opinion(
+        "Boisko przy szkole otwarte po lekcjach.",
+        area=sport,
+        district=felin,
+        channel=Channel.CAFE,
+        collected_on=dt.date(2020, 5, 1),
+        support_count=2,
+        comment_count=5,
+    )
+    nowhere = opinion("Opinia o całym mieście <b>bez</b> obszaru.", 1, support_count=1)
+
+    html = client.get(LIST).content.decode()  # Polish, the default
+
+    cafe = escape(str(Channel(Channel.CAFE).label))
+    assert (
+        f'<p class="meta">{sport.name} · {felin.name} · {cafe} · '
+        '<time datetime="2020-05-01">1 maja 2020</time> · 2 poparcia · 5 komentarzy</p>'
+    ) in html
+    assert (
+        '<p class="meta">obszar nieprzypisany · całe miasto · formularz internetowy · '
+        f'<time datetime="{nowhere.collected_on:%Y-%m-%d}">'
+    ) in html
+    assert "· 1 poparcie · 0 komentarzy</p>" in html
+    assert placed.pk != nowhere.pk
