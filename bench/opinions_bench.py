@@ -314,25 +314,30 @@ def command_cleanup(after: int) -> Figures:
     return {"deleted": deleted}
 
 
-def command_staff_session() -> Figures:
-    """A signed-in moderator's session, and the tracking page of a published opinion."""
+def signed_in_session(user: Any) -> str:
+    """The key of a new database session signed in as `user` (the load generator's cookie)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return str(session.session_key)
+
+
+def command_staff_session() -> Figures:
+    """A signed-in moderator's session, and the tracking page of a published opinion."""
     from lublin2030.models import User
     from opinions.models import Opinion
 
     moderator = User.objects.filter(groups__name="Moderators").order_by("pk").first()
     if moderator is None:
         raise SystemExit("no moderator in the bench database (seed_demo creates one)")
-    session = SessionStore()
-    session[SESSION_KEY] = str(moderator.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = moderator.get_session_auth_hash()
-    session.create()
     opinion = Opinion.objects.published().order_by("pk").first()
     assert opinion is not None
-    return {"session": session.session_key, "tracking_path": opinion.get_tracking_url()}
+    return {"session": signed_in_session(moderator), "tracking_path": opinion.get_tracking_url()}
 
 
 def command_form_spec(base: str, out: Path) -> Figures:

@@ -140,8 +140,6 @@ def _edit(text: str, seed: int) -> str:
 
 
 def prepare() -> Figures:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import transaction
     from django.urls import reverse
 
@@ -180,12 +178,7 @@ def prepare() -> Figures:
     assert rec is not None
     published = Recommendation.objects.published().order_by("pk").first()
     long_rec = _long_recommendation(group, seat.user)
-    user = seat.user
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
+    session_key = opinions_bench.signed_in_session(seat.user)
     pages = [
         ("workspace", reverse("workgroups:workspace", kwargs={"slug": group.slug})),
         (
@@ -207,7 +200,7 @@ def prepare() -> Figures:
             )
         )
     return {
-        "session": session.session_key,
+        "session": session_key,
         "pages": pages,
         "data": {
             "groups": WorkingGroup.objects.count(),

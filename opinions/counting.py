@@ -115,3 +115,13 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self._count
+
+
+def paginate_with_capped_count(
+    queryset: QuerySet[Any], per_page: int, *, cap: int
+) -> CountedPaginator:
+    """Pages of the queryset, counted up to `cap` and, past it, estimated by the planner
+    (PostgreSQL); the pages end after the cap."""
+    count = capped_count(queryset, cap)
+    estimate = estimated_count(queryset, at_least=cap + 1) if count > cap else None
+    return CountedPaginator(queryset, per_page, count=count, estimate=estimate)

@@ -98,7 +98,12 @@ def _render_queue(
     choices = ChoiceLists.for_queue()
     filters = QueueFilterForm(request.GET, choices=choices)
     rows = Opinion.objects.select_related("moderated_by").defer("lemmas")
-    page = _count_and_paginate(filters.apply(rows)).get_page(request.GET.get("page"))
+    # Counted up to the cap: counting the 50,000 waiting opinions of a million took longer
+    # than the page itself.
+    paginator = counting.paginate_with_capped_count(
+        filters.apply(rows), PAGE_SIZE, cap=QUEUE_COUNT_CAP
+    )
+    page = paginator.get_page(request.GET.get("page"))
     opinions = list(page.object_list)
     choices.attach_to(opinions)
     template = QUEUE_TEMPLATE
@@ -113,8 +118,6 @@ def _render_queue(
             "opinions": opinions,
             "failed": NOTHING_REFUSED,
             "choices": choices,
-            "channels": Channel.choices,
-            "reasons": RejectionReason.choices,
             "bulk_form": bulk_form or BulkForm(),
             "ticked_ids": bulk_form.ticked_ids if bulk_form is not None else set(),
             "next_url": request.get_full_path(),
@@ -123,18 +126,6 @@ def _render_queue(
         },
         status=status,
     )
-
-
-def _count_and_paginate(opinions: Any) -> counting.CountedPaginator:
-    """Pages of the queue, counted up to QUEUE_COUNT_CAP (then estimated, on PostgreSQL).
-
-    Counting the 50,000 waiting opinions of a million took longer than the page itself.
-    """
-    count = counting.capped_count(opinions, QUEUE_COUNT_CAP)
-    estimate = None
-    if count > QUEUE_COUNT_CAP:
-        estimate = counting.estimated_count(opinions, at_least=QUEUE_COUNT_CAP + 1)
-    return counting.CountedPaginator(opinions, PAGE_SIZE, count=count, estimate=estimate)
 
 
 # --- One opinion: the staff page -----------------------------------------------------------
@@ -169,8 +160,6 @@ def _render_opinion(
             "log": describe_log(log, choices),
             "comments": comments,
             "choices": choices,
-            "channels": Channel.choices,
-            "reasons": RejectionReason.choices,
             "next_url": next_url,
             "back_url": back_url,
             "failed": failed or NOTHING_REFUSED,
@@ -460,8 +449,6 @@ def _render_row(
         {
             "opinion": opinion,
             "choices": ChoiceLists.for_rows(),
-            "channels": Channel.choices,
-            "reasons": RejectionReason.choices,
             "next_url": next_url,
             "row_message": message,
             "row_message_level": level,

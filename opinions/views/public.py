@@ -237,12 +237,8 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> counting
     """
     opinions = opinions.select_related("area", "district")
     if not query:
-        matches = counting.capped_count(opinions, SEARCH_COUNT_CAP)
-        estimate = None
-        if matches > SEARCH_COUNT_CAP:
-            estimate = counting.estimated_count(opinions, at_least=SEARCH_COUNT_CAP + 1)
-        return counting.CountedPaginator(
-            opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE, count=matches, estimate=estimate
+        return counting.paginate_with_capped_count(
+            opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE, cap=SEARCH_COUNT_CAP
         )
     opinions = search_opinions(opinions, query)
     sampled = counting.sampled_count(opinions)
