@@ -344,7 +344,7 @@ def command_form_spec(base: str, out: Path) -> Figures:
     """The POST specs for bench/load.py: the real answer form and the bare view."""
     from django.urls import reverse
 
-    from opinions.demo import DemoGenerator
+    from lublin2030.demo.opinions import DemoGenerator
     from opinions.models import AgeBand, Relation
     from stages.models import Consultation, District, ThematicArea
 
@@ -387,8 +387,8 @@ def command_import(rows: int, csv_path: Path) -> Figures:
 
     from django.db import transaction
 
-    from opinions import importing
-    from opinions.demo import demo_cards
+    from lublin2030.demo.opinions import demo_cards
+    from opinions.importing import batches as importing
     from opinions.models import ImportBatch, Opinion
 
     # Written afresh each time (a couple of seconds), so it always matches the generator.

@@ -283,7 +283,11 @@ def command_build(cutoff_text: str, queue: str, timeout: float) -> Figures:
     from django.utils import timezone
 
     from opinions.models import ThematicReport
-    from opinions.reports import create_report_versions, enqueue_report_builds, largest_first
+    from opinions.reports.building import (
+        create_report_versions,
+        enqueue_report_builds,
+        largest_first,
+    )
 
     cutoff = dt.datetime.fromisoformat(cutoff_text)
     reports = create_report_versions(now=cutoff)
@@ -376,7 +380,7 @@ def command_cleanup(ids: list[int]) -> Figures:
 def _render_task_of(message: bytes | str, ids: set[int]) -> bool:
     import base64
 
-    from opinions.reports import RENDER_TASK
+    from opinions.reports.building import RENDER_TASK
 
     try:
         envelope = json.loads(message)

@@ -114,7 +114,7 @@ def _setup() -> None:
 def _long_text(seed: int, chars: int) -> str:
     import random
 
-    from workgroups.demo import SENTENCES
+    from lublin2030.demo.workgroups import SENTENCES
 
     rng = random.Random(seed)
     parts: list[str] = []
@@ -130,7 +130,7 @@ def _edit(text: str, seed: int) -> str:
     """The same text with about one sentence in twenty rewritten, as a real revision."""
     import random
 
-    from workgroups.demo import SENTENCES
+    from lublin2030.demo.workgroups import SENTENCES
 
     rng = random.Random(seed)
     sentences = text.split(". ")
@@ -143,8 +143,8 @@ def prepare() -> Figures:
     from django.db import transaction
     from django.urls import reverse
 
+    from lublin2030.demo import workgroups as demo
     from lublin2030.models import User
-    from workgroups import demo
     from workgroups.models import (
         Membership,
         OpinionEvidence,

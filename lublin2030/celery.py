@@ -18,6 +18,6 @@ app.autodiscover_tasks()
 def warm_up_text_analysis(**kwargs: object) -> None:
     # Loading the Polish dictionary takes seconds; pay it when a worker process starts,
     # not inside the first opinion's analysis.
-    from opinions.text import warm_up
+    from opinions.analysis.text import warm_up
 
     warm_up()

@@ -99,6 +99,8 @@ TEMPLATES = [
                 "lublin2030.context_processors.portal",
             ],
             "builtins": ["rules.templatetags.rules"],
+            # The bottom layer's tags: `core` is a package, not an app (it has no models).
+            "libraries": {"portal_options": "core.templatetags.portal_options"},
         },
     }
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import rules
 
-from stages.roles import is_editor, is_moderator
+from core.roles import is_editor, is_moderator
 
 rules.add_perm("opinions.moderate_opinion", is_moderator)
 rules.add_perm("opinions.import_opinions", is_moderator)

@@ -15,9 +15,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from opinions.analysis import requests as analysis_requests
 from stages.models import Consultation, District, ThematicArea
 
-from . import analysis_requests
 from .cleaning import clean_text
 from .models import (
     TEXT_MAX_LENGTH,

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from .views import moderation, paper, public, reports
+from opinions.reports import views as reports
+
+from .views import moderation, paper, public
 
 app_name = "opinions"
 

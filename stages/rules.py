@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import rules
 
-from .roles import is_editor, is_staff_member
+from core.roles import is_editor, is_staff_member
 
 rules.add_perm("stages.manage_updates", is_editor)
 rules.add_perm("stages.manage_stages", is_editor)

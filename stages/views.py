@@ -8,8 +8,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import permission_required
+
 from . import services
-from .access import permission_required
 from .forms import ScheduleForm, StageStatusForm, StageUpdateForm
 from .models import Stage, StageUpdate
 

@@ -36,6 +36,6 @@ def empty_cache() -> None:
 @pytest.fixture(autouse=True)
 def no_pending_analysis_run() -> None:
     # A run sent by an earlier test must not stand in for this test's own.
-    from opinions.analysis_requests import forget_pending_run
+    from opinions.analysis.requests import forget_pending_run
 
     forget_pending_run()

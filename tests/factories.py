@@ -6,10 +6,10 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from core.roles import EDITORS, MODERATORS, VERIFIERS
 from lublin2030.models import User
 from opinions.models import Channel, Event, Opinion
 from stages.models import Consultation, District, Stage, StageUpdate, ThematicArea
-from stages.roles import EDITORS, MODERATORS, VERIFIERS
 
 TEST_PASSWORD = "correct-horse-battery-staple-42"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import rules
 
-from stages.roles import is_editor, is_moderator, is_verifier
+from core.roles import is_editor, is_moderator, is_verifier
 
 from .models import Membership, Recommendation, RecruitmentCall, WorkingGroup, Workshop
 

@@ -15,8 +15,8 @@ from django.db.models import Exists, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
-from opinions import reports
 from opinions.models import ThematicReport
+from opinions.reports import building as reports
 from stages.models import Consultation, Stage
 
 register = template.Library()

@@ -16,7 +16,7 @@ from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from lublin2030.templatetags.portal_options import OptionPairs, option_pairs
+from core.html import OptionPairs, option_pairs
 from stages.models import Consultation, District, ThematicArea
 
 from .. import vocabulary

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opinions.importing.batches import FileRefused, default_consultation, read_table
 from stages.models import Consultation, District, ThematicArea
 
-from ..importing import FileRefused, default_consultation, read_table
 from ..models import AgeBand, Channel, Event
 from ..services import validate_opinion_text
 from .fields import AreaChoiceField, ConsultationChoiceField, EventChoiceField

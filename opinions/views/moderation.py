@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -27,9 +27,11 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_stubs_ext import StrOrPromise
 
-from stages.access import permission_required
+from core import paging
+from core.access import permission_required
+from core.http import HtmxHttpRequest, is_htmx_fragment_request, signed_in_user
 
-from .. import counting, services
+from .. import services
 from ..forms.moderation import (
     BulkForm,
     ChoiceLists,
@@ -43,15 +45,8 @@ from ..forms.moderation import (
 from ..models import Channel, Comment, ModerationLog, Opinion, RejectionReason
 
 if TYPE_CHECKING:
-    from django_htmx.middleware import HtmxDetails
-
     from lublin2030.models import User
 
-    class HtmxHttpRequest(HttpRequest):
-        htmx: HtmxDetails
-
-else:
-    HtmxHttpRequest = HttpRequest
 
 MODERATE = "opinions.moderate_opinion"
 # Each row carries its four action forms (about a millisecond of rendering a row): 25 rows
@@ -66,15 +61,6 @@ QUEUE_TEMPLATE = "opinions/moderation/queue.html"
 OPINION_TEMPLATE = "opinions/moderation/opinion.html"
 COMMENTS_TEMPLATE = "opinions/moderation/comments.html"
 
-
-def _moderator(request: HttpRequest) -> User:
-    # Only reached behind `permission_required`, so the user is signed in.
-    return cast("User", request.user)
-
-
-def _is_htmx(request: HtmxHttpRequest) -> bool:
-    # A history restore (back button after htmx changed the URL) needs the whole page.
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _opinions_for_rows() -> Any:
@@ -100,14 +86,14 @@ def _render_queue(
     rows = Opinion.objects.select_related("moderated_by").defer("lemmas")
     # Counted up to the cap: counting the 50,000 waiting opinions of a million took longer
     # than the page itself.
-    paginator = counting.paginate_with_capped_count(
+    paginator = paging.paginate_with_capped_count(
         filters.apply(rows), PAGE_SIZE, cap=QUEUE_COUNT_CAP
     )
     page = paginator.get_page(request.GET.get("page"))
     opinions = list(page.object_list)
     choices.attach_to(opinions)
     template = QUEUE_TEMPLATE
-    if _is_htmx(request) and bulk_form is None:
+    if is_htmx_fragment_request(request) and bulk_form is None:
         template += "#queue-results"
     return render(
         request,
@@ -405,12 +391,12 @@ def _act(request: HtmxHttpRequest, pk: int, action: Action) -> HttpResponse:
     form = action.form_class(request.POST)
     if form.is_valid():
         try:
-            action.run(pk, _moderator(request), form.cleaned_data)
+            action.run(pk, signed_in_user(request), form.cleaned_data)
         except Opinion.DoesNotExist:
             raise Http404 from None
         except services.AlreadyHandled as conflict:
             message = already_handled_message(conflict.current)
-            if _is_htmx(request):
+            if is_htmx_fragment_request(request):
                 return _render_row(
                     request, pk, next_url, message=message, level="warning", status=409
                 )
@@ -420,12 +406,12 @@ def _act(request: HtmxHttpRequest, pk: int, action: Action) -> HttpResponse:
             form.add_error(action.error_field, refusal)
         else:
             done = str(action.done) % {"number": pk}
-            if _is_htmx(request):
+            if is_htmx_fragment_request(request):
                 return _render_row(request, pk, next_url, message=done, level="success")
             messages.success(request, done)
             return HttpResponseRedirect(next_url)
     failed = Failure.of(action.name, form)
-    if _is_htmx(request):
+    if is_htmx_fragment_request(request):
         # 422, not 400: django-htmx's debug script (DEBUG only) replaces the whole page with
         # any 400 response, which would hide the form and what was typed in it.
         return _render_row(request, pk, next_url, failed=failed, status=422)
@@ -490,7 +476,7 @@ def moderation_bulk(request: HtmxHttpRequest) -> HttpResponse:
     publish = form.cleaned_data["action"] == BulkForm.PUBLISH
     outcome = services.moderate_opinions(
         selections=form.cleaned_data["selected"],
-        moderator=_moderator(request),
+        moderator=signed_in_user(request),
         publish=publish,
         reason=form.cleaned_data["reason"],
         note=form.cleaned_data["note"],
@@ -564,7 +550,7 @@ def _moderate_comment(request: HtmxHttpRequest, pk: int, *, publish: bool) -> Ht
         try:
             services.moderate_comment(
                 comment_id=pk,
-                moderator=_moderator(request),
+                moderator=signed_in_user(request),
                 expected_version=form.cleaned_data["version"],
                 publish=publish,
                 reason=form.cleaned_data.get("reason", ""),
@@ -573,7 +559,7 @@ def _moderate_comment(request: HtmxHttpRequest, pk: int, *, publish: bool) -> Ht
             raise Http404 from None
         except services.AlreadyHandled as conflict:
             message = already_handled_message(conflict.current)
-            if _is_htmx(request):
+            if is_htmx_fragment_request(request):
                 return _render_comment_row(
                     request, pk, next_url, message=message, level="warning", status=409
                 )
@@ -587,12 +573,12 @@ def _moderate_comment(request: HtmxHttpRequest, pk: int, *, publish: bool) -> Ht
                 if publish
                 else _("Comment #%(number)s rejected.")
             ) % {"number": pk}
-            if _is_htmx(request):
+            if is_htmx_fragment_request(request):
                 return _render_comment_row(request, pk, next_url, message=done, level="success")
             messages.success(request, done)
             return HttpResponseRedirect(next_url)
     failed = Failure.of("publish" if publish else "reject", form)
-    if _is_htmx(request):
+    if is_htmx_fragment_request(request):
         return _render_comment_row(request, pk, next_url, failed=failed, status=422)
     # Nothing typed is lost: the only input of these forms is a choice from a list.
     for message in failed.messages:

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh
 
-from stages.access import permission_required
+from core.access import permission_required
+from core.http import HtmxHttpRequest
+from opinions.importing import batches as importing
 from stages.models import District, ThematicArea
 
-from .. import importing
 from ..cleaning import neutralise_formula
 from ..forms.paper import EventForm, ImportUploadForm, TypeInForm
 from ..models import Event, ImportBatch, ImportRow, Opinion
@@ -36,13 +37,7 @@ ROWS_PER_PAGE = 50
 RECENT_CARDS = 5
 
 if TYPE_CHECKING:
-    from django_htmx.middleware import HtmxDetails
-
-    class HtmxHttpRequest(HttpRequest):
-        htmx: HtmxDetails
-
-else:
-    HtmxHttpRequest = HttpRequest
+    pass
 
 
 def _page(request: HttpRequest, items: QuerySet[Any], per_page: int) -> Page[Any]:

@@ -18,13 +18,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from core import paging
+from core.http import user_or_none
+from opinions.analysis import counting
+from opinions.analysis.search import search_opinions
+from opinions.analysis.text import highlight
 from stages.models import Consultation
 
-from .. import counting, ratelimit, services, vocabulary
+from .. import ratelimit, services, vocabulary
 from ..forms.public import CommentForm, OpinionFilterForm, OpinionForm
 from ..models import Opinion, Support
-from ..search import search_opinions
-from ..text import highlight
 
 if TYPE_CHECKING:
     from lublin2030.models import User
@@ -111,7 +114,7 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
             age_band=data["age_band"],
             relation=data["relation"],
             author_email=data["email"],
-            author=_user(request),
+            author=user_or_none(request),
             submission_key=data["submission_key"],
             is_suspected_spam=form.is_suspected_spam,
         )
@@ -223,7 +226,7 @@ def opinion_results(
     }
 
 
-def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> counting.CountedPaginator:
+def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.CountedPaginator:
     """Pages of the filtered opinions, counted and ordered so that a million rows stay fast.
 
     The count stops at SEARCH_COUNT_CAP + 1. Without a search the page walks one of the
@@ -237,19 +240,19 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> counting
     """
     opinions = opinions.select_related("area", "district")
     if not query:
-        return counting.paginate_with_capped_count(
+        return paging.paginate_with_capped_count(
             opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE, cap=SEARCH_COUNT_CAP
         )
     opinions = search_opinions(opinions, query)
     sampled = counting.sampled_count(opinions)
     if sampled is not None and sampled > DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP:
-        return counting.CountedPaginator(
+        return paging.CountedPaginator(
             opinions.order_by(*ORDERINGS[sort]),
             PAGE_SIZE,
             count=SEARCH_COUNT_CAP + 1,
-            estimate=counting.two_significant_figures(sampled),
+            estimate=paging.two_significant_figures(sampled),
         )
-    matches = counting.capped_count(opinions, SEARCH_COUNT_CAP)
+    matches = paging.capped_count(opinions, SEARCH_COUNT_CAP)
     if matches > SEARCH_COUNT_CAP:
         ordering: list[Any] = list(ORDERINGS[sort])
     else:
@@ -257,7 +260,7 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> counting
         field = first.removeprefix("-")
         # COALESCE(x, x) is x, but no index is sorted by it, so the planner cannot walk one.
         ordering = [Coalesce(field, field).desc(), *rest]
-    return counting.CountedPaginator(
+    return paging.CountedPaginator(
         opinions.order_by(*ordering), PAGE_SIZE, count=matches, estimate=None
     )
 
@@ -297,7 +300,7 @@ def opinion_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def support(request: HttpRequest, pk: int) -> HttpResponse:
     """„Popieram”: the button says what it will do, so a double click does it only once."""
     opinion = _published_opinion(pk)
-    user = _user(request)
+    user = user_or_none(request)
     session_key = "" if user is not None else _session_key(request)
     action = request.POST.get("action", "")
     if action not in {"support", "withdraw"}:
@@ -342,7 +345,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
         services.submit_comment(
             opinion=opinion,
             text=data["text"],
-            author=_user(request),
+            author=user_or_none(request),
             author_name=data["author_name"],
             submission_key=data["submission_key"],
             is_suspected_spam=form.is_suspected_spam,
@@ -364,7 +367,7 @@ def _render_detail(
     retry_after: int = 0,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = user_or_none(request)
     session_key = "" if user is not None else (request.session.session_key or "")
     comments = opinion.comments.filter(status=Opinion.Status.PUBLISHED).order_by("created_at", "pk")
     return render(
@@ -398,10 +401,6 @@ def _supports(opinion: Opinion, user: User | None, session_key: str) -> bool:
     if not session_key:
         return False  # no session yet, so no support from it
     return Support.objects.filter(opinion=opinion, user=None, session_key=session_key).exists()
-
-
-def _user(request: HttpRequest) -> User | None:
-    return request.user if request.user.is_authenticated else None
 
 
 def _session_key(request: HttpRequest) -> str:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext, ngettext
 from playwright.sync_api import expect
 
-from opinions import importing
+from opinions.importing import batches as importing
 from opinions.models import TEXT_MIN_LENGTH, Channel, Event, ImportBatch, ImportRow, Opinion
 from stages.models import District, ThematicArea
 from tests.e2e.conftest import (

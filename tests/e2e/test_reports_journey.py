@@ -16,7 +16,7 @@ from django.utils.html import escape
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from opinions.demo import seed_sample_opinions
+from lublin2030.demo.opinions import seed_sample_opinions
 from opinions.models import ThematicReport
 from stages.models import Consultation, Stage, ThematicArea
 from tests.e2e.conftest import (

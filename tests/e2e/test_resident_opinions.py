@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from opinions import services
-from opinions.analysis import analyse_opinions
+from opinions.analysis.runs import analyse_opinions
 from opinions.models import TEXT_MIN_LENGTH, AgeBand, Comment, Opinion
 from stages.models import Consultation, District, ThematicArea
 from tests.e2e.conftest import assert_accessible, in_polish

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
+from opinions.analysis.text import lemma_string
 from opinions.models import Opinion
-from opinions.text import lemma_string
 from stages.models import Consultation
 from tests.e2e.conftest import (
     TIMEOUT_MS,

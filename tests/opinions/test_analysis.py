@@ -16,15 +16,15 @@ from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 
 from lublin2030.celery import app
-from opinions import classifier
-from opinions.analysis import (
+from opinions.analysis import classifier
+from opinions.analysis.classifier import train_area_classifier
+from opinions.analysis.runs import (
     analyse_backlog,
     analyse_opinions,
     candidate_groups,
     find_near_duplicate,
     similarity,
 )
-from opinions.classifier import train_area_classifier
 from opinions.models import Opinion
 from opinions.services import submit_opinion
 from opinions.tasks import analyse_opinion

@@ -12,8 +12,8 @@ from celery.contrib.testing.worker import start_worker
 from pytest_django.fixtures import Settings
 
 from lublin2030.celery import app
-from opinions import analysis_requests
-from opinions.analysis import analyse_backlog
+from opinions.analysis import requests as analysis_requests
+from opinions.analysis.runs import analyse_backlog
 from opinions.models import ImportBatch, Opinion
 from opinions.services import submit_opinion
 from opinions.tasks import analyse_submitted_opinions
@@ -195,7 +195,7 @@ def test_a_run_that_finds_another_working_looks_again_later(
 def test_an_opinion_whose_analysis_fails_does_not_hold_back_the_others(
     consultation: Consultation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from opinions import analysis
+    from opinions.analysis import runs as analysis
 
     broken = OpinionFactory(consultation=consultation, text=TEXTS[0], analysed_at=None)
     fine = OpinionFactory(consultation=consultation, text=TEXTS[1], analysed_at=None)
@@ -223,7 +223,7 @@ def test_a_run_that_reaches_its_limit_asks_for_another(
 ) -> None:
     for text in TEXTS:
         OpinionFactory(consultation=consultation, text=text, analysed_at=None)
-    monkeypatch.setattr("opinions.analysis.SUBMITTED_RUN_LIMIT", 2)
+    monkeypatch.setattr("opinions.analysis.runs.SUBMITTED_RUN_LIMIT", 2)
 
     # (In the worker there is no transaction around the task, so it is sent at once.)
     with django_capture_on_commit_callbacks(execute=True):

@@ -19,9 +19,9 @@ from django.utils.html import escape
 
 from lublin2030.celery import app
 from opinions import services
-from opinions.analysis import analyse_opinions
+from opinions.analysis.runs import analyse_opinions
+from opinions.analysis.text import lemma_string
 from opinions.models import Channel, Opinion
-from opinions.text import lemma_string
 from stages.models import Consultation, District, ThematicArea
 from tests.factories import ConsultationFactory, EventFactory, OpinionFactory, moderator
 
@@ -346,8 +346,8 @@ def test_a_search_sampled_as_dense_is_estimated_not_counted(
     # A sample of every page is the exact number: 30 matches, far over a cap of 3, so the
     # search is not counted at all; the page walks the ordering index.
     monkeypatch.setattr("opinions.views.public.SEARCH_COUNT_CAP", 3)
-    monkeypatch.setattr("opinions.counting.SAMPLE_PERCENT", 100.0)
-    monkeypatch.setattr("opinions.counting.SAMPLE_FROM_ROWS", 0)
+    monkeypatch.setattr("opinions.analysis.counting.SAMPLE_PERCENT", 100.0)
+    monkeypatch.setattr("opinions.analysis.counting.SAMPLE_FROM_ROWS", 0)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     found = [
         opinion(f"Rower numer {number}.", number, support_count=number * 7 % 11)
@@ -374,8 +374,8 @@ def test_a_search_sampled_as_dense_is_estimated_not_counted(
 def test_a_sampled_estimate_counts_only_matching_rows_of_the_queryset(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from opinions import counting
-    from opinions.search import search_opinions
+    from opinions.analysis import counting
+    from opinions.analysis.search import search_opinions
 
     # A table this small is counted, not sampled…
     opinion("Rower na start.", 30)
@@ -383,7 +383,7 @@ def test_a_sampled_estimate_counts_only_matching_rows_of_the_queryset(
         cursor.execute("ANALYZE opinions_opinion")
     assert counting.sampled_count(Opinion.objects.all(), percent=100) is None
     # …unless told otherwise, as here.
-    monkeypatch.setattr("opinions.counting.SAMPLE_FROM_ROWS", 0)
+    monkeypatch.setattr("opinions.analysis.counting.SAMPLE_FROM_ROWS", 0)
 
     for number in range(12):
         opinion(f"Rower numer {number}.", number)

@@ -13,12 +13,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 
-from opinions import demo
-from opinions.importing import check_rows, read_table
+from lublin2030.demo import opinions as demo
+from opinions.analysis.search import search_opinions
+from opinions.analysis.text import lemma_string
+from opinions.importing.batches import check_rows, read_table
 from opinions.models import Channel, Event, ImportRow, Opinion
-from opinions.search import search_opinions
 from opinions.services import validate_opinion_text
-from opinions.text import lemma_string
 from stages.models import Consultation, District, ThematicArea
 
 pytestmark = pytest.mark.django_db

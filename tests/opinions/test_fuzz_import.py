@@ -33,8 +33,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pytest_django.fixtures import Settings
 
-from opinions import importing
 from opinions.cleaning import clean_text, neutralise_formula
+from opinions.importing import batches as importing
 from opinions.models import (
     TEXT_MAX_LENGTH,
     TEXT_MIN_LENGTH,

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from lublin2030.celery import app
-from opinions import importing
+from opinions.importing import batches as importing
 from opinions.models import Event, ImportBatch, ImportRow, Opinion
 from stages.models import Consultation
 from tests.factories import EventFactory, moderator

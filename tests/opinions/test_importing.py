@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
-from opinions import importing
+from opinions.importing import batches as importing
 from opinions.models import Channel, Event, ImportBatch, ImportRow, Opinion
 from stages.models import Consultation
 from tests.factories import EventFactory

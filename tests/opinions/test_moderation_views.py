@@ -290,7 +290,8 @@ def test_row_lists_escape_labels_and_mark_the_current_choice(lublin_process: Non
 
 
 def test_a_row_keeps_an_area_its_cached_list_lacks(lublin_process: None) -> None:
-    from lublin2030.templatetags.portal_options import option_pairs, options
+    from core.html import option_pairs
+    from core.html import options_html as options
 
     pairs = option_pairs([(1, "Sport"), (2, "Kultura")])
     # A value the list has: marked. One it lacks (added after the list was read): added,

@@ -16,14 +16,10 @@ from django.utils.translation import gettext
 from openpyxl import load_workbook
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from opinions import report_files
 from opinions.cleaning import neutralise_formula
 from opinions.models import Opinion, ReportMembership, ThematicReport
-from opinions.report_files import (
-    ReportNotBuilt,
-    render_pdf_document,
-    render_report_files,
-)
+from opinions.reports import files as report_files
+from opinions.reports.files import ReportNotBuilt, render_pdf_document, render_report_files
 from tests.opinions.test_report_pages import GREEN_TEXTS, make_report
 
 pytestmark = pytest.mark.django_db

@@ -23,8 +23,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from lublin2030.templatetags.portal_reports import PROGRESS_NOTES
-from opinions import reports
 from opinions.models import AgeBand, Channel, Opinion, ReportMembership, ThematicReport
+from opinions.reports import building as reports
 from stages.models import Consultation, District, Stage, ThematicArea
 from tests.factories import OpinionFactory, editor
 from tests.roles import ROLES, client_for, expect_refused
@@ -706,7 +706,7 @@ def test_publishing_an_unbuilt_version_is_refused(lublin_process: None) -> None:
 @pytest.fixture
 def built_green(lublin_process: None) -> ThematicReport:
     """The report on „Miasto zielone” built by the builder from the 240 sample opinions."""
-    from opinions.demo import seed_sample_opinions
+    from lublin2030.demo.opinions import seed_sample_opinions
 
     consultation = Consultation.objects.get(slug="jaki-ma-byc-lublin-w-2030")
     seed_sample_opinions(consultation=consultation)

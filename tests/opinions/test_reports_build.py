@@ -22,10 +22,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from lublin2030.celery import app
-from opinions import reports
+from opinions.analysis.text import lemma_string
 from opinions.models import AgeBand, Channel, Opinion, ReportMembership, ThematicReport
-from opinions.report_figures import compute_figures
-from opinions.reports import (
+from opinions.reports import building as reports
+from opinions.reports.building import (
     build_report,
     create_report_versions,
     previous_version,
@@ -36,7 +36,7 @@ from opinions.reports import (
     start_reports_with_new_opinions,
     unpublish_report,
 )
-from opinions.text import lemma_string
+from opinions.reports.figures import compute_figures
 from stages.models import Consultation, District, Stage, ThematicArea
 from tests.factories import ConsultationFactory, EventFactory, editor
 from tests.opinions.test_reports_terms import LUBLIN_CONSULTATION, load_sample_opinions

@@ -18,8 +18,10 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from opinions.analysis.text import STOPWORDS, lemma_string
 from opinions.models import Channel, Opinion, ThematicReport
-from opinions.report_terms import (
+from opinions.reports.building import build_report, create_report_versions, report_opinions
+from opinions.reports.terms import (
     K_MAX,
     K_MIN,
     MIN_COUNT,
@@ -31,8 +33,6 @@ from opinions.report_terms import (
     log_odds_z,
     term_pattern,
 )
-from opinions.reports import build_report, create_report_versions, report_opinions
-from opinions.text import STOPWORDS, lemma_string
 from stages.models import Consultation, District, ThematicArea
 
 pytestmark = pytest.mark.django_db

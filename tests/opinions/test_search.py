@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from opinions.analysis.search import search_opinions, with_all_lemmas, with_any_group
+from opinions.analysis.text import lemma_string
 from opinions.models import Opinion
-from opinions.search import search_opinions, with_all_lemmas, with_any_group
-from opinions.text import lemma_string
 from stages.models import Consultation
 from tests.factories import ConsultationFactory, OpinionFactory
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opinions.text import (
+from opinions.analysis.text import (
     STOPWORDS,
     content_lemmas,
     highlight,

@@ -6,8 +6,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 
+from core.roles import ROLE_GROUPS
 from lublin2030.models import User
-from stages.roles import ROLE_GROUPS
 
 pytestmark = pytest.mark.django_db
 

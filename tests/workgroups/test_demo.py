@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from lublin2030.demo import opinions as opinions_demo
+from lublin2030.demo.workgroups import DemoSize, seed_working_groups
 from lublin2030.models import User
-from opinions import demo as opinions_demo
 from stages.models import Consultation
-from workgroups.demo import DemoSize, seed_working_groups
 from workgroups.models import (
     Application,
     Membership,

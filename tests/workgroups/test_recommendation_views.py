@@ -10,8 +10,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from opinions.analysis.text import lemma_string
 from opinions.models import Opinion
-from opinions.text import lemma_string
 from tests.factories import OpinionFactory
 from tests.workgroups.factories import member
 from tests.workgroups.grid import ROLES, Scene, build_scene

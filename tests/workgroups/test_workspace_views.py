@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from opinions.analysis.text import lemma_string
 from opinions.models import Opinion, ThematicReport
-from opinions.text import lemma_string
 from tests.factories import OpinionFactory, moderator
 from tests.opinions.test_report_pages import report_content
 from tests.roles import expect_refused

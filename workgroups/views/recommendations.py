@@ -15,10 +15,11 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import refuse_unless
+from core.http import signed_in_user
+from opinions.analysis.search import search_opinions
 from opinions.models import Opinion, ThematicReport
-from opinions.search import search_opinions
 from opinions.views.public import filter_published
-from stages.access import refuse_unless
 
 from ..diffing import compare_recommendations, compare_versions
 from ..forms.recommendations import (
@@ -54,16 +55,12 @@ from ..services.recommendations import (
 )
 
 if TYPE_CHECKING:
-    from lublin2030.models import User
+    pass
 
 VIEW = "workgroups.view_recommendation"
 EDIT = "workgroups.edit_recommendation"
 SEARCH_RESULTS = 20
 TEXT_FIELDS = ("title", "vision", "diagnosis", "goals", "note")
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _recommendation(pk: int) -> Recommendation:
@@ -245,12 +242,12 @@ def _editor(
         try:
             if recommendation is None:
                 recommendation = create_recommendation(
-                    group=group, author=_user(request), text=text, note=note
+                    group=group, author=signed_in_user(request), text=text, note=note
                 )
             else:
                 save_recommendation(
                     recommendation_id=recommendation.pk,
-                    author=_user(request),
+                    author=signed_in_user(request),
                     expected_version=form.cleaned_data["expected_version"] or 0,
                     text=text,
                     note=note,
@@ -467,7 +464,7 @@ def recommendation_restore(request: HttpRequest, pk: int) -> HttpResponseBase:
         version = restore_version(
             recommendation_id=pk,
             number=int(raw_number),
-            author=_user(request),
+            author=signed_in_user(request),
             expected_version=expected,
         )
     except RecommendationVersion.DoesNotExist as missing:
@@ -498,7 +495,9 @@ def recommendation_submit(request: HttpRequest, pk: int) -> HttpResponseBase:
         return refusal
     try:
         submit_recommendation(
-            recommendation_id=pk, actor=_user(request), expected_version=_expected_version(request)
+            recommendation_id=pk,
+            actor=signed_in_user(request),
+            expected_version=_expected_version(request),
         )
     except StaleVersion as stale:
         messages.warning(
@@ -519,7 +518,7 @@ def recommendation_publish(request: HttpRequest, pk: int) -> HttpResponseBase:
     if refusal := refuse_unless(request, "workgroups.publish_recommendation", recommendation):
         return refusal
     try:
-        publish_recommendation(recommendation_id=pk, actor=_user(request))
+        publish_recommendation(recommendation_id=pk, actor=signed_in_user(request))
     except NotEditable:
         messages.warning(request, _("Only a verified or rejected recommendation can be published."))
         return redirect("workgroups:recommendation_detail", pk=pk)

@@ -10,7 +10,7 @@ number from the address or the form, so nobody can edit another person's applica
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stages.access import permission_required
+from core.access import permission_required
+from core.http import signed_in_user
 from stages.markdown import render_markdown
 
 from ..forms.recruitment import (
@@ -52,15 +53,11 @@ from ..services.recruitment import CallNotOpen, SelectionRefused
 from ..services.selection import propose_selection, recheck_draw
 
 if TYPE_CHECKING:
-    from lublin2030.models import User
+    pass
 
 MANAGE = "workgroups.manage_recruitment"
 APPLICATIONS_PER_PAGE = 50
 SEAT_ORDER: list[str] = list(DEFAULT_SEATS)
-
-
-def _person(request: HttpRequest) -> User:
-    return cast("User", request.user)
 
 
 def _seat_label(kind: str) -> str:
@@ -190,7 +187,7 @@ def _own_application(request: HttpRequest, call: RecruitmentCall) -> Application
         Application.objects.select_related(
             "first_choice__area", "second_choice__area", "third_choice__area"
         )
-        .filter(call=call, applicant=_person(request))
+        .filter(call=call, applicant=signed_in_user(request))
         .first()
     )
 
@@ -225,7 +222,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponseBase:
         if form.is_valid():
             try:
                 _saved, created = services.submit_application(
-                    call=call, applicant=_person(request), **form.cleaned_data
+                    call=call, applicant=signed_in_user(request), **form.cleaned_data
                 )
             except CallNotOpen:
                 return _closed_page(request, call, application, status=403)
@@ -244,7 +241,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponseBase:
     else:
         initial = ApplicationForm.initial_for(application) if application else {}
         if application is None:
-            user = _person(request)
+            user = signed_in_user(request)
             initial["full_name"] = user.get_full_name() or user.display_name
         form = ApplicationForm(initial=initial, call=call)
     return render(
@@ -291,7 +288,7 @@ def call_create(request: HttpRequest) -> HttpResponse:
     form = CallForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            call = services.open_call(created_by=_person(request), **form.cleaned_data)
+            call = services.open_call(created_by=signed_in_user(request), **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -476,7 +473,7 @@ def _selection_step(request: HttpRequest, call: RecruitmentCall) -> HttpResponse
     action = request.POST.get("action", "")
     try:
         if action == "propose":
-            draw = propose_selection(call=call, editor=_person(request))
+            draw = propose_selection(call=call, editor=signed_in_user(request))
             messages.success(
                 request,
                 _("Selection proposed (draw %(seed)d): %(placed)d placed, %(waiting)d waitlisted.")

@@ -19,14 +19,15 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stages.access import permission_required, refuse_unless
+from core.access import permission_required, refuse_unless
+from core.http import signed_in_user
 
 from ..forms.verification import VerdictsForm
 from ..models import Recommendation, Verification
 from ..services import verification as services
 
 if TYPE_CHECKING:
-    from lublin2030.models import User
+    pass
 
 VIEW_QUEUE = "workgroups.view_verification_queue"
 VERIFY = "workgroups.verify_recommendation"
@@ -75,7 +76,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponseBase:
             try:
                 services.record_verdicts(
                     verification=current,
-                    verifier=_user(request),
+                    verifier=signed_in_user(request),
                     verdicts=form.verdicts(),
                     expected_version=form.cleaned_data["expected_version"],
                     negative_outcome=form.cleaned_data["negative_outcome"],
@@ -141,7 +142,7 @@ def verify_start(request: HttpRequest, pk: int) -> HttpResponseBase:
     if refusal := refuse_unless(request, VERIFY, recommendation):
         return refusal
     try:
-        services.start_verification(recommendation=recommendation, verifier=_user(request))
+        services.start_verification(recommendation=recommendation, verifier=signed_in_user(request))
     except services.AlreadyHandled:
         messages.error(
             request,
@@ -150,10 +151,6 @@ def verify_start(request: HttpRequest, pk: int) -> HttpResponseBase:
     else:
         messages.success(request, _("You are verifying this recommendation now."))
     return redirect("workgroups:verify", pk=recommendation.pk)
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 urlpatterns: list[URLPattern] = [

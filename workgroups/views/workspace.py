@@ -18,10 +18,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
-from opinions.charts import report_figures
+from core.access import refuse_unless
+from core.http import signed_in_user
 from opinions.models import ThematicReport
+from opinions.reports.charts import report_figures
 from opinions.views.public import filter_published, opinion_results
-from stages.access import refuse_unless
 from stages.markdown import render_markdown
 
 from ..forms.workspace import AreaOpinionFilterForm, WorkshopPlanForm, WorkshopRecordForm
@@ -29,7 +30,7 @@ from ..models import Seat, Verification, WorkingGroup, Workshop
 from ..services import workshops as workshop_services
 
 if TYPE_CHECKING:
-    from lublin2030.models import User
+    pass
 
 VIEW_WORKSPACE = "workgroups.view_workspace"
 MANAGE_WORKSHOPS = "workgroups.manage_workshops"
@@ -168,7 +169,7 @@ def workshop_create(request: HttpRequest, slug: str) -> HttpResponseBase:
     if request.method == "POST" and form.is_valid():
         try:
             workshop = workshop_services.create_workshop(
-                group=group, created_by=_user(request), **form.cleaned_data
+                group=group, created_by=signed_in_user(request), **form.cleaned_data
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -239,11 +240,6 @@ def workshop_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponseBase:
         {"group": group, "form": form, "workshop": workshop},
         status=400 if form.is_bound else 200,
     )
-
-
-def _user(request: HttpRequest) -> User:
-    # Only reached behind a permission that needs a signed-in person.
-    return request.user  # type: ignore[return-value]
 
 
 urlpatterns: list[URLPattern] = [

@@ -22,12 +22,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from core.roles import EDITORS, MODERATORS, VERIFIERS
+from lublin2030.demo import opinions as demo
+from lublin2030.demo import workgroups as workgroups_demo
 from lublin2030.models import User
-from opinions import demo
 from stages import services
 from stages.models import Consultation, Stage, StageUpdate
-from stages.roles import EDITORS, MODERATORS, VERIFIERS
-from workgroups import demo as workgroups_demo
 
 DEMO_ACCOUNTS: list[dict[str, Any]] = [
     {"email": "admin@demo.lublin2030.pl", "name": "Administrator", "groups": [], "super": True},

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opinions.models import ThematicReport
-from opinions.reports import build_report, create_report_versions, start_reports
+from opinions.reports.building import build_report, create_report_versions, start_reports
 from stages.models import Consultation, ThematicArea
 
 

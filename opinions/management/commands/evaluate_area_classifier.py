@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opinions.classifier import evaluate_on_sample
+from opinions.analysis.classifier import evaluate_on_sample
 
 SAMPLE = Path(settings.BASE_DIR) / "data" / "opinions-sample.csv"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opinions import importing
+from opinions.importing import batches as importing
 from opinions.models import Event, ImportBatch, ImportRow
 from stages.models import Consultation
 

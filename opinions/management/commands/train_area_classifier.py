@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from opinions.classifier import MIN_LABELLED, train_area_classifier
+from opinions.analysis.classifier import MIN_LABELLED, train_area_classifier
 
 
 class Command(BaseCommand):

@@ -20,12 +20,11 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Field
 from django.utils import timezone
 
+from opinions.analysis.classifier import suggest_areas
+from opinions.analysis.search import SEARCH_VECTOR_COLUMN, tsquery_of_groups
+from opinions.analysis.text import content_of_lemma_string, lemma_string
+from opinions.models import Opinion
 from stages.models import ThematicArea
-
-from .classifier import suggest_areas
-from .models import Opinion
-from .search import SEARCH_VECTOR_COLUMN, tsquery_of_groups
-from .text import content_of_lemma_string, lemma_string
 
 logger = logging.getLogger(__name__)
 

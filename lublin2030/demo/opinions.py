@@ -46,12 +46,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
+from opinions.analysis.text import lemma_string
+from opinions.cleaning import clean_text
+from opinions.importing.batches import fingerprint as card_fingerprint
+from opinions.models import AgeBand, Channel, Event, Opinion, RejectionReason, Relation
 from stages.models import Consultation, District, ThematicArea
-
-from .cleaning import clean_text
-from .importing import fingerprint as card_fingerprint
-from .models import AgeBand, Channel, Event, Opinion, RejectionReason, Relation
-from .text import lemma_string
 
 SAMPLE_CSV = Path(settings.BASE_DIR) / "data" / "opinions-sample.csv"
 DEFAULT_SEED = 2030

@@ -34,10 +34,8 @@ from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from stages.models import Consultation, District, ThematicArea
-
-from .cleaning import clean_text
-from .models import (
+from opinions.cleaning import clean_text
+from opinions.models import (
     TEXT_MAX_LENGTH,
     TEXT_MIN_LENGTH,
     AgeBand,
@@ -47,7 +45,8 @@ from .models import (
     ImportRow,
     Opinion,
 )
-from .services import enqueue_after_commit
+from opinions.services import enqueue_after_commit
+from stages.models import Consultation, District, ThematicArea
 
 if TYPE_CHECKING:
     from lublin2030.models import User

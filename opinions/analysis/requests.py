@@ -34,7 +34,7 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.db import connections, router, transaction
 
-from .models import Opinion
+from opinions.models import Opinion
 
 logger = logging.getLogger(__name__)
 

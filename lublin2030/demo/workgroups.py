@@ -24,8 +24,7 @@ from django.db import transaction
 
 from lublin2030.models import User
 from opinions.models import Opinion, ThematicReport
-
-from .models import (
+from workgroups.models import (
     DEFAULT_SEATS,
     Application,
     Criterion,
@@ -43,7 +42,7 @@ from .models import (
     WorkingGroup,
     Workshop,
 )
-from .services.groups import ensure_working_groups
+from workgroups.services.groups import ensure_working_groups
 
 DEMO_CALL_TITLE = "Nabór do Tematycznych Grup Roboczych Strategii Lublin 2030"
 WARSAW = ZoneInfo("Europe/Warsaw")

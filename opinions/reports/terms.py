@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .text import STOPWORDS
+from opinions.analysis.text import STOPWORDS
 
 SEED = 2030
 TERM_PRIOR = 0.01

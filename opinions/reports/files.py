@@ -28,9 +28,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from .charts import COMPACT, report_figures
-from .cleaning import neutralise_formula
-from .models import Channel, ReportMembership, ThematicReport
+from opinions.cleaning import neutralise_formula
+from opinions.models import Channel, ReportMembership, ThematicReport
+from opinions.reports.charts import COMPACT, report_figures
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -100,7 +100,7 @@ def render_pdf_document(report: ThematicReport) -> Document:
 
 
 def print_context(report: ThematicReport) -> dict[str, Any]:
-    from .reports import previous_version
+    from opinions.reports.building import previous_version
 
     previous = previous_version(report)
     return {

@@ -15,9 +15,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import translation
 from django.utils.translation import gettext
 
+from opinions.models import AgeBand, Channel, Opinion
 from stages.models import District
-
-from .models import AgeBand, Channel, Opinion
 
 REPORT_LANGUAGE = "pl"
 

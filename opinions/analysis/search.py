@@ -25,8 +25,8 @@ from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Valu
 from django.db.models.functions import Concat
 from django.db.models.lookups import Contains
 
-from .models import Opinion
-from .text import query_lemmas
+from opinions.analysis.text import query_lemmas
+from opinions.models import Opinion
 
 # PostgreSQL: to_tsvector('simple', lemmas), stored by the database (migration 0006).
 SEARCH_VECTOR_COLUMN = "search_vector"

@@ -26,8 +26,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from .models import AreaClassifierModel, Opinion
-from .text import content_of_lemma_string, lemma_string
+from opinions.analysis.text import content_of_lemma_string, lemma_string
+from opinions.models import AreaClassifierModel, Opinion
 
 logger = logging.getLogger(__name__)
 

@@ -50,12 +50,10 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stages.models import Consultation, District, ThematicArea
-
-from . import report_terms
-from .models import Opinion, ReportMembership, ThematicReport
-from .report_figures import compute_figures
-from .report_terms import (
+from opinions.models import Opinion, ReportMembership, ThematicReport
+from opinions.reports import terms as report_terms
+from opinions.reports.figures import compute_figures
+from opinions.reports.terms import (
     MAX_FEATURES,
     MIN_COUNT,
     REPORT_STOPWORDS,
@@ -70,7 +68,8 @@ from .report_terms import (
     find_subthemes,
     term_pattern,
 )
-from .services import enqueue_after_commit
+from opinions.services import enqueue_after_commit
+from stages.models import Consultation, District, ThematicArea
 
 if TYPE_CHECKING:
     from lublin2030.models import User
@@ -157,7 +156,7 @@ def report_opinions(
     opinions = Opinion.objects.filter(pk__in=members.values("opinion_id"))
     if term is None:
         return opinions
-    from .search import with_all_lemmas
+    from opinions.analysis.search import with_all_lemmas
 
     pattern = term_pattern(term)
     if pattern is None:

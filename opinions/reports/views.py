@@ -23,25 +23,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from stages.access import permission_required
+from core.access import permission_required
+from core.http import HtmxHttpRequest, signed_in_user
+from opinions.analysis.text import highlight
+from opinions.models import ThematicReport, ThematicReportQuerySet
+from opinions.reports import building as builder
+from opinions.reports.charts import report_figures
+from opinions.reports.files import render_report_files
 from stages.models import Consultation, ThematicArea
 
-from .. import reports as builder
-from ..charts import report_figures
-from ..models import ThematicReport, ThematicReportQuerySet
-from ..report_files import render_report_files
-from ..text import highlight
-
 if TYPE_CHECKING:
-    from django_htmx.middleware import HtmxDetails
-
-    from lublin2030.models import User
-
-    class HtmxHttpRequest(HttpRequest):
-        htmx: HtmxDetails
-
-else:
-    HtmxHttpRequest = HttpRequest
+    pass
 
 
 VIEW_STAFF_PAGES = "opinions.view_staff_pages"
@@ -136,7 +128,7 @@ def report_build(request: HttpRequest) -> HttpResponse:
     started = builder.start_reports(
         areas=[area] if area else None,
         consultation=form.cleaned_data["consultation"],
-        requested_by=_user(request),
+        requested_by=signed_in_user(request),
     )
     if area:
         messages.success(
@@ -189,7 +181,7 @@ def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
 def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(ThematicReport.objects.select_related("area"), pk=pk)
     try:
-        builder.publish_report(report=report, editor=_user(request))
+        builder.publish_report(report=report, editor=signed_in_user(request))
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -226,11 +218,6 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     ):
         return redirect(target)
     return redirect(default)
-
-
-def _user(request: HttpRequest) -> User:
-    # Only reached behind `permission_required`, so the user is signed in.
-    return request.user  # type: ignore[return-value]
 
 
 # --- Public pages ---------------------------------------------------------------------------
