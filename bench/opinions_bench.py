@@ -388,24 +388,24 @@ def command_import(rows: int, csv_path: Path) -> Figures:
     from django.db import transaction
 
     from lublin2030.demo.opinions import demo_cards
-    from opinions.importing import batches as importing
+    from opinions.importing import batches, checking, commit, reading
     from opinions.models import ImportBatch, Opinion
 
     # Written afresh each time (a couple of seconds), so it always matches the generator.
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     with csv_path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(importing.COLUMNS))
+        writer = csv.DictWriter(stream, fieldnames=list(reading.COLUMNS))
         writer.writeheader()
         writer.writerows(demo_cards(count=rows, seed=IMPORT_SEED))
     content = csv_path.read_bytes()
-    consultation = importing.default_consultation()
+    consultation = batches.default_consultation()
     if consultation is None:
         raise SystemExit("no open question to import into")
     before = Opinion.objects.count()
 
     stored_file = ""
     with transaction.atomic():
-        batch = importing.create_batch(
+        batch = batches.create_batch(
             content=content,
             original_name=csv_path.name,
             consultation=consultation,
@@ -414,11 +414,11 @@ def command_import(rows: int, csv_path: Path) -> Figures:
         )
         stored_file = batch.file.name
         started = time.perf_counter()
-        importing.check_batch(batch_id=batch.pk)
+        checking.check_batch(batch_id=batch.pk)
         checked = time.perf_counter()
-        if not importing.claim_commit(batch_id=batch.pk):
+        if not commit.claim_commit(batch_id=batch.pk):
             raise SystemExit(f"the batch was not ready to commit: {batch.status}")
-        created = importing.commit_batch(batch_id=batch.pk)
+        created = commit.commit_batch(batch_id=batch.pk)
         committed = time.perf_counter()
         batch = ImportBatch.objects.get(pk=batch.pk)
         # Leave the bench database as it was: the next run measures the same work.

@@ -12,6 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lublin2030.settings")
 app = Celery("lublin2030")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The opinions app keeps each subsystem's tasks beside it.
+app.autodiscover_tasks(["opinions.analysis", "opinions.importing", "opinions.reports"])
 
 
 @worker_process_init.connect

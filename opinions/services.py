@@ -52,28 +52,6 @@ class AlreadyHandled(Exception):
         self.current = current
 
 
-# --- Background work, enqueued after commit ------------------------------------------------
-
-
-def enqueue_after_commit(task_name: str, *args: Any) -> None:
-    """Send a Celery task once the transaction commits.
-
-    If the broker is down the opinion is already safely stored; the failure is logged and
-    the periodic catch-up job (`opinions.tasks.analyse_backlog`) does the work later.
-    """
-
-    def send() -> None:
-        from lublin2030.celery import app
-
-        try:
-            # Results are written to the database, never read from the result backend.
-            app.send_task(task_name, args=args, ignore_result=True)
-        except Exception:
-            logger.exception("could not enqueue %s%r; the catch-up job will do it", task_name, args)
-
-    transaction.on_commit(send)
-
-
 # --- Submitting ----------------------------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .services import notifications
+
 
 # A mail server that is down (OSError covers SMTP and connection errors) is tried again
 # later; nothing was marked sent, so a retry sends the e-mail exactly once.
@@ -17,6 +19,4 @@ from celery import shared_task
 )
 def notify_applicant(application_id: int) -> bool:
     """E-mail one applicant the decision on their application (once: see `notified_at`)."""
-    from .services.recruitment import notify_applicant as notify
-
-    return notify(application_id=application_id)
+    return notifications.notify_applicant(application_id=application_id)

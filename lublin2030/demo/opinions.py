@@ -48,7 +48,7 @@ from django.db import connection, transaction
 
 from opinions.analysis.text import lemma_string
 from opinions.cleaning import clean_text
-from opinions.importing.batches import fingerprint as card_fingerprint
+from opinions.importing.verdicts import fingerprint as card_fingerprint
 from opinions.models import AgeBand, Channel, Event, Opinion, RejectionReason, Relation
 from stages.models import Consultation, District, ThematicArea
 

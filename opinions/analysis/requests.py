@@ -12,7 +12,7 @@ pending (or one is about to start) sends the next. So a process sends at most on
 RUN_DELAY, whatever the load, and asks nothing of Redis or the database to decide. A run
 takes every unanalysed opinion sent through a form, not only its own process's.
 
-Runs from several processes fall due together; only one works at a time (`claim_run`), and
+Runs from several processes fall due together; only one works at a time (`claims.claim_run`), and
 one that finds another working sends itself again for later, when it will find what the
 other run did not.
 
@@ -28,25 +28,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 
-from django.core.cache import cache
-from django.db import connections, router, transaction
+from django.db import transaction
 
-from opinions.models import Opinion
+from core.tasks import send_now
+from opinions.analysis.tasks import RUN_DELAY, analyse_submitted_opinions
 
 logger = logging.getLogger(__name__)
 
-TASK = "opinions.tasks.analyse_submitted_opinions"
-RUN_DELAY = 1.0
+TASK = analyse_submitted_opinions.name
 # A pending run due this soon may already be looking (clocks differ a little): send another.
 CLOCK_MARGIN = 0.25
 # After the broker refused a run: wait this long before asking it again (each attempt may
 # take its connection timeout, and the request that makes it waits).
 SEND_RETRY_DELAY = 10.0
-# How long a run may hold the claim; only a run killed mid-way leaves it this long.
-RUN_CLAIM_SECONDS = 600
 
 # The process's own clock for "is a run pending" (monotonic: a clock set back by NTP must
 # not stop the sending); tests replace it.
@@ -70,13 +66,9 @@ def _send_unless_one_is_due() -> None:
             return  # the pending run has not started looking; it will find this opinion
         # Taken before sending, so the process's other threads do not wait on the broker.
         _pending_run_due = now + RUN_DELAY
-    from lublin2030.celery import app
-
-    try:
-        # Results are written to the database, never read from the result backend.
-        app.send_task(TASK, countdown=RUN_DELAY, ignore_result=True)
-    except Exception:
-        logger.exception("could not enqueue %s; the catch-up job will do it", TASK)
+    if not send_now(
+        analyse_submitted_opinions, countdown=RUN_DELAY, fallback="the catch-up job will do it"
+    ):
         with _lock:
             _pending_run_due = clock() + SEND_RETRY_DELAY
 
@@ -86,33 +78,3 @@ def forget_pending_run() -> None:
     global _pending_run_due
     with _lock:
         _pending_run_due = 0.0
-
-
-def _claim_key() -> str:
-    # The database's name is part of the key: a test database and the real one (or the
-    # bench) sharing a Redis must not hold each other's claims.
-    database = connections[router.db_for_write(Opinion)].settings_dict["NAME"]
-    return f"opinions:analysis-run:{database}"
-
-
-def claim_run() -> str | None:
-    """A token if this run may work now, None if another run is working.
-
-    When the cache cannot be reached the run works anyway: two runs at once only repeat
-    each other's work. (So do two that start in the same instant on the embedded file
-    cache, whose `add` is a look then a write; on Redis it is one atomic SET NX.)
-    """
-    token = uuid.uuid4().hex
-    try:
-        return token if cache.add(_claim_key(), token, timeout=RUN_CLAIM_SECONDS) else None
-    except Exception:
-        logger.warning("analysis claim unreachable; running without it")
-        return token
-
-
-def release_run(token: str) -> None:
-    try:
-        if cache.get(_claim_key()) == token:
-            cache.delete(_claim_key())
-    except Exception:
-        logger.warning("analysis claim unreachable; it lapses in %d s", RUN_CLAIM_SECONDS)

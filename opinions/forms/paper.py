@@ -12,7 +12,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opinions.importing.batches import FileRefused, default_consultation, read_table
+from opinions.importing.batches import default_consultation
+from opinions.importing.messages import FileRefused
+from opinions.importing.reading import read_table
 from stages.models import Consultation, District, ThematicArea
 
 from ..models import AgeBand, Channel, Event

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from celery import group
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -50,7 +51,9 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.tasks import send_after_commit
 from opinions.models import Opinion, ReportMembership, ThematicReport
+from opinions.reports import tasks
 from opinions.reports import terms as report_terms
 from opinions.reports.figures import compute_figures
 from opinions.reports.terms import (
@@ -68,7 +71,6 @@ from opinions.reports.terms import (
     find_subthemes,
     term_pattern,
 )
-from opinions.services import enqueue_after_commit
 from stages.models import Consultation, District, ThematicArea
 
 if TYPE_CHECKING:
@@ -77,8 +79,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SCHEMA = 1
-BUILD_TASK = "opinions.tasks.build_report"
-RENDER_TASK = "opinions.tasks.render_report_files"
+BUILD_TASK = tasks.build_report.name
+RENDER_TASK = tasks.render_report_files.name
 MEMBERSHIP_CHUNK = 5000
 QUOTES = 5
 # Quotes sharing this much of their content words (Jaccard) count as the same quote.
@@ -242,14 +244,10 @@ def largest_first(reports: list[ThematicReport]) -> list[int]:
 def enqueue_report_builds(report_ids: list[int], *, queue: str | None = None) -> bool:
     """Send one build task per report as a Celery group, now; False if the broker is down
     (the reports stay queued and say so; the nightly job sends them again)."""
-    from celery import group
-
-    from lublin2030.celery import app
-
     options = {"queue": queue} if queue else {}
     try:
         group(
-            app.signature(BUILD_TASK, args=(report_id,), **options) for report_id in report_ids
+            tasks.build_report.signature(args=(report_id,), **options) for report_id in report_ids
         ).apply_async()
     except Exception:
         logger.exception("could not enqueue the builds of reports %s", report_ids)
@@ -862,7 +860,9 @@ def _save(report: ThematicReport, token: dt.datetime, built: _Built) -> None:
         # must never be able to add a second set.
         ReportMembership.objects.filter(report_id=report.pk).delete()
         _insert_memberships(report.pk, built.memberships)
-        enqueue_after_commit(RENDER_TASK, report.pk)
+        send_after_commit(
+            tasks.render_report_files, report.pk, fallback="rendered on the first download"
+        )
 
 
 def _insert_memberships(report_id: int, memberships: list[tuple[int, int | None]]) -> None:

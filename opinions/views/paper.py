@@ -21,7 +21,8 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from core.access import permission_required
 from core.http import HtmxHttpRequest
-from opinions.importing import batches as importing
+from opinions.importing import batches, commit
+from opinions.importing import messages as import_messages
 from stages.models import District, ThematicArea
 
 from ..cleaning import neutralise_formula
@@ -158,13 +159,13 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @permission_required(IMPORT_OPINIONS)
 def import_upload(request: HttpRequest) -> HttpResponse:
-    initial: dict[str, Any] = {"consultation": importing.default_consultation()}
+    initial: dict[str, Any] = {"consultation": batches.default_consultation()}
     event_pk = request.GET.get("event", "")
     if event_pk.isdigit():
         initial["event"] = Event.objects.filter(pk=int(event_pk)).first()
     form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        batch = importing.start_import(
+        batch = batches.start_import(
             content=form.content,
             original_name=form.cleaned_data["file"].name,
             consultation=form.cleaned_data["consultation"],
@@ -185,12 +186,12 @@ def _batch(pk: int) -> ImportBatch:
 def _progress_context(batch: ImportBatch) -> dict[str, Any]:
     if batch.status == ImportBatch.Status.COMMITTING:
         total = batch.accepted_count + batch.normalised_count
-        done = min(importing.commit_progress(batch), total)
+        done = min(commit.commit_progress(batch), total)
     else:
         total, done = batch.rows_total, batch.rows_processed
     return {
         "batch": batch,
-        "running": batch.status in importing.RUNNING_STATUSES,
+        "running": batch.status in batches.RUNNING_STATUSES,
         "progress_total": total,
         "progress_done": done,
         "progress_percent": min(100, round(100 * done / total)) if total else 0,
@@ -214,8 +215,8 @@ def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             (ImportRow.Verdict.DUPLICATE, batch.duplicate_count),
         ],
         to_save=batch.accepted_count + batch.normalised_count,
-        error=importing.render_batch_error(batch),
-        earlier=importing.earlier_upload_of_same_file(batch)
+        error=import_messages.render_batch_error(batch),
+        earlier=batches.earlier_upload_of_same_file(batch)
         if batch.status == ImportBatch.Status.PREVIEW
         else None,
     )
@@ -243,7 +244,7 @@ def _shown_rows(page: Page[ImportRow]) -> list[dict[str, Any]]:
                 "number": row.row_number,
                 "verdict": row.verdict,
                 "verdict_label": ImportRow.Verdict(row.verdict).label,
-                "reasons": importing.render_reasons(row),
+                "reasons": import_messages.render_reasons(row),
                 "text": data.get("text", ""),
                 "area": areas.get(data.get("area", ""), "") if accepted else data.get("area", ""),
                 "district": districts.get(data.get("district", ""), "")
@@ -263,7 +264,7 @@ def import_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     if not request.htmx:
         return redirect("opinions:import_detail", pk=batch.pk)
-    if batch.status not in importing.RUNNING_STATUSES:
+    if batch.status not in batches.RUNNING_STATUSES:
         # Done: the whole page changes (preview, result or refusal), and polling stops.
         return HttpResponseClientRefresh()
     return render(
@@ -275,7 +276,7 @@ def import_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @permission_required(IMPORT_OPINIONS)
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=pk)
-    if importing.request_commit(batch_id=batch.pk):
+    if batches.request_commit(batch_id=batch.pk):
         messages.success(request, _("Saving the accepted rows."))
     else:
         messages.info(
@@ -303,7 +304,7 @@ def import_report(request: HttpRequest, pk: int) -> StreamingHttpResponse:
             cells = [
                 row.row_number,
                 ImportRow.Verdict(row.verdict).label,
-                "; ".join(importing.render_reasons(row)),
+                "; ".join(import_messages.render_reasons(row)),
                 row.data.get("text", ""),
             ]
             yield writer.writerow([neutralise_formula(str(cell)) for cell in cells])

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext, ngettext
 from playwright.sync_api import expect
 
-from opinions.importing import batches as importing
+from opinions.importing import messages, reading
 from opinions.models import TEXT_MIN_LENGTH, Channel, Event, ImportBatch, ImportRow, Opinion
 from stages.models import District, ThematicArea
 from tests.e2e.conftest import (
@@ -62,7 +62,7 @@ def import_file(directory: Path) -> Path:
         reader = csv.reader(sample)
         header = next(reader)
         rows = [next(reader) for _ in range(SAMPLE_ROWS)]
-    assert header == list(importing.COLUMNS)
+    assert header == list(reading.COLUMNS)
     rows += [
         [NORMALISED_TEXT, "Miasto zielone", "Czechów Północny", "mobile-point", "25-34", ""],
         [ROCKETS_TEXT, UNKNOWN_AREA, "", "mobile-point", "", "2020-06-13"],
@@ -243,10 +243,10 @@ def test_importer_types_in_cards_and_imports_a_file(
     expect(rejected).to_have_count(2)
     expect(rejected.locator("th")).to_have_text([re.compile(r"\b33$"), re.compile(r"\b34$")])
     expect(rejected.nth(0).locator("td ul > li")).to_have_text(
-        [reason(importing.UNKNOWN_AREA, value=UNKNOWN_AREA)]
+        [reason(messages.UNKNOWN_AREA, value=UNKNOWN_AREA)]
     )
     expect(rejected.nth(1).locator("td ul > li")).to_have_text(
-        [reason(importing.TEXT_TOO_SHORT, min=TEXT_MIN_LENGTH)]
+        [reason(messages.TEXT_TOO_SHORT, min=TEXT_MIN_LENGTH)]
     )
     assert_accessible(page)
 
@@ -255,7 +255,7 @@ def test_importer_types_in_cards_and_imports_a_file(
     normalised = page.locator("#import-rows tbody tr")
     expect(normalised).to_have_count(1)
     expect(normalised.locator("td ul > li")).to_have_text(
-        [reason(importing.AREA_READ_AS, value="Miasto zielone", slug="miasto-zielone")]
+        [reason(messages.AREA_READ_AS, value="Miasto zielone", slug="miasto-zielone")]
     )
     assert_accessible(page)
 
@@ -366,7 +366,7 @@ def show_rows(page: Page, verdict: str) -> None:
 
 
 def reason(msgid: str, **params: object) -> str:
-    return in_polish(lambda: importing.render_message(importing.message(msgid, **params)))
+    return in_polish(lambda: messages.render_message(messages.message(msgid, **params)))
 
 
 def saved(count: int) -> str:

@@ -12,11 +12,12 @@ from celery.contrib.testing.worker import start_worker
 from pytest_django.fixtures import Settings
 
 from lublin2030.celery import app
+from opinions.analysis import claims
 from opinions.analysis import requests as analysis_requests
 from opinions.analysis.runs import analyse_backlog
+from opinions.analysis.tasks import analyse_submitted_opinions
 from opinions.models import ImportBatch, Opinion
 from opinions.services import submit_opinion
-from opinions.tasks import analyse_submitted_opinions
 from stages.models import Consultation
 from tests.factories import ConsultationFactory, OpinionFactory
 
@@ -175,21 +176,21 @@ def test_a_run_that_finds_another_working_looks_again_later(
     consultation: Consultation, sent: list[str]
 ) -> None:
     OpinionFactory(consultation=consultation, text=TEXTS[0], analysed_at=None)
-    working = analysis_requests.claim_run()
+    working = claims.claim_run()
     assert working is not None
 
     assert analyse_submitted_opinions() == 0
     assert sent == [analysis_requests.TASK]  # itself again, for later
     assert Opinion.objects.unanalysed().count() == 1
 
-    analysis_requests.release_run(working)
+    claims.release_run(working)
     assert analyse_submitted_opinions() == 1
     # A released claim can be taken again; a stale token does not release another's.
-    again = analysis_requests.claim_run()
+    again = claims.claim_run()
     assert again is not None
-    analysis_requests.release_run(working)
-    assert analysis_requests.claim_run() is None
-    analysis_requests.release_run(again)
+    claims.release_run(working)
+    assert claims.claim_run() is None
+    claims.release_run(again)
 
 
 def test_an_opinion_whose_analysis_fails_does_not_hold_back_the_others(

@@ -15,9 +15,9 @@ from pytest_django.fixtures import Settings
 
 from opinions.analysis import classifier
 from opinions.analysis.classifier import evaluate_on_sample, suggest_areas, train_area_classifier
+from opinions.analysis.tasks import train_area_classifier as train_task
 from opinions.analysis.text import lemma_string
 from opinions.models import AreaClassifierModel, Channel, Opinion
-from opinions.tasks import train_area_classifier as train_task
 from stages.models import Consultation, ThematicArea
 from tests.factories import OpinionFactory
 

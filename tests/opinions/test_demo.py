@@ -16,7 +16,8 @@ from django.db.models import Count
 from lublin2030.demo import opinions as demo
 from opinions.analysis.search import search_opinions
 from opinions.analysis.text import lemma_string
-from opinions.importing.batches import check_rows, read_table
+from opinions.importing.reading import read_table
+from opinions.importing.verdicts import check_rows
 from opinions.models import Channel, Event, ImportRow, Opinion
 from opinions.services import validate_opinion_text
 from stages.models import Consultation, District, ThematicArea

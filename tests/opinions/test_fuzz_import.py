@@ -34,7 +34,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pytest_django.fixtures import Settings
 
 from opinions.cleaning import clean_text, neutralise_formula
-from opinions.importing import batches as importing
+from opinions.importing import checking, commit, messages, reading
+from opinions.importing.verdicts import dry_run
 from opinions.models import (
     TEXT_MAX_LENGTH,
     TEXT_MIN_LENGTH,
@@ -142,7 +143,7 @@ CELLS: dict[str, Any] = {
 @st.composite
 def header_rows(draw: st.DrawFn) -> list[str]:
     """The six columns in any order and spelling; sometimes one missing or one unknown."""
-    names = list(draw(st.permutations(importing.COLUMNS)))
+    names = list(draw(st.permutations(reading.COLUMNS)))
     names = [
         draw(
             st.sampled_from(
@@ -307,8 +308,8 @@ def assert_escaped(response: Any) -> None:
 def refusal(content: bytes, name: str, *, first_row_only: bool = False) -> str | None:
     """Why the importer refuses the file, or None. Any other exception fails the test."""
     try:
-        importing.read_table(content, name, first_row_only=first_row_only)
-    except importing.FileRefused as refused:
+        reading.read_table(content, name, first_row_only=first_row_only)
+    except messages.FileRefused as refused:
         return refused.message["msg"]
     return None
 
@@ -413,7 +414,7 @@ def test_any_file_is_refused_whole_or_given_one_verdict_per_row(
     assert stored_counts() == {**before, "batches": before["batches"] + 1}
     assert batch.status == ImportBatch.Status.QUEUED
 
-    importing.check_batch(batch_id=batch.pk)
+    checking.check_batch(batch_id=batch.pk)
 
     batch.refresh_from_db()
     outcome(f"checked: {batch.status}")
@@ -429,7 +430,7 @@ def test_any_file_is_refused_whole_or_given_one_verdict_per_row(
         assert report_cells(moderator_client, batch)[1:] == []
         return
     assert batch.status == ImportBatch.Status.PREVIEW, batch.error
-    table = importing.read_table(content, name)
+    table = reading.read_table(content, name)
     verdicts = Counter(rows.values_list("verdict", flat=True))
     # Every non-blank row, once, with one verdict.
     assert sorted(rows.values_list("row_number", flat=True)) == [raw.number for raw in table.rows]
@@ -444,14 +445,14 @@ def test_any_file_is_refused_whole_or_given_one_verdict_per_row(
     for row in rows.filter(verdict=ImportRow.Verdict.REJECTED):
         assert row.reasons, row.data
     # The command's --dry-run gives the same verdicts, writing nothing.
-    dry = importing.dry_run(content=content, name=name, event=batch.event)
+    dry = dry_run(content=content, name=name, event=batch.event)
     assert dict(dry.counts) == {verdict: count for verdict, count in verdicts.items() if count}
     report = report_cells(moderator_client, batch)
     assert len(report) == 1 + len(table.rows)
     assert_no_formula_cells(report)
 
-    assert importing.claim_commit(batch_id=batch.pk)
-    created = importing.commit_batch(batch_id=batch.pk)
+    assert commit.claim_commit(batch_id=batch.pk)
+    created = commit.commit_batch(batch_id=batch.pk)
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
@@ -524,7 +525,7 @@ def _workbook_with(member: str, junk: bytes) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(list(importing.COLUMNS))
+    sheet.append(list(reading.COLUMNS))
     sheet.append([SENTENCE, "", "", "cafe", "", "2019-11-05"])
     out = io.BytesIO()
     workbook.save(out)

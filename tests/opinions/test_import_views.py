@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from lublin2030.celery import app
-from opinions.importing import batches as importing
+from opinions.importing import batches, checking, commit
 from opinions.models import Event, ImportBatch, ImportRow, Opinion
 from stages.models import Consultation
 from tests.factories import EventFactory, moderator
@@ -42,7 +42,7 @@ def client(lublin_process: None) -> Client:
 
 
 def new_batch(content: bytes, *, event: Event | None = None, check: bool = True) -> ImportBatch:
-    batch = importing.create_batch(
+    batch = batches.create_batch(
         content=content,
         original_name="karty.csv",
         consultation=Consultation.objects.get(slug=CONSULTATION),
@@ -50,7 +50,7 @@ def new_batch(content: bytes, *, event: Event | None = None, check: bool = True)
         uploaded_by=None,
     )
     if check:
-        importing.check_batch(batch_id=batch.pk)
+        checking.check_batch(batch_id=batch.pk)
     batch.refresh_from_db()
     return batch
 
@@ -200,8 +200,8 @@ def test_progress_partial_polls_while_checking(client: Client) -> None:
 
 def test_progress_of_a_commit_comes_from_the_worker(client: Client) -> None:
     batch = new_batch(csv_bytes([row(), row(text=TEXT + " Drugi.")]))
-    importing.claim_commit(batch_id=batch.pk)
-    cache.set(importing.progress_key(batch.pk), 1)
+    commit.claim_commit(batch_id=batch.pk)
+    cache.set(commit.progress_key(batch.pk), 1)
 
     response = client.get(
         reverse("opinions:import_progress", args=[batch.pk]), headers={"HX-Request": "true"}
@@ -335,8 +335,8 @@ def test_saving_is_requested_once(client: Client, django_capture_on_commit_callb
 
 def test_the_result_page_after_saving(client: Client) -> None:
     batch = new_batch(mixed_file())
-    importing.claim_commit(batch_id=batch.pk)
-    importing.commit_batch(batch_id=batch.pk)
+    commit.claim_commit(batch_id=batch.pk)
+    commit.commit_batch(batch_id=batch.pk)
 
     html = client.get(reverse("opinions:import_detail", args=[batch.pk])).content.decode()
 

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
-from opinions.importing import batches as importing
+from opinions.importing import batches, checking, commit, messages, reading, verdicts
 from opinions.models import Channel, Event, ImportBatch, ImportRow, Opinion
 from stages.models import Consultation
 from tests.factories import EventFactory
@@ -49,30 +49,30 @@ def row(**values: str) -> list[str]:
     return [base[column] for column in HEADER]
 
 
-def checked(rows: list[list[str]], *, event: Event | None = None) -> list[importing.CheckedRow]:
-    table = importing.read_table(csv_bytes(rows), "cards.csv")
-    return [item for chunk in importing.check_rows(table.rows, event=event) for item in chunk]
+def checked(rows: list[list[str]], *, event: Event | None = None) -> list[verdicts.CheckedRow]:
+    table = reading.read_table(csv_bytes(rows), "cards.csv")
+    return [item for chunk in verdicts.check_rows(table.rows, event=event) for item in chunk]
 
 
-def reasons(item: importing.CheckedRow | ImportRow) -> list[str]:
+def reasons(item: verdicts.CheckedRow | ImportRow) -> list[str]:
     with translation.override("en"):
-        return [importing.render_message(reason) for reason in item.reasons]
+        return [messages.render_message(reason) for reason in item.reasons]
 
 
 def import_file(content: bytes, name: str = "cards.csv", *, event: Event | None = None) -> Any:
     """Upload, check and commit, as the tasks do, one after the other."""
-    batch = importing.create_batch(
+    batch = batches.create_batch(
         content=content,
         original_name=name,
         consultation=Consultation.objects.get(slug=CONSULTATION),
         event=event,
         uploaded_by=None,
     )
-    importing.check_batch(batch_id=batch.pk)
+    checking.check_batch(batch_id=batch.pk)
     batch.refresh_from_db()
     if batch.status == ImportBatch.Status.PREVIEW:
-        assert importing.claim_commit(batch_id=batch.pk)
-        importing.commit_batch(batch_id=batch.pk)
+        assert commit.claim_commit(batch_id=batch.pk)
+        commit.commit_batch(batch_id=batch.pk)
         batch.refresh_from_db()
     return batch
 
@@ -316,9 +316,9 @@ def test_a_row_shifted_by_an_unquoted_comma_gets_that_one_reason(lublin_process:
     content = (
         csv_bytes([]) + "Więcej drzew, i ławek,miasto-zielone,,online,,2019-11-05\r\n".encode()
     )
-    table = importing.read_table(content, "karty.csv")
+    table = reading.read_table(content, "karty.csv")
 
-    (item,) = next(importing.check_rows(table.rows, event=None))
+    (item,) = next(verdicts.check_rows(table.rows, event=None))
 
     assert reasons(item) == ["more cells than columns (a comma or semicolon outside quotes?)"]
     assert item.data["text"] == "Więcej drzew"
@@ -343,8 +343,8 @@ def test_rejected_rows_are_not_saved(lublin_process: None) -> None:
 
 
 def refused_message(content: bytes, name: str) -> str:
-    with pytest.raises(importing.FileRefused) as refusal, translation.override("en"):
-        importing.read_table(content, name)
+    with pytest.raises(messages.FileRefused) as refusal, translation.override("en"):
+        reading.read_table(content, name)
     with translation.override("en"):
         return str(refusal.value)
 
@@ -365,7 +365,7 @@ def test_utf16_file_is_refused_as_not_utf8(lublin_process: None) -> None:
 def test_utf8_with_bom_and_semicolons_is_read(lublin_process: None) -> None:
     content = "\ufeff".encode() + csv_bytes([row(), row(text=TEXT + " Drugi.")], delimiter=";")
 
-    table = importing.read_table(content, "karty.csv")
+    table = reading.read_table(content, "karty.csv")
 
     assert [raw.number for raw in table.rows] == [2, 3]
     assert table.rows[0].values["district"] == "Czuby Północne"
@@ -376,7 +376,7 @@ def test_blank_rows_are_skipped_and_rows_keep_their_spreadsheet_numbers(
 ) -> None:
     content = csv_bytes([row(), ["", "", "", "", "", ""], row(text=TEXT + " Drugi.")])
 
-    table = importing.read_table(content, "karty.csv")
+    table = reading.read_table(content, "karty.csv")
 
     assert [raw.number for raw in table.rows] == [2, 4]
 
@@ -387,9 +387,7 @@ def test_columns_may_come_in_any_order_and_case(lublin_process: None) -> None:
 
     (item,) = [
         item
-        for chunk in importing.check_rows(
-            importing.read_table(content, "karty.csv").rows, event=None
-        )
+        for chunk in verdicts.check_rows(reading.read_table(content, "karty.csv").rows, event=None)
         for item in chunk
     ]
 
@@ -435,15 +433,15 @@ def test_unreadable_files_are_refused(
 
 
 def test_more_than_200000_rows_are_refused(lublin_process: None) -> None:
-    content = ",".join(HEADER).encode() + b"\r\n" + b"x,,,,,\r\n" * (importing.MAX_ROWS + 1)
+    content = ",".join(HEADER).encode() + b"\r\n" + b"x,,,,,\r\n" * (reading.MAX_ROWS + 1)
 
     assert "more than 200 000 rows" in refused_message(content, "karty.csv")
 
 
 def test_exactly_200000_rows_are_read(lublin_process: None) -> None:
-    content = ",".join(HEADER).encode() + b"\r\n" + b"x,,,,,\r\n" * importing.MAX_ROWS
+    content = ",".join(HEADER).encode() + b"\r\n" + b"x,,,,,\r\n" * reading.MAX_ROWS
 
-    assert len(importing.read_table(content, "karty.csv").rows) == importing.MAX_ROWS
+    assert len(reading.read_table(content, "karty.csv").rows) == reading.MAX_ROWS
 
 
 @pytest.mark.parametrize(
@@ -459,7 +457,7 @@ def test_a_refused_batch_keeps_nothing(lublin_process: None, content: bytes, nam
     batch = import_file(content, name)
 
     assert batch.status == ImportBatch.Status.REFUSED
-    assert importing.render_batch_error(batch)
+    assert messages.render_batch_error(batch)
     assert not batch.file
     assert not ImportRow.objects.exists()
     assert not Opinion.objects.exists()
@@ -516,7 +514,7 @@ def many_rows(count: int) -> bytes:
 
 
 def test_progress_is_written_once_per_thousand_rows(lublin_process: None) -> None:
-    batch = importing.create_batch(
+    batch = batches.create_batch(
         content=many_rows(2500),
         original_name="karty.csv",
         consultation=Consultation.objects.get(slug=CONSULTATION),
@@ -525,7 +523,7 @@ def test_progress_is_written_once_per_thousand_rows(lublin_process: None) -> Non
     )
 
     with CaptureQueriesContext(connection) as queries:
-        importing.check_batch(batch_id=batch.pk)
+        checking.check_batch(batch_id=batch.pk)
 
     progress_updates = [
         query["sql"]
@@ -544,22 +542,22 @@ def test_progress_is_written_once_per_thousand_rows(lublin_process: None) -> Non
 
 
 def test_checking_again_changes_nothing(lublin_process: None) -> None:
-    batch = importing.create_batch(
+    batch = batches.create_batch(
         content=csv_bytes([row(), row(text="krótko")]),
         original_name="karty.csv",
         consultation=Consultation.objects.get(slug=CONSULTATION),
         event=None,
         uploaded_by=None,
     )
-    importing.check_batch(batch_id=batch.pk)
+    checking.check_batch(batch_id=batch.pk)
 
-    importing.check_batch(batch_id=batch.pk)  # the task delivered twice
+    checking.check_batch(batch_id=batch.pk)  # the task delivered twice
 
     assert ImportRow.objects.filter(batch=batch).count() == 2
 
 
 def test_a_check_cut_short_is_started_over(lublin_process: None) -> None:
-    batch = importing.create_batch(
+    batch = batches.create_batch(
         content=csv_bytes([row(), row(text="krótko")]),
         original_name="karty.csv",
         consultation=Consultation.objects.get(slug=CONSULTATION),
@@ -570,7 +568,7 @@ def test_a_check_cut_short_is_started_over(lublin_process: None) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.PARSING)
     ImportRow.objects.create(batch=batch, row_number=2, verdict="accepted", data={})
 
-    importing.check_batch(batch_id=batch.pk)
+    checking.check_batch(batch_id=batch.pk)
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PREVIEW
@@ -578,33 +576,33 @@ def test_a_check_cut_short_is_started_over(lublin_process: None) -> None:
 
 
 def test_tasks_for_missing_batches_do_nothing(lublin_process: None) -> None:
-    importing.check_batch(batch_id=987654)
-    assert importing.commit_batch(batch_id=987654) == 0
+    checking.check_batch(batch_id=987654)
+    assert commit.commit_batch(batch_id=987654) == 0
 
 
 # --- Committing: one transaction, idempotent, analysis in chunks ------------------------------
 
 
 def checked_batch(content: bytes, *, event: Event | None = None) -> ImportBatch:
-    batch = importing.create_batch(
+    batch = batches.create_batch(
         content=content,
         original_name="karty.csv",
         consultation=Consultation.objects.get(slug=CONSULTATION),
         event=event,
         uploaded_by=None,
     )
-    importing.check_batch(batch_id=batch.pk)
+    checking.check_batch(batch_id=batch.pk)
     batch.refresh_from_db()
     return batch
 
 
 def test_commit_runs_once_even_when_delivered_twice(lublin_process: None) -> None:
     batch = checked_batch(csv_bytes([row(), row(text=TEXT + " Drugi.")]))
-    assert importing.claim_commit(batch_id=batch.pk)
-    assert not importing.claim_commit(batch_id=batch.pk)  # a second click
+    assert commit.claim_commit(batch_id=batch.pk)
+    assert not commit.claim_commit(batch_id=batch.pk)  # a second click
 
-    assert importing.commit_batch(batch_id=batch.pk) == 2
-    assert importing.commit_batch(batch_id=batch.pk) == 0  # redelivered after it finished
+    assert commit.commit_batch(batch_id=batch.pk) == 2
+    assert commit.commit_batch(batch_id=batch.pk) == 0  # redelivered after it finished
 
     assert Opinion.objects.count() == 2
     batch.refresh_from_db()
@@ -614,7 +612,7 @@ def test_commit_runs_once_even_when_delivered_twice(lublin_process: None) -> Non
 def test_commit_is_not_run_without_a_claim(lublin_process: None) -> None:
     batch = checked_batch(csv_bytes([row()]))
 
-    assert importing.commit_batch(batch_id=batch.pk) == 0
+    assert commit.commit_batch(batch_id=batch.pk) == 0
 
     assert not Opinion.objects.exists()
 
@@ -623,11 +621,11 @@ def test_rows_saved_meanwhile_by_another_file_are_not_doubled(lublin_process: No
     first = checked_batch(csv_bytes([row(), row(text=TEXT + " Drugi.")]))
     second = checked_batch(csv_bytes([row(), row(text=TEXT + " Trzeci.")]))
     assert second.accepted_count == 2  # both were checked before either was saved
-    importing.claim_commit(batch_id=first.pk)
-    importing.commit_batch(batch_id=first.pk)
+    commit.claim_commit(batch_id=first.pk)
+    commit.commit_batch(batch_id=first.pk)
 
-    importing.claim_commit(batch_id=second.pk)
-    created = importing.commit_batch(batch_id=second.pk)
+    commit.claim_commit(batch_id=second.pk)
+    created = commit.commit_batch(batch_id=second.pk)
 
     assert created == 1
     assert Opinion.objects.count() == 3
@@ -641,9 +639,9 @@ def test_rows_saved_meanwhile_by_another_file_are_not_doubled(lublin_process: No
 
 def test_commit_links_each_row_to_its_opinion(lublin_process: None) -> None:
     batch = checked_batch(csv_bytes([row(), row(text="krótko")]))
-    importing.claim_commit(batch_id=batch.pk)
+    commit.claim_commit(batch_id=batch.pk)
 
-    importing.commit_batch(batch_id=batch.pk)
+    commit.commit_batch(batch_id=batch.pk)
 
     accepted = ImportRow.objects.get(batch=batch, row_number=2)
     assert accepted.opinion is not None
@@ -652,7 +650,7 @@ def test_commit_links_each_row_to_its_opinion(lublin_process: None) -> None:
 
 
 def enqueued(callbacks: list[Any]) -> list[tuple[str, tuple[Any, ...]]]:
-    """(task name, args) of each `enqueue_after_commit` callback, read from its closure."""
+    """(task name, args) of each `send_after_commit` callback, read from its closure."""
     sent = []
     for callback in callbacks:
         names = dict(
@@ -662,7 +660,7 @@ def enqueued(callbacks: list[Any]) -> list[tuple[str, tuple[Any, ...]]]:
                 strict=True,
             )
         )
-        sent.append((names["task_name"], names["args"]))
+        sent.append((names["task"].name, names["args"]))
     return sent
 
 
@@ -670,10 +668,10 @@ def test_analysis_is_enqueued_after_commit_in_chunks_of_1000(
     lublin_process: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     batch = checked_batch(many_rows(2500))
-    importing.claim_commit(batch_id=batch.pk)
+    commit.claim_commit(batch_id=batch.pk)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        importing.commit_batch(batch_id=batch.pk)
+        commit.commit_batch(batch_id=batch.pk)
 
     sent = enqueued(callbacks)
     assert [name for name, _args in sent] == ["opinions.tasks.analyse_batch"] * 3
@@ -686,7 +684,7 @@ def test_upload_enqueues_the_check_after_commit(
     lublin_process: None, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks() as callbacks:
-        batch = importing.start_import(
+        batch = batches.start_import(
             content=csv_bytes([row()]),
             original_name="karty.csv",
             consultation=Consultation.objects.get(slug=CONSULTATION),
@@ -701,15 +699,15 @@ def test_upload_enqueues_the_check_after_commit(
 
 def test_a_failed_commit_saves_nothing_and_can_be_tried_again(lublin_process: None) -> None:
     batch = checked_batch(csv_bytes([row()]))
-    importing.claim_commit(batch_id=batch.pk)
+    commit.claim_commit(batch_id=batch.pk)
     # A row whose stored data cannot become an opinion makes the commit fail halfway.
     ImportRow.objects.filter(batch=batch).update(data={"text": TEXT})
 
     with pytest.raises(KeyError):
-        importing.commit_batch(batch_id=batch.pk)
+        commit.commit_batch(batch_id=batch.pk)
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PREVIEW
     with translation.override("en"):
-        assert "nothing was saved" in importing.render_batch_error(batch)
+        assert "nothing was saved" in messages.render_batch_error(batch)
     assert not Opinion.objects.exists()

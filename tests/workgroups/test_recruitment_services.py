@@ -22,6 +22,7 @@ from tests.workgroups.factories import (
     member,
 )
 from workgroups.models import Application, Membership, RecruitmentCall, Seat, WorkingGroup
+from workgroups.services import notifications
 from workgroups.services import recruitment as services
 from workgroups.services.groups import seats_of
 from workgroups.services.recruitment import CallNotOpen, SelectionRefused
@@ -424,7 +425,7 @@ def test_a_failed_send_is_not_marked_and_can_be_resent(
     services.announce_selection(call=call)
     settings.EMAIL_BACKEND = "tests.workgroups.test_recruitment_services.FailingBackend"
     with pytest.raises(ConnectionError):
-        services.notify_applicant(application_id=application.pk)
+        notifications.notify_applicant(application_id=application.pk)
     application.refresh_from_db()
     assert application.notified_at is None
 

@@ -17,15 +17,14 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
+from core.tasks import send_after_commit
+
+from .. import tasks
 from ..models import (
     DEFAULT_SEATS,
     Application,
@@ -460,16 +459,9 @@ def enqueue_notification(application_id: int) -> None:
     If the broker is down the decision is already stored; the failure is logged and the
     selection page offers to send the e-mails still unsent (`resend_notifications`).
     """
-
-    def send() -> None:
-        from ..tasks import notify_applicant
-
-        try:
-            notify_applicant.apply_async(args=(application_id,), ignore_result=True)
-        except Exception:
-            logger.exception("could not enqueue the decision e-mail of %s", application_id)
-
-    transaction.on_commit(send)
+    send_after_commit(
+        tasks.notify_applicant, application_id, fallback="the selection page offers to resend it"
+    )
 
 
 def resend_notifications(*, call: RecruitmentCall) -> int:
@@ -483,46 +475,3 @@ def resend_notifications(*, call: RecruitmentCall) -> int:
         for application_id in pending:
             enqueue_notification(application_id)
     return len(pending)
-
-
-DECISION_SUBJECTS: dict[str, str] = {
-    Application.Decision.SELECTED: gettext_noop("You are a member of a working group"),
-    Application.Decision.WAITLISTED: gettext_noop("You are on a working group's waiting list"),
-    Application.Decision.REJECTED: gettext_noop("The result of your working group application"),
-}
-
-
-def notify_applicant(*, application_id: int, now: dt.datetime | None = None) -> bool:
-    """E-mail one applicant their decision; False when there is nothing to send (any more).
-
-    The application stays locked until the e-mail is handed over: a second run waits, then
-    sees `notified_at` and sends nothing. If sending fails, nothing is marked, so a retry
-    sends it.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        application = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("call", "applicant", "waitlist_group__area")
-            .filter(pk=application_id, notified_at__isnull=True)
-            .first()
-        )
-        if application is None or application.call.announced_at is None:
-            return False
-        if application.decision not in DECISION_SUBJECTS or not application.applicant.email:
-            return False
-        membership = Membership.objects.filter(application=application).select_related(
-            "group__area"
-        )
-        with translation.override(settings.LANGUAGE_CODE):
-            context = {
-                "application": application,
-                "membership": membership.first(),
-                "call": application.call,
-            }
-            subject = _(DECISION_SUBJECTS[application.decision])
-            body = render_to_string("workgroups/emails/decision.txt", context)
-        send_mail(subject, body, None, [application.applicant.email])
-        application.notified_at = now
-        application.save(update_fields=["notified_at"])
-    return True

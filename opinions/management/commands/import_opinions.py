@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opinions.importing import batches as importing
+from opinions.importing import batches, checking, commit, messages, reading, verdicts
 from opinions.models import Event, ImportBatch, ImportRow
 from stages.models import Consultation
 
@@ -44,27 +44,27 @@ class Command(BaseCommand):
         consultation = self._consultation(options["consultation"])
         try:
             if options["dry_run"]:
-                result = importing.dry_run(content=content, name=path.name, event=event)
+                result = verdicts.dry_run(content=content, name=path.name, event=event)
                 self._report(result.counts, result.rejected)
                 self.stdout.write("Dry run: nothing was saved.")
                 return
             # The file as a whole is checked before anything (even the batch) is stored.
-            importing.read_table(content, path.name)
-        except importing.FileRefused as refusal:
+            reading.read_table(content, path.name)
+        except messages.FileRefused as refusal:
             raise CommandError(f"File refused: {refusal}") from refusal
-        batch = importing.create_batch(
+        batch = batches.create_batch(
             content=content,
             original_name=path.name,
             consultation=consultation,
             event=event,
             uploaded_by=None,
         )
-        importing.check_batch(batch_id=batch.pk)
+        checking.check_batch(batch_id=batch.pk)
         batch.refresh_from_db()
         if batch.status != ImportBatch.Status.PREVIEW:
-            raise CommandError(f"Import {batch.pk}: {importing.render_batch_error(batch)}")
-        if importing.claim_commit(batch_id=batch.pk):
-            importing.commit_batch(batch_id=batch.pk)
+            raise CommandError(f"Import {batch.pk}: {messages.render_batch_error(batch)}")
+        if commit.claim_commit(batch_id=batch.pk):
+            commit.commit_batch(batch_id=batch.pk)
         batch.refresh_from_db()
         counts = Counter(
             dict(
@@ -80,7 +80,7 @@ class Command(BaseCommand):
         self._report(
             counts,
             [
-                importing.CheckedRow(row.row_number, row.verdict, row.reasons, row.data)
+                verdicts.CheckedRow(row.row_number, row.verdict, row.reasons, row.data)
                 for row in rejected
             ],
         )
@@ -102,12 +102,12 @@ class Command(BaseCommand):
             if consultation is None:
                 raise CommandError(f"No consultation with slug “{slug}”.")
             return consultation
-        default = importing.default_consultation()
+        default = batches.default_consultation()
         if default is None:
             raise CommandError("No open consultation with an open question; use --consultation.")
         return default
 
-    def _report(self, counts: Counter[str], rejected: list[importing.CheckedRow]) -> None:
+    def _report(self, counts: Counter[str], rejected: list[verdicts.CheckedRow]) -> None:
         total = sum(counts.values())
         self.stdout.write(f"Rows: {total}")
         for verdict in VERDICTS:
@@ -115,5 +115,5 @@ class Command(BaseCommand):
         if rejected:
             self.stdout.write(f"First rejected rows (up to {SHOWN_REJECTED}):")
         for row in rejected:
-            reasons = "; ".join(importing.render_message(reason) for reason in row.reasons)
+            reasons = "; ".join(messages.render_message(reason) for reason in row.reasons)
             self.stdout.write(f"  row {row.number}: {reasons}")

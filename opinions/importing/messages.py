@@ -1,0 +1,137 @@
+"""Messages of the paper-input import: English message ids with their parameters, stored
+and translated when shown, so a report reads in the reader's language."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+from opinions.models import (
+    ImportBatch,
+    ImportRow,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+logger = logging.getLogger(__name__)
+
+
+# Rows per step: one duplicate lookup, one bulk insert and one progress UPDATE each.
+
+
+# --- Messages (English msgids, translated when shown) ----------------------------------------
+
+# Refusals of a whole file.
+FILE_EMPTY = gettext_noop("The file is empty.")
+FILE_NO_ROWS = gettext_noop("The file has a header row but no opinions below it.")
+FILE_NOT_CSV_OR_XLSX = gettext_noop(
+    "Only CSV and XLSX files can be imported (this one is “%(name)s”)."
+)
+FILE_NOT_UTF8 = gettext_noop(
+    "The file is not saved as UTF-8. Polish Excel often saves CSV files as Windows-1250: "
+    "in Excel choose “Save as” → “CSV UTF-8 (comma delimited)” and upload the new file."
+)
+FILE_NOT_TEXT = gettext_noop(
+    "This does not look like a CSV text file. Save it from your spreadsheet as "
+    "“CSV UTF-8 (comma delimited)” or as an Excel workbook (.xlsx)."
+)
+FILE_BAD_CSV = gettext_noop("The CSV file could not be read near row %(row)s: %(problem)s.")
+FILE_BAD_XLSX = gettext_noop(
+    "The file could not be read as an Excel workbook (.xlsx). Open it in Excel and save it "
+    "again as “Excel Workbook (.xlsx)” or as “CSV UTF-8 (comma delimited)”."
+)
+FILE_MISSING_COLUMNS = gettext_noop(
+    "Missing columns: %(columns)s. The first row must name the columns %(expected)s."
+)
+FILE_UNKNOWN_COLUMNS = gettext_noop(
+    "Unknown columns: %(columns)s. The first row must name only the columns %(expected)s."
+)
+FILE_WRONG_COLUMNS = gettext_noop(
+    "Missing columns: %(missing)s; unknown columns: %(unknown)s. The first row must name "
+    "the columns %(expected)s."
+)
+FILE_REPEATED_COLUMNS = gettext_noop("Columns named more than once: %(columns)s.")
+FILE_TOO_MANY_ROWS = gettext_noop(
+    "The file has more than %(max)s rows; split it into smaller files and import each one."
+)
+
+# Rejected rows.
+EMPTY_TEXT = gettext_noop("empty text")
+TEXT_TOO_SHORT = gettext_noop("text shorter than %(min)s characters")
+TEXT_TOO_LONG = gettext_noop("text longer than %(max)s characters (it has %(length)s)")
+UNKNOWN_AREA = gettext_noop("unknown area “%(value)s”")
+UNKNOWN_DISTRICT = gettext_noop("unknown district “%(value)s”")
+UNKNOWN_CHANNEL = gettext_noop("unknown channel “%(value)s”")
+NO_CHANNEL = gettext_noop("no channel, and no event to take it from")
+UNKNOWN_AGE_BAND = gettext_noop("unknown age band “%(value)s”")
+UNREADABLE_DATE = gettext_noop("unreadable date “%(value)s” (write it as YYYY-MM-DD)")
+NO_DATE = gettext_noop("no date, and no event to take it from")
+FUTURE_DATE = gettext_noop("date in the future (%(date)s)")
+EXTRA_CELLS = gettext_noop("more cells than columns (a comma or semicolon outside quotes?)")
+
+# What was normalised in an accepted row.
+TEXT_TIDIED = gettext_noop("spaces or line breaks in the text tidied")
+AREA_READ_AS = gettext_noop("area “%(value)s” read as %(slug)s")
+NO_VALUE_READ = gettext_noop("%(column)s “%(value)s” read as empty")
+DISTRICT_READ_AS = gettext_noop("district “%(value)s” read as %(name)s")
+CHANNEL_READ_AS = gettext_noop("channel “%(value)s” read as %(slug)s")
+AGE_BAND_READ_AS = gettext_noop("age band “%(value)s” read as %(slug)s")
+DATE_READ_AS = gettext_noop("date “%(value)s” read as %(date)s")
+
+# Duplicates.
+ALREADY_IMPORTED = gettext_noop("already imported (the same row is saved)")
+REPEATS_ROW = gettext_noop("repeats row %(row)s of this file")
+IMPORTED_MEANWHILE = gettext_noop("imported meanwhile from another file")
+
+# Failures of the background work.
+CHECK_FAILED = gettext_noop("Checking the file failed unexpectedly; nothing was saved.")
+COMMIT_FAILED = gettext_noop(
+    "Saving failed unexpectedly and was undone; nothing was saved. You can try again."
+)
+
+Message = dict[str, Any]
+
+
+def message(msgid: str, **params: object) -> Message:
+    return {"msg": msgid, "params": params}
+
+
+def render_message(value: Message | str) -> str:
+    """A stored message in the active language."""
+    if isinstance(value, str):
+        return value
+    text = gettext(value["msg"])
+    params = value.get("params") or {}
+    return text % params if params else text
+
+
+def render_batch_error(batch: ImportBatch) -> str:
+    if not batch.error:
+        return ""
+    try:
+        stored = json.loads(batch.error)
+    except ValueError:
+        return batch.error
+    return render_message(stored) if isinstance(stored, dict) and "msg" in stored else batch.error
+
+
+def render_reasons(row: ImportRow) -> list[str]:
+    return [render_message(reason) for reason in row.reasons]
+
+
+class FileRefused(Exception):
+    """The whole file is refused; nothing of it is saved."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        self.message = message(msgid, **params)
+        with translation.override("en"):
+            super().__init__(render_message(self.message))
+
+    def __str__(self) -> str:
+        return render_message(self.message)
