@@ -55,9 +55,11 @@ test: install-test
 	$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(LOCAL_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Lint, types, migrations and translations: what CI checks beside the tests.
+# Lint, layers (import-linter, pyproject.toml), types, migrations and translations: what CI
+# checks beside the tests.
 check: install-test
 	$(BIN)/ruff check .
+	$(LOCAL_ENV) $(BIN)/lint-imports
 	$(BIN)/ruff format --check .
 	$(LOCAL_ENV) $(BIN)/mypy .
 	$(LOCAL_ENV) $(BIN)/python manage.py makemigrations --check --dry-run

@@ -8,6 +8,10 @@ MODERATORS = "Moderators"
 EDITORS = "Editors"
 VERIFIERS = "Verifiers"
 ROLE_GROUPS = (MODERATORS, EDITORS, VERIFIERS)
+# Model permissions each role's group is given by a migration (app_label.codename). Most
+# rights are `rules` predicates over the groups; these are Django permissions so that an
+# administrator can also give them to another group.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {EDITORS: ("opinions.build_reports",)}
 
 is_superuser = rules.is_superuser
 is_editor = rules.is_group_member(EDITORS) | is_superuser

@@ -10,6 +10,7 @@ class OpinionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import vocabulary
+        from . import panels, vocabulary
 
         vocabulary.connect_signals()
+        panels.register_panels()

@@ -526,6 +526,8 @@ class ThematicReport(models.Model):
         ordering = ["area__number", "-version"]
         verbose_name = _("thematic report")
         verbose_name_plural = _("thematic reports")
+        # Granted to the Editors group by migration 0007 (core.roles.ROLE_PERMISSIONS).
+        permissions = [("build_reports", "Can build, publish and unpublish thematic reports")]
         constraints = [
             models.UniqueConstraint(
                 fields=["area", "consultation", "version"], name="report_version_unique"

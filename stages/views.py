@@ -13,6 +13,7 @@ from core.access import permission_required
 from . import services
 from .forms import ScheduleForm, StageStatusForm, StageUpdateForm
 from .models import Stage, StageUpdate
+from .panels import STAGE_PAGE
 
 MANAGE_UPDATES = "stages.manage_updates"
 MANAGE_STAGES = "stages.manage_stages"
@@ -34,6 +35,8 @@ def stage_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "updates": updates,
             "previous_stage": stages[index - 1] if index > 0 else None,
             "next_stage": stages[index + 1] if index + 1 < len(stages) else None,
+            # What higher apps show of this stage (core.panels): the thematic reports, ...
+            "panels": STAGE_PAGE.render(request, stage),
         },
     )
 

@@ -8,7 +8,7 @@ with htmx, and without JavaScript offers a refresh link instead.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -32,14 +32,9 @@ from opinions.reports.charts import report_figures
 from opinions.reports.files import render_report_files
 from stages.models import Consultation, ThematicArea
 
-if TYPE_CHECKING:
-    pass
-
-
 VIEW_STAFF_PAGES = "opinions.view_staff_pages"
-# Building and publishing reports is an editor's job. "stages.manage_updates" is the
-# editors-only permission there is; a dedicated "opinions.build_reports" should replace it.
-BUILD_REPORTS = "stages.manage_updates"
+# Building and publishing reports: a model permission, which migration 0007 gives Editors.
+BUILD_REPORTS = "opinions.build_reports"
 OPINIONS_PER_PAGE = 20
 RUNNING = (ThematicReport.Status.QUEUED, ThematicReport.Status.BUILDING)
 TERM_MAX_LENGTH = 200
@@ -159,53 +154,39 @@ def report_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The staff's actions on one version: the service each calls, and what it says once done.
+REPORT_ACTIONS: dict[str, tuple[Callable[[ThematicReport, HttpRequest], object], str]] = {
+    "retry": (
+        lambda report, request: builder.retry_report(report=report),
+        gettext_noop("Building version %(version)s of “%(area)s” again."),
+    ),
+    "publish": (
+        lambda report, request: builder.publish_report(
+            report=report, editor=signed_in_user(request)
+        ),
+        gettext_noop("Version %(version)s of “%(area)s” is public now."),
+    ),
+    "unpublish": (
+        lambda report, request: builder.unpublish_report(report=report),
+        gettext_noop("Version %(version)s of “%(area)s” is no longer public."),
+    ),
+}
+
+
 @require_POST
 @permission_required(BUILD_REPORTS)
-def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Build a failed version again, publish or unpublish one; back to where the button was."""
+    perform, done = REPORT_ACTIONS[action]
     report = get_object_or_404(ThematicReport.objects.select_related("area"), pk=pk)
     try:
-        builder.retry_report(report=report)
+        perform(report, request)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
         messages.success(
             request,
-            _("Building version %(version)s of “%(area)s” again.")
-            % {"version": report.version, "area": report.area.localized_name},
-        )
-    return _back(request, f"{reverse('opinions:report_staff')}#report-{report.pk}")
-
-
-@require_POST
-@permission_required(BUILD_REPORTS)
-def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(ThematicReport.objects.select_related("area"), pk=pk)
-    try:
-        builder.publish_report(report=report, editor=signed_in_user(request))
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            _("Version %(version)s of “%(area)s” is public now.")
-            % {"version": report.version, "area": report.area.localized_name},
-        )
-    return _back(request, f"{reverse('opinions:report_staff')}#report-{report.pk}")
-
-
-@require_POST
-@permission_required(BUILD_REPORTS)
-def report_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(ThematicReport.objects.select_related("area"), pk=pk)
-    try:
-        builder.unpublish_report(report=report)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(
-            request,
-            _("Version %(version)s of “%(area)s” is no longer public.")
-            % {"version": report.version, "area": report.area.localized_name},
+            _(done) % {"version": report.version, "area": report.area.localized_name},
         )
     return _back(request, f"{reverse('opinions:report_staff')}#report-{report.pk}")
 
@@ -333,9 +314,19 @@ urlpatterns: list[URLPattern] = [
     path("staff/reports/", report_staff, name="report_staff"),
     path("staff/reports/build/", report_build, name="report_build"),
     path("staff/reports/<int:pk>/progress/", report_progress, name="report_progress"),
-    path("staff/reports/<int:pk>/retry/", report_retry, name="report_retry"),
-    path("staff/reports/<int:pk>/publish/", report_publish, name="report_publish"),
-    path("staff/reports/<int:pk>/unpublish/", report_unpublish, name="report_unpublish"),
+    path("staff/reports/<int:pk>/retry/", report_action, {"action": "retry"}, name="report_retry"),
+    path(
+        "staff/reports/<int:pk>/publish/",
+        report_action,
+        {"action": "publish"},
+        name="report_publish",
+    ),
+    path(
+        "staff/reports/<int:pk>/unpublish/",
+        report_action,
+        {"action": "unpublish"},
+        name="report_unpublish",
+    ),
     path("reports/", report_list, name="report_list"),
     path("reports/<int:pk>/", report_detail, name="report_detail"),
     path("reports/<int:pk>/opinions/", report_opinions, name="report_opinions"),

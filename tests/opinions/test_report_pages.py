@@ -22,9 +22,9 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from lublin2030.templatetags.portal_reports import PROGRESS_NOTES
 from opinions.models import AgeBand, Channel, Opinion, ReportMembership, ThematicReport
 from opinions.reports import building as reports
+from opinions.templatetags.portal_reports import PROGRESS_NOTES
 from stages.models import Consultation, District, Stage, ThematicArea
 from tests.factories import OpinionFactory, editor
 from tests.roles import ROLES, client_for, expect_refused

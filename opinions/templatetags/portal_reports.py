@@ -1,9 +1,5 @@
-"""Template tags shared across apps for the thematic reports.
-
-The stage pages (the `stages` app, which imports nothing from `opinions`) list the
-published reports of a stage through `published_reports_for_stage`; the site package may
-import from every app, so the tag lives here.
-"""
+"""Filters for the thematic reports' pages and files: shares, Polish plurals, dates, the
+builder's progress notes."""
 
 from __future__ import annotations
 
@@ -11,39 +7,12 @@ import datetime as dt
 from typing import Any
 
 from django import template
-from django.db.models import Exists, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
-from opinions.models import ThematicReport
 from opinions.reports import building as reports
-from stages.models import Consultation, Stage
 
 register = template.Library()
-
-
-@register.simple_tag
-def published_reports_for_stage(stage: Stage) -> list[ThematicReport]:
-    """The latest published version of each area's report on the stage's consultations.
-
-    A report over all consultations belongs to every stage that asks residents an open
-    question (what reports are made of). One query: whether the stage asks one is an
-    EXISTS inside it.
-    """
-    asks_residents = Exists(
-        Consultation.objects.filter(stage=stage, kind=Consultation.Kind.OPEN_QUESTION)
-    )
-    reports = (
-        ThematicReport.objects.published()
-        .filter(Q(consultation__stage=stage) | Q(asks_residents, consultation__isnull=True))
-        .select_related("area", "consultation")
-        .defer("content")
-        .order_by("area__number", "consultation_id", "-version")
-    )
-    latest: dict[tuple[int, int | None], ThematicReport] = {}
-    for report in reports:
-        latest.setdefault((report.area_id, report.consultation_id), report)
-    return list(latest.values())
 
 
 @register.filter

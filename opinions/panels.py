@@ -1,0 +1,26 @@
+"""Slots on the opinions' pages that higher apps fill (core.panels), and the panels that
+the opinions app contributes to lower apps' pages."""
+
+from __future__ import annotations
+
+from core.panels import Panel, PanelSlot
+
+# The private tracking page of an opinion, under "What became of your opinion": each step
+# it reached after publication (cited by a recommendation, adopted into a goal, ...).
+TRACKING_PAGE = PanelSlot("opinion tracking page")
+
+
+def register_panels() -> None:
+    """Called from OpinionsConfig.ready()."""
+    from stages.panels import STAGE_PAGE
+
+    from .reports.selectors import stage_reports_panel
+
+    STAGE_PAGE.register(
+        Panel(
+            "thematic reports",
+            "opinions/reports/partials/stage_panel.html",
+            context=stage_reports_panel,
+            order=10,
+        )
+    )
