@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
+from core.bulk import insert_rows
 from opinions.analysis.text import lemma_string
 from opinions.cleaning import clean_text
 from opinions.importing.verdicts import fingerprint as card_fingerprint
@@ -760,12 +761,10 @@ Row = dict[str, object]
 
 
 class OpinionWriter:
-    """Saves opinions given as {attname: value}: COPY on PostgreSQL, `bulk_create` elsewhere.
+    """Saves opinions given as {attname: value} (core.bulk: COPY on PostgreSQL).
 
-    COPY consumes the rows as they are generated, so PostgreSQL indexes one part of a batch
-    while Python builds the next (psycopg sends COPY data from a thread of its own), and
-    no model instances are made. Fields left out take their model defaults; those whose
-    default is computed per row (tracking token, dates) must be given.
+    Fields left out take their model defaults; those whose default is computed per row
+    (tracking token, dates) must be given.
     """
 
     def __init__(self) -> None:
@@ -776,32 +775,16 @@ class OpinionWriter:
             for field in self.fields
             if not (field.has_default() and callable(field.default))
         }
-        self.use_copy = connection.vendor == "postgresql"
 
     def write(self, rows: Iterable[Row]) -> int:
         """Write the rows in one transaction; returns how many."""
         with transaction.atomic():
-            if self.use_copy:
-                return self._copy(rows)
-            opinions = [Opinion(**row) for row in rows]
-            Opinion.objects.bulk_create(opinions)
-            return len(opinions)
+            return insert_rows(Opinion, self.names, map(self._values, rows))
 
-    def _copy(self, rows: Iterable[Row]) -> int:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self.fields)
-        sql = f"COPY {quote(Opinion._meta.db_table)} ({columns}) FROM STDIN"
-        count = 0
-        with connection.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                if count == 0 and (missing := set(self.names) - set(self.defaults) - set(row)):
-                    raise ValueError(f"opinion rows need {sorted(missing)}")
-                defaults = self.defaults
-                copy.write_row(
-                    [row[name] if name in row else defaults[name] for name in self.names]
-                )
-                count += 1
-        return count
+    def _values(self, row: Row) -> list[object]:
+        if missing := set(self.names) - set(self.defaults) - set(row):
+            raise ValueError(f"opinion rows need {sorted(missing)}")
+        return [row[name] if name in row else self.defaults[name] for name in self.names]
 
 
 @contextmanager
