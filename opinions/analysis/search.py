@@ -1,6 +1,6 @@
 """Finding opinions by the lemmas of their words.
 
-`Opinion.lemmas` holds the text's lemmas joined by spaces (see `opinions.text`). A query is
+`Opinion.lemmas` holds the text's lemmas joined by spaces (see `opinions.analysis.text`). A query is
 lemmatized the same way, so „dzielnicach” finds „dzielnica”.
 
 PostgreSQL matches with full-text search over the lemmas with the 'simple' configuration

@@ -22,7 +22,7 @@ from stages.models import Consultation, District, ThematicArea
 from .. import vocabulary
 from ..cleaning import clean_text
 from ..models import Channel, Event, Opinion, OpinionQuerySet, RejectionReason
-from ..services import Selection
+from ..services.moderation import Selection
 
 NO_AREA = "none"
 ALL_STATUSES = "all"

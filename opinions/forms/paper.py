@@ -18,7 +18,8 @@ from opinions.importing.reading import read_table
 from stages.models import Consultation, District, ThematicArea
 
 from ..models import AgeBand, Channel, Event
-from ..services import validate_opinion_text
+from ..services.events import EDITABLE_FIELDS
+from ..services.submission import validate_opinion_text
 from .fields import AreaChoiceField, ConsultationChoiceField, EventChoiceField
 
 MAX_UPLOAD_MB = 50
@@ -34,18 +35,11 @@ def paper_consultations() -> Any:
 
 
 class EventForm(forms.ModelForm[Event]):
+    """Validation only: `opinions.services.events.save_event` writes the event."""
+
     class Meta:
         model = Event
-        fields = [
-            "kind",
-            "title",
-            "held_on",
-            "place",
-            "district",
-            "participants",
-            "facilitator",
-            "notes",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {"held_on": DATE_WIDGET, "notes": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from stages.models import Consultation, District, ThematicArea
 
 from ..models import TEXT_MAX_LENGTH, TEXT_MIN_LENGTH, AgeBand, Channel, Event, Relation
-from ..services import validate_opinion_text
+from ..selectors import Order
+from ..services.submission import validate_opinion_text
 from .fields import (
     AreaChoiceField,
     CachedChoicesMixin,
@@ -154,9 +155,7 @@ class CommentForm(TextLimitsMixin, SubmissionKeyMixin, SpamTrapMixin, forms.Form
 class OpinionFilterForm(CachedChoicesMixin, forms.Form):
     """The list's filters: a plain GET form, so every filtered view has its own address."""
 
-    class Sort:
-        NEWEST = "newest"
-        SUPPORTED = "supported"
+    Sort = Order
 
     q = forms.CharField(
         label=_("Search in the opinions"),
@@ -210,3 +209,8 @@ class OpinionFilterForm(CachedChoicesMixin, forms.Form):
 
     def clean_sort(self) -> str:
         return str(self.cleaned_data.get("sort") or self.Sort.NEWEST)
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether any filter narrows the list (the order does not), once validated."""
+        return any(self.cleaned_data.get(name) for name in self.fields if name != "sort")

@@ -56,7 +56,7 @@ LABEL_SEPARATOR = " · "
 QUOTE_CANDIDATES = 20_000
 # Stored lemmas are separated by single spaces.
 LEMMA_PATTERN = r"\S+"
-# Lemmas are runs of letters and digits (see opinions.text); anything else is no term.
+# Lemmas are runs of letters and digits (see opinions.analysis.text); anything else is no term.
 _LEMMA = re.compile(r"[^\W_]+")
 
 

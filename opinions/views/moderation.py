@@ -20,7 +20,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -29,9 +28,9 @@ from django_stubs_ext import StrOrPromise
 
 from core import paging
 from core.access import permission_required
-from core.http import HtmxHttpRequest, is_htmx_fragment_request, signed_in_user
+from core.http import HtmxHttpRequest, is_htmx_fragment_request, safe_next_url, signed_in_user
+from opinions.services import commenting, moderation
 
-from .. import services
 from ..forms.moderation import (
     BulkForm,
     ChoiceLists,
@@ -60,7 +59,6 @@ QUEUE_COUNT_CAP = 1_000
 QUEUE_TEMPLATE = "opinions/moderation/queue.html"
 OPINION_TEMPLATE = "opinions/moderation/opinion.html"
 COMMENTS_TEMPLATE = "opinions/moderation/comments.html"
-
 
 
 def _opinions_for_rows() -> Any:
@@ -310,7 +308,7 @@ class Action:
 PUBLISH = Action(
     name="publish",
     form_class=VersionForm,
-    run=lambda pk, moderator, data: services.publish_opinion(
+    run=lambda pk, moderator, data: moderation.publish_opinion(
         opinion_id=pk, moderator=moderator, expected_version=data["version"]
     ),
     done=gettext_lazy("Opinion #%(number)s published."),
@@ -318,7 +316,7 @@ PUBLISH = Action(
 REJECT = Action(
     name="reject",
     form_class=RejectForm,
-    run=lambda pk, moderator, data: services.reject_opinion(
+    run=lambda pk, moderator, data: moderation.reject_opinion(
         opinion_id=pk,
         moderator=moderator,
         expected_version=data["version"],
@@ -331,7 +329,7 @@ REJECT = Action(
 CORRECT = Action(
     name="correct",
     form_class=CorrectForm,
-    run=lambda pk, moderator, data: services.correct_opinion(
+    run=lambda pk, moderator, data: moderation.correct_opinion(
         opinion_id=pk,
         moderator=moderator,
         expected_version=data["version"],
@@ -344,7 +342,7 @@ CORRECT = Action(
 ACCEPT_SUGGESTION = Action(
     name="accept",
     form_class=VersionForm,
-    run=lambda pk, moderator, data: services.accept_suggested_area(
+    run=lambda pk, moderator, data: moderation.accept_suggested_area(
         opinion_id=pk, moderator=moderator, expected_version=data["version"]
     ),
     done=gettext_lazy("Opinion #%(number)s: the suggested area accepted."),
@@ -352,7 +350,7 @@ ACCEPT_SUGGESTION = Action(
 MARK_DUPLICATE = Action(
     name="duplicate",
     form_class=DuplicateForm,
-    run=lambda pk, moderator, data: services.mark_duplicate(
+    run=lambda pk, moderator, data: moderation.mark_duplicate(
         opinion_id=pk,
         moderator=moderator,
         expected_version=data["version"],
@@ -377,24 +375,15 @@ def already_handled_message(current: Opinion | Comment) -> str:
     )
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 def _act(request: HtmxHttpRequest, pk: int, action: Action) -> HttpResponse:
-    next_url = _next_url(request, reverse("opinions:moderation_queue"))
+    next_url = safe_next_url(request, reverse("opinions:moderation_queue"))
     form = action.form_class(request.POST)
     if form.is_valid():
         try:
             action.run(pk, signed_in_user(request), form.cleaned_data)
         except Opinion.DoesNotExist:
             raise Http404 from None
-        except services.AlreadyHandled as conflict:
+        except moderation.AlreadyHandled as conflict:
             message = already_handled_message(conflict.current)
             if is_htmx_fragment_request(request):
                 return _render_row(
@@ -474,7 +463,7 @@ def moderation_bulk(request: HtmxHttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _render_queue(request, bulk_form=form, status=400)
     publish = form.cleaned_data["action"] == BulkForm.PUBLISH
-    outcome = services.moderate_opinions(
+    outcome = moderation.moderate_opinions(
         selections=form.cleaned_data["selected"],
         moderator=signed_in_user(request),
         publish=publish,
@@ -543,12 +532,12 @@ def comment_queue(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _moderate_comment(request: HtmxHttpRequest, pk: int, *, publish: bool) -> HttpResponse:
-    next_url = _next_url(request, reverse("opinions:comment_queue"))
+    next_url = safe_next_url(request, reverse("opinions:comment_queue"))
     form = (VersionForm if publish else CommentRejectForm)(request.POST)
     failed: Failure | None = None
     if form.is_valid():
         try:
-            services.moderate_comment(
+            commenting.moderate_comment(
                 comment_id=pk,
                 moderator=signed_in_user(request),
                 expected_version=form.cleaned_data["version"],
@@ -557,7 +546,7 @@ def _moderate_comment(request: HtmxHttpRequest, pk: int, *, publish: bool) -> Ht
             )
         except Comment.DoesNotExist:
             raise Http404 from None
-        except services.AlreadyHandled as conflict:
+        except moderation.AlreadyHandled as conflict:
             message = already_handled_message(conflict.current)
             if is_htmx_fragment_request(request):
                 return _render_comment_row(

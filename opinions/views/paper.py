@@ -20,15 +20,16 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh
 
 from core.access import permission_required
-from core.http import HtmxHttpRequest
+from core.http import HtmxHttpRequest, signed_in_user
 from opinions.importing import batches, commit
 from opinions.importing import messages as import_messages
+from opinions.services import events
 from stages.models import District, ThematicArea
 
 from ..cleaning import neutralise_formula
 from ..forms.paper import EventForm, ImportUploadForm, TypeInForm
 from ..models import Event, ImportBatch, ImportRow, Opinion
-from ..services import ConsultationClosed, submit_opinion
+from ..services.submission import ConsultationClosed, submit_opinion
 
 MANAGE_EVENTS = "opinions.manage_events"
 IMPORT_OPINIONS = "opinions.import_opinions"
@@ -62,10 +63,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 def event_create(request: HttpRequest) -> HttpResponse:
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # One row, no side effects: the model form saves it (no service needed).
-        event = form.save(commit=False)
-        event.created_by = request.user  # type: ignore[assignment]
-        event.save()
+        event = events.save_event(event=None, values=form.cleaned_data, by=signed_in_user(request))
         messages.success(request, _("Event “%(title)s” saved.") % {"title": event.title})
         return redirect("opinions:event_list")
     return render(request, "opinions/paper/event_form.html", {"form": form, "event": None})
@@ -76,7 +74,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(Event, pk=pk)
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        events.save_event(event=event, values=form.cleaned_data, by=signed_in_user(request))
         messages.success(request, _("Event “%(title)s” saved.") % {"title": event.title})
         return redirect("opinions:event_list")
     return render(request, "opinions/paper/event_form.html", {"form": form, "event": event})

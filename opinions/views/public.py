@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
@@ -18,36 +16,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from core import paging
 from core.http import user_or_none
-from opinions.analysis import counting
-from opinions.analysis.search import search_opinions
-from opinions.analysis.text import highlight
+from opinions.services import commenting, submission, supports
 from stages.models import Consultation
 
-from .. import ratelimit, services, vocabulary
+from .. import ratelimit, vocabulary
 from ..forms.public import CommentForm, OpinionFilterForm, OpinionForm
 from ..models import Opinion, Support
+from ..panels import TRACKING_PAGE
+from ..selectors import browse_published
 
 if TYPE_CHECKING:
     from lublin2030.models import User
-
-PAGE_SIZE = 20
-# Lists and searches count their opinions up to this many (“more than 10,000”): counting
-# every one of 900,000 published opinions, or of the 100,000 of one area, takes longer than
-# the rest of the page; pages end there too. A list without a search then shows the
-# database's estimate instead (“about 920,000”).
-SEARCH_COUNT_CAP = 10_000
-# A search whose sampled estimate passes the cap by this factor is taken to pass it: a 1%
-# sample of 15,000 matches finds about 150 ± 12, so the real number is not under the cap.
-DENSE_SEARCH_FACTOR = 1.5
-
-# Each order can walk an index on Opinion: (status, created_at) or (status, support_count);
-# the primary key only breaks ties, so the database sorts at most a handful of rows.
-ORDERINGS = {
-    OpinionFilterForm.Sort.NEWEST: ("-created_at", "-pk"),
-    OpinionFilterForm.Sort.SUPPORTED: ("-support_count", "-created_at", "-pk"),
-}
 
 
 # --- Answering the question -----------------------------------------------------------------
@@ -106,7 +86,7 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     data = form.cleaned_data
     try:
-        opinion, created = services.submit_opinion(
+        opinion, created = submission.submit_opinion(
             consultation=consultation,
             text=data["text"],
             area=data["area"],
@@ -118,7 +98,7 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
             submission_key=data["submission_key"],
             is_suspected_spam=form.is_suspected_spam,
         )
-    except services.ConsultationClosed as closed:
+    except submission.ConsultationClosed as closed:
         # It closed while the form was being filled in: say so, and give the text back.
         return _render_answer(request, consultation, None, state=closed.status, status=409)
     except ValidationError as error:
@@ -170,7 +150,9 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
         Opinion.objects.select_related("consultation", "area", "district", "duplicate_of"),
         tracking_token=token,
     )
-    response = render(request, "opinions/public/track.html", {"opinion": opinion})
+    # What became of it comes from the apps above this one (core.panels).
+    panels = TRACKING_PAGE.render(request, opinion)
+    response = render(request, "opinions/public/track.html", {"opinion": opinion, "panels": panels})
     # The address is the only key to this page: never send it to another site.
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -182,109 +164,17 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
 
 def opinion_list(request: HttpRequest) -> HttpResponse:
     form = OpinionFilterForm(request.GET)
-    form.is_valid()
     # A filter with an unknown value is reported on its field; the valid ones still apply.
-    filters = form.cleaned_data
-    opinions = filter_published(
-        area=filters.get("area"),
-        district=filters.get("district"),
-        channel=filters.get("channel") or "",
-        event=filters.get("event"),
-        consultation=filters.get("consultation"),
-    )
+    form.is_valid()
     return render(
         request,
         "opinions/public/list.html",
         {
             "form": form,
-            "is_filtered": any(filters.get(name) for name in form.fields if name != "sort"),
-            **opinion_results(
-                opinions,
-                query=filters.get("q") or "",
-                sort=filters.get("sort") or OpinionFilterForm.Sort.NEWEST,
-                page_number=request.GET.get("page"),
-            ),
+            "is_filtered": form.is_filtered,
+            **browse_published(form.cleaned_data, page_number=request.GET.get("page")),
         },
     )
-
-
-def opinion_results(
-    opinions: QuerySet[Opinion], *, query: str, sort: str, page_number: str | None
-) -> dict[str, Any]:
-    """One page of opinions searched and sorted, with highlights and counts: the context of
-    templates/opinions/public/partials/results.html, for every page that lists opinions."""
-    paginator = _paginate(opinions, query=query, sort=sort)
-    page = paginator.get_page(page_number)
-    return {
-        "page": page,
-        "items": [(opinion, highlight(opinion.text, query) if query else None) for opinion in page],
-        "query": query,
-        "count_is_capped": paginator.count > SEARCH_COUNT_CAP,
-        "count_cap": SEARCH_COUNT_CAP,
-        "count_estimate": getattr(paginator, "estimate", None),
-        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
-    }
-
-
-def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.CountedPaginator:
-    """Pages of the filtered opinions, counted and ordered so that a million rows stay fast.
-
-    The count stops at SEARCH_COUNT_CAP + 1. Without a search the page walks one of the
-    (status, …) indexes on Opinion, and a count over the cap asks the planner for its
-    estimate (PostgreSQL). With a search the number of matches picks the plan: many
-    matches are dense, so walking the ordering index finds a page at once; few matches are
-    found through the search index and sorted (walking the ordering index would read the
-    whole table to find a handful, as PostgreSQL misjudges how rare they are). On
-    PostgreSQL a sample tells the many from the few first, and many are not counted at
-    all (counting.py).
-    """
-    opinions = opinions.select_related("area", "district")
-    if not query:
-        return paging.paginate_with_capped_count(
-            opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE, cap=SEARCH_COUNT_CAP
-        )
-    opinions = search_opinions(opinions, query)
-    sampled = counting.sampled_count(opinions)
-    if sampled is not None and sampled > DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP:
-        return paging.CountedPaginator(
-            opinions.order_by(*ORDERINGS[sort]),
-            PAGE_SIZE,
-            count=SEARCH_COUNT_CAP + 1,
-            estimate=paging.two_significant_figures(sampled),
-        )
-    matches = paging.capped_count(opinions, SEARCH_COUNT_CAP)
-    if matches > SEARCH_COUNT_CAP:
-        ordering: list[Any] = list(ORDERINGS[sort])
-    else:
-        first, *rest = ORDERINGS[sort]
-        field = first.removeprefix("-")
-        # COALESCE(x, x) is x, but no index is sorted by it, so the planner cannot walk one.
-        ordering = [Coalesce(field, field).desc(), *rest]
-    return paging.CountedPaginator(
-        opinions.order_by(*ordering), PAGE_SIZE, count=matches, estimate=None
-    )
-
-
-def filter_published(
-    *,
-    area: Any = None,
-    district: Any = None,
-    channel: str = "",
-    event: Any = None,
-    consultation: Any = None,
-) -> QuerySet[Opinion]:
-    opinions = Opinion.objects.published()
-    if area is not None:
-        opinions = opinions.filter(area=area)
-    if district is not None:
-        opinions = opinions.filter(district=district)
-    if channel:
-        opinions = opinions.filter(channel=channel)
-    if event is not None:
-        opinions = opinions.filter(event=event)
-    if consultation is not None:
-        opinions = opinions.filter(consultation=consultation)
-    return opinions
 
 
 # --- One opinion: support and comments ------------------------------------------------------
@@ -307,9 +197,9 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
         action = "withdraw" if _supports(opinion, user, session_key) else "support"
     try:
         if action == "support":
-            services.support_opinion(opinion=opinion, user=user, session_key=session_key)
+            supports.support_opinion(opinion=opinion, user=user, session_key=session_key)
         else:
-            services.withdraw_support(opinion=opinion, user=user, session_key=session_key)
+            supports.withdraw_support(opinion=opinion, user=user, session_key=session_key)
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect(opinion.get_absolute_url())
@@ -342,7 +232,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     data = form.cleaned_data
     try:
-        services.submit_comment(
+        commenting.submit_comment(
             opinion=opinion,
             text=data["text"],
             author=user_or_none(request),

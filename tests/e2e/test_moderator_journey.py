@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
-from opinions import services
 from opinions.models import ModerationLog, Opinion, RejectionReason
+from opinions.services import moderation, submission
 from opinions.views.moderation import already_handled_message
 from stages.models import Consultation, District, ThematicArea
 from tests.e2e.conftest import (
@@ -67,7 +67,7 @@ def waiting(lublin_process: None) -> list[Opinion]:
     start = timezone.now() - dt.timedelta(hours=3)
     received: dict[int, Opinion] = {}
     for hour in (2, 0, 1):
-        opinion, created = services.submit_opinion(
+        opinion, created = submission.submit_opinion(
             consultation=consultation,
             text=TEXTS[hour],
             area=area if hour == 2 else None,
@@ -192,7 +192,7 @@ def test_moderator_works_through_the_queue(
 
     # A colleague publishes it meanwhile; rejecting it from this page overwrites nothing.
     colleague = moderator()
-    services.publish_opinion(
+    moderation.publish_opinion(
         opinion_id=newest.pk, moderator=colleague, expected_version=newest.version
     )
     actions = page.locator("section[aria-labelledby='actions-title']")
@@ -221,10 +221,10 @@ def test_moderator_works_through_the_queue(
     assert_accessible(page)
 
     # The same in the queue, where the row comes back (409) as the colleague left it.
-    contested, _created = services.submit_opinion(
+    contested, _created = submission.submit_opinion(
         consultation=newest.consultation, text=CONTESTED_TEXT
     )
-    late, _created = services.submit_opinion(
+    late, _created = submission.submit_opinion(
         consultation=newest.consultation,
         text=LATE_TEXT,
         district=District.objects.get(slug="zemborzyce"),
@@ -233,7 +233,7 @@ def test_moderator_works_through_the_queue(
     expect(page).to_have_url(re.compile(rf"{QUEUE_PATH}$"))
     expect(rows).to_have_count(2)
     assert_accessible(page)
-    services.publish_opinion(
+    moderation.publish_opinion(
         opinion_id=contested.pk, moderator=colleague, expected_version=contested.version
     )
     reject = row_of(page, contested).locator("details[data-action='reject']")

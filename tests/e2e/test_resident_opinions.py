@@ -11,9 +11,9 @@ import pytest
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
-from opinions import services
 from opinions.analysis.runs import analyse_opinions
 from opinions.models import TEXT_MIN_LENGTH, AgeBand, Comment, Opinion
+from opinions.services import moderation
 from stages.models import Consultation, District, ThematicArea
 from tests.e2e.conftest import assert_accessible, in_polish
 from tests.factories import moderator
@@ -102,7 +102,7 @@ def test_resident_gives_an_opinion_and_follows_it(page: Page, lublin_process: No
     tracking_url = page.url
 
     # A moderator publishes it; the tracking page says so and links to the public page.
-    services.publish_opinion(
+    moderation.publish_opinion(
         opinion_id=opinion.pk, moderator=moderator(), expected_version=opinion.version
     )
     page.reload()

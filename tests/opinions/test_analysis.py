@@ -27,7 +27,7 @@ from opinions.analysis.runs import (
 )
 from opinions.analysis.tasks import analyse_opinion
 from opinions.models import Opinion
-from opinions.services import submit_opinion
+from opinions.services.submission import submit_opinion
 from stages.models import Consultation, ThematicArea
 from tests.factories import ConsultationFactory, OpinionFactory
 from tests.opinions.test_classifier import LUBLIN_CONSULTATION, load_sample

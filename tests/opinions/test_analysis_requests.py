@@ -17,7 +17,7 @@ from opinions.analysis import requests as analysis_requests
 from opinions.analysis.runs import analyse_backlog
 from opinions.analysis.tasks import analyse_submitted_opinions
 from opinions.models import ImportBatch, Opinion
-from opinions.services import submit_opinion
+from opinions.services.submission import submit_opinion
 from stages.models import Consultation
 from tests.factories import ConsultationFactory, OpinionFactory
 

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from lublin2030.celery import app
-from opinions import services
 from opinions.analysis.runs import analyse_opinions
 from opinions.analysis.text import lemma_string
 from opinions.models import Channel, Opinion
+from opinions.services import moderation, submission
 from stages.models import Consultation, District, ThematicArea
 from tests.factories import ConsultationFactory, EventFactory, OpinionFactory, moderator
 
@@ -170,12 +170,12 @@ def test_search_finds_other_inflected_forms_and_marks_them(client: Client) -> No
 
 def test_search_through_the_real_write_path(client: Client) -> None:
     consultation = ConsultationFactory()
-    saved, _created = services.submit_opinion(
+    saved, _created = submission.submit_opinion(
         consultation=consultation, text="Potrzebujemy nowych parkingów rowerowych na Czubach."
     )
     # What the task enqueued after commit does; then a moderator publishes the opinion.
     analyse_opinions([saved.pk])
-    services.publish_opinion(opinion_id=saved.pk, moderator=moderator(), expected_version=1)
+    moderation.publish_opinion(opinion_id=saved.pk, moderator=moderator(), expected_version=1)
 
     html = client.get(LIST, {"q": "parking rowerowy"}).content.decode()
 
@@ -204,7 +204,7 @@ def test_an_answer_sent_through_the_form_is_found_after_the_worker_analysed_it(
     while Opinion.objects.filter(pk=saved.pk, analysed_at__isnull=True).exists():
         assert time.monotonic() < deadline, "the worker did not analyse the opinion"
         time.sleep(0.2)
-    services.publish_opinion(opinion_id=saved.pk, moderator=moderator(), expected_version=1)
+    moderation.publish_opinion(opinion_id=saved.pk, moderator=moderator(), expected_version=1)
 
     html = client.get(LIST, {"q": "zielony skwer"}).content.decode()
 
@@ -219,7 +219,7 @@ def test_search_orders_the_same_whichever_plan_its_count_picks(
 ) -> None:
     # Over the cap the count says "more than", and the page walks the ordering index;
     # under it the matches are sorted after the search index found them.
-    monkeypatch.setattr("opinions.views.public.SEARCH_COUNT_CAP", cap)
+    monkeypatch.setattr("opinions.selectors.SEARCH_COUNT_CAP", cap)
     found = [
         opinion(f"Rower miejski numer {number}.", number, support_count=number * 3 % 5)
         for number in range(4)
@@ -304,7 +304,7 @@ def test_list_query_count_is_fixed(
 def test_a_list_over_the_count_cap_says_more_than_and_ends_its_pages(
     client: Client, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any, query: str
 ) -> None:
-    monkeypatch.setattr("opinions.views.public.SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr("opinions.selectors.SEARCH_COUNT_CAP", 3)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the wording checked below
     for number in range(30):
         opinion(f"Opinia numer {number} ponad limit liczenia.", number)
@@ -345,7 +345,7 @@ def test_a_search_sampled_as_dense_is_estimated_not_counted(
 ) -> None:
     # A sample of every page is the exact number: 30 matches, far over a cap of 3, so the
     # search is not counted at all; the page walks the ordering index.
-    monkeypatch.setattr("opinions.views.public.SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr("opinions.selectors.SEARCH_COUNT_CAP", 3)
     monkeypatch.setattr("opinions.analysis.counting.SAMPLE_PERCENT", 100.0)
     monkeypatch.setattr("opinions.analysis.counting.SAMPLE_FROM_ROWS", 0)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

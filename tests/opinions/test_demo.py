@@ -19,7 +19,7 @@ from opinions.analysis.text import lemma_string
 from opinions.importing.reading import read_table
 from opinions.importing.verdicts import check_rows
 from opinions.models import Channel, Event, ImportRow, Opinion
-from opinions.services import validate_opinion_text
+from opinions.services.submission import validate_opinion_text
 from stages.models import Consultation, District, ThematicArea
 
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 
 from lublin2030.models import User
-from opinions import services
 from opinions.models import (
     TEXT_MAX_LENGTH,
     TEXT_MIN_LENGTH,
@@ -41,6 +40,7 @@ from opinions.models import (
     Relation,
     Support,
 )
+from opinions.services import commenting
 from stages.models import Consultation, District, Stage, StageUpdate, ThematicArea
 from tests.factories import EventFactory, OpinionFactory, editor, moderator
 
@@ -363,7 +363,7 @@ def test_comment_form_never_fails_and_saves_whole_comments(
     assert_clean_text(comment.text, min_length=TEXT_MIN_LENGTH, max_length=TEXT_MAX_LENGTH)
     assert_clean_text(comment.author_name, max_length=80)
     # Once published, it is shown on the opinion's page: escaped.
-    services.moderate_comment(
+    commenting.moderate_comment(
         comment_id=comment.pk, moderator=moderator(), expected_version=1, publish=True
     )
     page = client.get(opinion.get_absolute_url())

@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from opinions import services
 from opinions.forms.moderation import Selection
 from opinions.models import Channel, Comment, ModerationLog, Opinion, RejectionReason
-from opinions.services import moderate_opinions
+from opinions.services import commenting, moderation
+from opinions.services.moderation import moderate_opinions
 from tests.factories import (
     DistrictFactory,
     OpinionFactory,
@@ -37,7 +37,7 @@ def only_log_entry(opinion: Opinion) -> ModerationLog:
 def test_publish_records_who_and_bumps_the_version(pending: Opinion) -> None:
     anna = moderator()
 
-    result = services.publish_opinion(opinion_id=pending.pk, moderator=anna, expected_version=1)
+    result = moderation.publish_opinion(opinion_id=pending.pk, moderator=anna, expected_version=1)
 
     pending.refresh_from_db()
     assert result.action == "publish"
@@ -49,7 +49,7 @@ def test_publish_records_who_and_bumps_the_version(pending: Opinion) -> None:
 
 
 def test_reject_keeps_the_reason_and_a_cleaned_note_for_the_author(pending: Opinion) -> None:
-    services.reject_opinion(
+    moderation.reject_opinion(
         opinion_id=pending.pk,
         moderator=moderator(),
         expected_version=1,
@@ -70,7 +70,7 @@ def test_reject_keeps_the_reason_and_a_cleaned_note_for_the_author(pending: Opin
 
 def test_reject_without_a_listed_reason_changes_nothing(pending: Opinion) -> None:
     with pytest.raises(ValidationError):
-        services.reject_opinion(
+        moderation.reject_opinion(
             opinion_id=pending.pk, moderator=moderator(), expected_version=1, reason="because"
         )
     pending.refresh_from_db()
@@ -81,7 +81,7 @@ def test_reject_without_a_listed_reason_changes_nothing(pending: Opinion) -> Non
 def test_correct_changes_area_district_and_channel_and_logs_ids(pending: Opinion) -> None:
     area, district = ThematicAreaFactory(), DistrictFactory()
 
-    services.correct_opinion(
+    moderation.correct_opinion(
         opinion_id=pending.pk,
         moderator=moderator(),
         expected_version=1,
@@ -105,7 +105,9 @@ def test_accepting_the_suggestion_sets_the_area() -> None:
         status=Opinion.Status.PENDING, suggested_area=suggested, suggested_area_confidence=0.8
     )
 
-    services.accept_suggested_area(opinion_id=opinion.pk, moderator=moderator(), expected_version=1)
+    moderation.accept_suggested_area(
+        opinion_id=opinion.pk, moderator=moderator(), expected_version=1
+    )
 
     opinion.refresh_from_db()
     assert opinion.area == suggested
@@ -115,7 +117,7 @@ def test_accepting_the_suggestion_sets_the_area() -> None:
 
 def test_accepting_a_missing_suggestion_is_refused_and_logs_nothing(pending: Opinion) -> None:
     with pytest.raises(ValidationError):
-        services.accept_suggested_area(
+        moderation.accept_suggested_area(
             opinion_id=pending.pk, moderator=moderator(), expected_version=1
         )
     pending.refresh_from_db()
@@ -128,7 +130,7 @@ def test_mark_duplicate_rejects_with_the_duplicate_reason_and_points_to_the_orig
 ) -> None:
     original = OpinionFactory()
 
-    services.mark_duplicate(
+    moderation.mark_duplicate(
         opinion_id=pending.pk, moderator=moderator(), expected_version=1, duplicate_of=original
     )
 
@@ -142,7 +144,7 @@ def test_mark_duplicate_rejects_with_the_duplicate_reason_and_points_to_the_orig
 
 def test_an_opinion_cannot_duplicate_itself(pending: Opinion) -> None:
     with pytest.raises(ValidationError):
-        services.mark_duplicate(
+        moderation.mark_duplicate(
             opinion_id=pending.pk, moderator=moderator(), expected_version=1, duplicate_of=pending
         )
     pending.refresh_from_db()
@@ -153,10 +155,10 @@ def test_publishing_after_a_rejection_clears_the_reason_note_and_duplicate(
     pending: Opinion,
 ) -> None:
     anna = moderator()
-    services.mark_duplicate(
+    moderation.mark_duplicate(
         opinion_id=pending.pk, moderator=anna, expected_version=1, duplicate_of=OpinionFactory()
     )
-    services.publish_opinion(opinion_id=pending.pk, moderator=anna, expected_version=2)
+    moderation.publish_opinion(opinion_id=pending.pk, moderator=anna, expected_version=2)
 
     pending.refresh_from_db()
     assert (pending.status, pending.rejection_reason, pending.duplicate_of) == (
@@ -168,13 +170,13 @@ def test_publishing_after_a_rejection_clears_the_reason_note_and_duplicate(
 
 
 STALE_ACTIONS: dict[str, Callable[[Opinion, object], object]] = {
-    "publish": lambda opinion, who: services.publish_opinion(
+    "publish": lambda opinion, who: moderation.publish_opinion(
         opinion_id=opinion.pk, moderator=who, expected_version=1
     ),
-    "reject": lambda opinion, who: services.reject_opinion(
+    "reject": lambda opinion, who: moderation.reject_opinion(
         opinion_id=opinion.pk, moderator=who, expected_version=1, reason="offensive"
     ),
-    "correct": lambda opinion, who: services.correct_opinion(
+    "correct": lambda opinion, who: moderation.correct_opinion(
         opinion_id=opinion.pk,
         moderator=who,
         expected_version=1,
@@ -182,10 +184,10 @@ STALE_ACTIONS: dict[str, Callable[[Opinion, object], object]] = {
         district=None,
         channel="game",
     ),
-    "accept-suggestion": lambda opinion, who: services.accept_suggested_area(
+    "accept-suggestion": lambda opinion, who: moderation.accept_suggested_area(
         opinion_id=opinion.pk, moderator=who, expected_version=1
     ),
-    "mark-duplicate": lambda opinion, who: services.mark_duplicate(
+    "mark-duplicate": lambda opinion, who: moderation.mark_duplicate(
         opinion_id=opinion.pk, moderator=who, expected_version=1, duplicate_of=OpinionFactory()
     ),
 }
@@ -195,9 +197,9 @@ STALE_ACTIONS: dict[str, Callable[[Opinion, object], object]] = {
 def test_a_stale_version_is_refused_and_the_colleagues_decision_stays(action: str) -> None:
     opinion = OpinionFactory(status=Opinion.Status.PENDING, suggested_area=ThematicAreaFactory())
     first, second = moderator(), moderator()
-    services.publish_opinion(opinion_id=opinion.pk, moderator=first, expected_version=1)
+    moderation.publish_opinion(opinion_id=opinion.pk, moderator=first, expected_version=1)
 
-    with pytest.raises(services.AlreadyHandled) as refused:
+    with pytest.raises(moderation.AlreadyHandled) as refused:
         STALE_ACTIONS[action](opinion, second)
 
     current = refused.value.current
@@ -216,13 +218,13 @@ def test_moderating_a_comment_keeps_the_published_count_in_step() -> None:
     comment = Comment.objects.create(opinion=opinion, text="Zgadzam się, to ważne.")
     anna = moderator()
 
-    services.moderate_comment(
+    commenting.moderate_comment(
         comment_id=comment.pk, moderator=anna, expected_version=1, publish=True
     )
     opinion.refresh_from_db()
     assert opinion.comment_count == 1
 
-    services.moderate_comment(
+    commenting.moderate_comment(
         comment_id=comment.pk, moderator=anna, expected_version=2, publish=False, reason="offensive"
     )
     opinion.refresh_from_db()
@@ -239,11 +241,11 @@ def test_moderating_a_comment_keeps_the_published_count_in_step() -> None:
 
 def test_a_stale_comment_version_is_refused() -> None:
     comment = Comment.objects.create(opinion=OpinionFactory(), text="Zgadzam się, to ważne.")
-    services.moderate_comment(
+    commenting.moderate_comment(
         comment_id=comment.pk, moderator=moderator(), expected_version=1, publish=True
     )
-    with pytest.raises(services.AlreadyHandled):
-        services.moderate_comment(
+    with pytest.raises(moderation.AlreadyHandled):
+        commenting.moderate_comment(
             comment_id=comment.pk,
             moderator=moderator(),
             expected_version=1,
@@ -261,7 +263,7 @@ def test_bulk_publish_does_the_fresh_ones_and_reports_the_handled_and_missing() 
     fresh = [OpinionFactory(status=Opinion.Status.PENDING) for _ in range(3)]
     raced = OpinionFactory(status=Opinion.Status.PENDING)
     colleague = moderator()
-    services.reject_opinion(
+    moderation.reject_opinion(
         opinion_id=raced.pk, moderator=colleague, expected_version=1, reason="advertising"
     )
 
@@ -318,7 +320,7 @@ def race(calls: dict[str, Callable[[], object]]) -> dict[str, str]:
             barrier.wait(timeout=10)
             call()
             outcomes[name] = "won"
-        except services.AlreadyHandled:
+        except moderation.AlreadyHandled:
             outcomes[name] = "already handled"
         finally:
             connections.close_all()
@@ -343,10 +345,10 @@ def test_two_moderators_racing_on_one_opinion_exactly_one_wins() -> None:
 
         outcomes = race(
             {
-                "publish": lambda pk=pk: services.publish_opinion(
+                "publish": lambda pk=pk: moderation.publish_opinion(
                     opinion_id=pk, moderator=anna, expected_version=1
                 ),
-                "reject": lambda pk=pk: services.reject_opinion(
+                "reject": lambda pk=pk: moderation.reject_opinion(
                     opinion_id=pk, moderator=piotr, expected_version=1, reason="off-topic"
                 ),
             }

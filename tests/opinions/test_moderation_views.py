@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lublin2030.models import User
-from opinions import services
 from opinions.models import Channel, Comment, ModerationLog, Opinion
+from opinions.services import moderation
 from stages.models import Consultation, District, ThematicArea
 from tests.factories import EventFactory, OpinionFactory, UserFactory, moderator
 from tests.roles import ROLES, client_for, expect_refused
@@ -498,7 +498,7 @@ def test_correct_and_accept_suggestion_and_duplicate_through_the_views(opinion: 
 
 def test_a_stale_version_with_htmx_is_a_409_showing_the_row_as_it_is(opinion: Opinion) -> None:
     colleague = UserFactory(display_name="Ewa Kowalska", roles=["Moderators"])
-    services.publish_opinion(opinion_id=opinion.pk, moderator=colleague, expected_version=1)
+    moderation.publish_opinion(opinion_id=opinion.pk, moderator=colleague, expected_version=1)
     client, _user = as_moderator()
 
     response = client.post(
@@ -519,7 +519,7 @@ def test_a_stale_version_with_htmx_is_a_409_showing_the_row_as_it_is(opinion: Op
 
 def test_a_stale_version_without_js_redirects_with_the_message(opinion: Opinion) -> None:
     colleague = UserFactory(display_name="Ewa Kowalska", roles=["Moderators"])
-    services.reject_opinion(
+    moderation.reject_opinion(
         opinion_id=opinion.pk, moderator=colleague, expected_version=1, reason="offensive"
     )
     client, _user = as_moderator()
@@ -605,7 +605,7 @@ def test_bulk_publish_reports_done_and_already_handled(lublin_process: None) -> 
     fresh = [pending_opinion() for _ in range(3)]
     raced = pending_opinion()
     colleague = UserFactory(display_name="Ewa Kowalska", roles=["Moderators"])
-    services.publish_opinion(opinion_id=raced.pk, moderator=colleague, expected_version=1)
+    moderation.publish_opinion(opinion_id=raced.pk, moderator=colleague, expected_version=1)
     client, _user = as_moderator()
 
     response = client.post(
@@ -670,7 +670,7 @@ def test_bulk_with_nothing_selected_is_explained(opinion: Opinion) -> None:
 def test_staff_opinion_page_shows_everything_and_a_readable_log(opinion: Opinion) -> None:
     anna = UserFactory(display_name="Anna Nowak", roles=["Moderators"])
     sport = ThematicArea.objects.get(slug="sport")
-    services.correct_opinion(
+    moderation.correct_opinion(
         opinion_id=opinion.pk,
         moderator=anna,
         expected_version=1,
@@ -678,7 +678,7 @@ def test_staff_opinion_page_shows_everything_and_a_readable_log(opinion: Opinion
         district=None,
         channel=Channel.CAFE,
     )
-    services.reject_opinion(
+    moderation.reject_opinion(
         opinion_id=opinion.pk, moderator=anna, expected_version=2, reason="off-topic"
     )
     Comment.objects.create(opinion=opinion, text="Komentarz <i>do</i> opinii.")
@@ -701,7 +701,7 @@ def test_staff_opinion_query_count(
     opinion: Opinion, django_assert_num_queries: Callable[..., object]
 ) -> None:
     anna = moderator()
-    services.correct_opinion(
+    moderation.correct_opinion(
         opinion_id=opinion.pk,
         moderator=anna,
         expected_version=1,
@@ -709,7 +709,7 @@ def test_staff_opinion_query_count(
         district=District.objects.get(slug="felin"),
         channel=Channel.GAME,
     )
-    services.publish_opinion(opinion_id=opinion.pk, moderator=anna, expected_version=2)
+    moderation.publish_opinion(opinion_id=opinion.pk, moderator=anna, expected_version=2)
     for number in range(3):
         Comment.objects.create(opinion=opinion, text=f"Komentarz numer {number}.", author=anna)
     client, _user = as_moderator()

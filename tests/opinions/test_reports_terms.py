@@ -206,7 +206,7 @@ def sample_documents() -> list[tuple[int, str]]:
 SUBTHEMES_AS_JSON = """
 import json
 
-from opinions.report_terms import find_subthemes
+from opinions.reports.terms import find_subthemes
 
 
 def subthemes_as_json(documents):

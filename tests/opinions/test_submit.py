@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from opinions import services
 from opinions.models import TEXT_MAX_LENGTH, Opinion
+from opinions.services import submission
 from stages.models import Consultation, District, ThematicArea
 from tests.factories import ConsultationFactory, UserFactory
 
@@ -318,15 +318,15 @@ def test_a_consultation_closed_meanwhile_takes_no_answer_despite_the_cache(
 def test_a_resend_after_the_closing_finds_its_opinion(lublin_process: None) -> None:
     consultation = Consultation.objects.get(slug=SLUG)
     key = uuid.uuid4()
-    saved, created = services.submit_opinion(
+    saved, created = submission.submit_opinion(
         consultation=consultation, text=TEXT, submission_key=key
     )
     with time_machine.travel(consultation.closes_at + dt.timedelta(days=1)):
-        again, created_again = services.submit_opinion(
+        again, created_again = submission.submit_opinion(
             consultation=consultation, text=TEXT, submission_key=key
         )
-        with pytest.raises(services.ConsultationClosed):
-            services.submit_opinion(
+        with pytest.raises(submission.ConsultationClosed):
+            submission.submit_opinion(
                 consultation=consultation, text=TEXT, submission_key=uuid.uuid4()
             )
     assert (created, created_again) == (True, False)

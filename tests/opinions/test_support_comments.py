@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from opinions import services
 from opinions.models import Comment, Opinion, Support
+from opinions.services import commenting
 from tests.factories import OpinionFactory, UserFactory, moderator
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +178,7 @@ def test_a_comment_waits_for_moderation_then_appears(client: Client, opinion: Op
     assert 'class="message message--success"' in page  # "…after moderation"
     assert text not in page
 
-    services.moderate_comment(
+    commenting.moderate_comment(
         comment_id=comment.pk, moderator=moderator(), expected_version=1, publish=True
     )
     page = client.get(opinion.get_absolute_url()).content.decode()

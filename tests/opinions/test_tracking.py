@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from opinions import services
 from opinions.models import Opinion, RejectionReason
+from opinions.services import moderation, submission
 from tests.factories import ConsultationFactory, OpinionFactory, moderator
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def pending_opinion(
     text: str = "Tramwaje na Czechów i Felin, żeby dojechać bez korków.",
 ) -> Opinion:
-    opinion, _created = services.submit_opinion(consultation=ConsultationFactory(), text=text)
+    opinion, _created = submission.submit_opinion(consultation=ConsultationFactory(), text=text)
     return opinion
 
 
@@ -52,7 +52,7 @@ def test_the_page_is_private_to_whoever_has_the_link(client: Client) -> None:
 
 def test_a_published_opinion_links_to_its_public_page(client: Client) -> None:
     opinion = pending_opinion()
-    services.publish_opinion(
+    moderation.publish_opinion(
         opinion_id=opinion.pk, moderator=moderator(), expected_version=opinion.version
     )
 
@@ -64,7 +64,7 @@ def test_a_published_opinion_links_to_its_public_page(client: Client) -> None:
 
 def test_a_rejected_opinion_shows_the_reason_and_the_note_escaped(client: Client) -> None:
     opinion = pending_opinion()
-    services.reject_opinion(
+    moderation.reject_opinion(
         opinion_id=opinion.pk,
         moderator=moderator(),
         expected_version=opinion.version,
@@ -83,7 +83,7 @@ def test_a_rejected_opinion_shows_the_reason_and_the_note_escaped(client: Client
 def test_a_duplicate_links_to_the_published_original(client: Client) -> None:
     original = OpinionFactory()
     opinion = pending_opinion()
-    services.mark_duplicate(
+    moderation.mark_duplicate(
         opinion_id=opinion.pk,
         moderator=moderator(),
         expected_version=opinion.version,
