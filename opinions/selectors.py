@@ -1,0 +1,165 @@
+"""Reads of the published opinions that pages of this app and of the apps above it need.
+
+The public list and a working group's workspace list the same opinions the same way, and the
+recommendation editor searches them: they all come here, never to another app's views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+
+from core import paging
+
+from .analysis import counting
+from .analysis.search import search_opinions
+from .analysis.text import highlight
+from .models import Opinion
+from .reports.charts import report_figures
+
+if TYPE_CHECKING:
+    from stages.models import ThematicArea
+
+__all__ = [
+    "Order",
+    "browse_published",
+    "filter_published",
+    "opinion_results",
+    "report_figures",
+    "search_published",
+]
+
+PAGE_SIZE = 20
+# Lists and searches count their opinions up to this many (“more than 10,000”): counting
+# every one of 900,000 published opinions, or of the 100,000 of one area, takes longer than
+# the rest of the page; pages end there too. A list without a search then shows the
+# database's estimate instead (“about 920,000”).
+SEARCH_COUNT_CAP = 10_000
+# A search whose sampled estimate passes the cap by this factor is taken to pass it: a 1%
+# sample of 15,000 matches finds about 150 ± 12, so the real number is not under the cap.
+DENSE_SEARCH_FACTOR = 1.5
+
+
+class Order:
+    """How a list of opinions is sorted (the value of the lists' "sort" filter)."""
+
+    NEWEST = "newest"
+    SUPPORTED = "supported"
+
+
+# Each order can walk an index on Opinion: (status, created_at) or (status, support_count);
+# the primary key only breaks ties, so the database sorts at most a handful of rows.
+ORDERINGS = {
+    Order.NEWEST: ("-created_at", "-pk"),
+    Order.SUPPORTED: ("-support_count", "-created_at", "-pk"),
+}
+
+
+def filter_published(
+    *,
+    area: Any = None,
+    district: Any = None,
+    channel: str = "",
+    event: Any = None,
+    consultation: Any = None,
+) -> QuerySet[Opinion]:
+    opinions = Opinion.objects.published()
+    if area is not None:
+        opinions = opinions.filter(area=area)
+    if district is not None:
+        opinions = opinions.filter(district=district)
+    if channel:
+        opinions = opinions.filter(channel=channel)
+    if event is not None:
+        opinions = opinions.filter(event=event)
+    if consultation is not None:
+        opinions = opinions.filter(consultation=consultation)
+    return opinions
+
+
+def search_published(query: str, *, area: ThematicArea | None = None) -> QuerySet[Opinion]:
+    """The published opinions (of the area, if one is given) that contain the query's words;
+    all of them for an empty query."""
+    opinions = filter_published(area=area)
+    return search_opinions(opinions, query) if query else opinions
+
+
+def browse_published(
+    filters: Mapping[str, Any], *, page_number: str | None, area: ThematicArea | None = None
+) -> dict[str, Any]:
+    """One page of the published opinions chosen by a list's filters (the cleaned data of an
+    `OpinionFilterForm`), searched and sorted: see `opinion_results`. `area`, when given,
+    replaces the filters' own (a group's workspace lists its area's opinions only)."""
+    opinions = filter_published(
+        area=area if area is not None else filters.get("area"),
+        district=filters.get("district"),
+        channel=filters.get("channel") or "",
+        event=filters.get("event"),
+        consultation=filters.get("consultation"),
+    )
+    return opinion_results(
+        opinions,
+        query=filters.get("q") or "",
+        sort=filters.get("sort") or Order.NEWEST,
+        page_number=page_number,
+    )
+
+
+def opinion_results(
+    opinions: QuerySet[Opinion], *, query: str, sort: str, page_number: str | None
+) -> dict[str, Any]:
+    """One page of opinions searched and sorted, with highlights and counts: the context of
+    templates/opinions/public/partials/results.html, for every page that lists opinions."""
+    paginator = _paginate(opinions, query=query, sort=sort)
+    page = paginator.get_page(page_number)
+    return {
+        "page": page,
+        "items": [(opinion, highlight(opinion.text, query) if query else None) for opinion in page],
+        "query": query,
+        "count_is_capped": paginator.count > SEARCH_COUNT_CAP,
+        "count_cap": SEARCH_COUNT_CAP,
+        "count_estimate": getattr(paginator, "estimate", None),
+        "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+    }
+
+
+def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.CountedPaginator:
+    """Pages of the filtered opinions, counted and ordered so that a million rows stay fast.
+
+    The count stops at SEARCH_COUNT_CAP + 1. Without a search the page walks one of the
+    (status, …) indexes on Opinion, and a count over the cap asks the planner for its
+    estimate (PostgreSQL). With a search the number of matches picks the plan: many
+    matches are dense, so walking the ordering index finds a page at once; few matches are
+    found through the search index and sorted (walking the ordering index would read the
+    whole table to find a handful, as PostgreSQL misjudges how rare they are). On
+    PostgreSQL a sample tells the many from the few first, and many are not counted at
+    all (counting.py).
+    """
+    opinions = opinions.select_related("area", "district")
+    if not query:
+        return paging.paginate_with_capped_count(
+            opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE, cap=SEARCH_COUNT_CAP
+        )
+    opinions = search_opinions(opinions, query)
+    sampled = counting.sampled_count(opinions)
+    if sampled is not None and sampled > DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP:
+        return paging.CountedPaginator(
+            opinions.order_by(*ORDERINGS[sort]),
+            PAGE_SIZE,
+            count=SEARCH_COUNT_CAP + 1,
+            estimate=paging.two_significant_figures(sampled),
+        )
+    matches = paging.capped_count(opinions, SEARCH_COUNT_CAP)
+    if matches > SEARCH_COUNT_CAP:
+        ordering: list[Any] = list(ORDERINGS[sort])
+    else:
+        first, *rest = ORDERINGS[sort]
+        field = first.removeprefix("-")
+        # COALESCE(x, x) is x, but no index is sorted by it, so the planner cannot walk one.
+        ordering = [Coalesce(field, field).desc(), *rest]
+    return paging.CountedPaginator(
+        opinions.order_by(*ordering), PAGE_SIZE, count=matches, estimate=None
+    )
