@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 
 from core.access import permission_required
 
-from . import services
 from .forms import ScheduleForm, StageStatusForm, StageUpdateForm
 from .models import Stage, StageUpdate
 from .panels import STAGE_PAGE
+from .services import stage_status, updates
 
 MANAGE_UPDATES = "stages.manage_updates"
 MANAGE_STAGES = "stages.manage_stages"
@@ -63,7 +63,7 @@ def staff_update_list(request: HttpRequest) -> HttpResponse:
 def staff_update_create(request: HttpRequest) -> HttpResponse:
     form = StageUpdateForm(request.POST or None, initial=_initial_stage())
     if request.method == "POST" and form.is_valid():
-        update = services.create_update(
+        update = updates.create_update(
             author=request.user,  # type: ignore[arg-type]
             stage=form.cleaned_data["stage"],
             title=form.cleaned_data["title"],
@@ -79,7 +79,7 @@ def staff_update_edit(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(StageUpdate, pk=pk)
     form = StageUpdateForm(request.POST or None, instance=update)
     if request.method == "POST" and form.is_valid():
-        services.edit_update(
+        updates.edit_update(
             update=update,
             stage=form.cleaned_data["stage"],
             title=form.cleaned_data["title"],
@@ -114,7 +114,7 @@ def _render_preview(
 @permission_required(MANAGE_UPDATES)
 def staff_update_publish(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(StageUpdate, pk=pk)
-    services.publish_update(update=update)
+    updates.publish_update(update=update)
     messages.success(request, _("Published. The update is on the public pages now."))
     return redirect("stages:staff_update_preview", pk=update.pk)
 
@@ -126,7 +126,7 @@ def staff_update_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         return _render_preview(request, update, form, status=400)
-    services.schedule_update(update=update, publish_at=form.cleaned_data["publish_at"])
+    updates.schedule_update(update=update, publish_at=form.cleaned_data["publish_at"])
     if update.status == StageUpdate.Status.PUBLISHED:
         messages.success(request, _("That time has already passed, so it is published now."))
     else:
@@ -139,7 +139,7 @@ def staff_update_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(MANAGE_UPDATES)
 def staff_update_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(StageUpdate, pk=pk)
-    services.unpublish_update(update=update)
+    updates.unpublish_update(update=update)
     messages.success(request, _("Taken off the public pages; it is a draft again."))
     return redirect("stages:staff_update_preview", pk=update.pk)
 
@@ -171,7 +171,7 @@ def staff_stage_pin(request: HttpRequest, pk: int) -> HttpResponse:
     stage = get_object_or_404(Stage, pk=pk)
     form = StageStatusForm(request.POST, prefix=str(stage.pk))
     if form.is_valid():
-        services.pin_stage_status(stage=stage, status=form.cleaned_data["pinned_status"])
+        stage_status.pin_stage_status(stage=stage, status=form.cleaned_data["pinned_status"])
         messages.success(
             request,
             _("Stage %(roman)s: status is now “%(status)s”.")

@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from stages import services
 from stages.models import StageUpdate
+from stages.services import stage_status, updates
 from tests.factories import StageFactory, StageUpdateFactory, editor
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ NOON = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.UTC)
 
 
 def draft() -> StageUpdate:
-    return services.create_update(
+    return updates.create_update(
         author=editor(), stage=StageFactory(), title="Spotkanie", body="Zapraszamy."
     )
 
@@ -31,7 +31,7 @@ def test_a_new_update_is_a_draft_nobody_sees() -> None:
 
 @time_machine.travel(NOON, tick=False)
 def test_publishing_shows_it_at_once() -> None:
-    update = services.publish_update(update=draft())
+    update = updates.publish_update(update=draft())
 
     assert update.status == StageUpdate.Status.PUBLISHED
     assert update.publish_at == NOON
@@ -40,7 +40,7 @@ def test_publishing_shows_it_at_once() -> None:
 
 def test_a_scheduled_update_appears_at_its_time_without_anyone_acting() -> None:
     with time_machine.travel(NOON, tick=False):
-        update = services.schedule_update(update=draft(), publish_at=NOON + dt.timedelta(hours=2))
+        update = updates.schedule_update(update=draft(), publish_at=NOON + dt.timedelta(hours=2))
         assert update.status == StageUpdate.Status.SCHEDULED
         assert not StageUpdate.objects.visible().exists()
 
@@ -55,7 +55,7 @@ def test_a_scheduled_update_appears_at_its_time_without_anyone_acting() -> None:
 
 @time_machine.travel(NOON, tick=False)
 def test_a_scheduled_time_in_the_past_publishes_at_once() -> None:
-    update = services.schedule_update(update=draft(), publish_at=NOON - dt.timedelta(days=1))
+    update = updates.schedule_update(update=draft(), publish_at=NOON - dt.timedelta(days=1))
 
     assert update.status == StageUpdate.Status.PUBLISHED
     assert update.publish_at == NOON
@@ -64,9 +64,9 @@ def test_a_scheduled_time_in_the_past_publishes_at_once() -> None:
 
 @time_machine.travel(NOON, tick=False)
 def test_unpublishing_takes_it_off_and_keeps_the_text() -> None:
-    update = services.publish_update(update=draft())
+    update = updates.publish_update(update=draft())
 
-    services.unpublish_update(update=update)
+    updates.unpublish_update(update=update)
 
     update.refresh_from_db()
     assert update.status == StageUpdate.Status.DRAFT
@@ -76,9 +76,9 @@ def test_unpublishing_takes_it_off_and_keeps_the_text() -> None:
 
 @time_machine.travel(NOON, tick=False)
 def test_publishing_an_already_visible_update_keeps_its_time() -> None:
-    update = services.publish_update(update=draft(), now=NOON - dt.timedelta(days=3))
+    update = updates.publish_update(update=draft(), now=NOON - dt.timedelta(days=3))
 
-    services.publish_update(update=update)
+    updates.publish_update(update=update)
 
     assert update.publish_at == NOON - dt.timedelta(days=3)
 
@@ -92,8 +92,8 @@ def test_publish_due_updates_marks_only_due_ones_and_is_safe_to_repeat() -> None
         status=StageUpdate.Status.SCHEDULED, publish_at=NOON + dt.timedelta(minutes=1)
     )
 
-    assert services.publish_due_updates() == 1
-    assert services.publish_due_updates() == 0
+    assert updates.publish_due_updates() == 1
+    assert updates.publish_due_updates() == 0
 
     due.refresh_from_db()
     later.refresh_from_db()
@@ -102,11 +102,11 @@ def test_publish_due_updates_marks_only_due_ones_and_is_safe_to_repeat() -> None
 
 
 def test_editing_changes_text_and_stage_only() -> None:
-    update = services.publish_update(update=draft())
+    update = updates.publish_update(update=draft())
     published_at = update.publish_at
     other = StageFactory()
 
-    services.edit_update(update=update, stage=other, title="Nowy tytuł", body="Nowa treść")
+    updates.edit_update(update=update, stage=other, title="Nowy tytuł", body="Nowa treść")
 
     update.refresh_from_db()
     assert (update.title, update.body, update.stage) == ("Nowy tytuł", "Nowa treść", other)
@@ -117,8 +117,8 @@ def test_editing_changes_text_and_stage_only() -> None:
 def test_pin_stage_status_rejects_unknown_values() -> None:
     stage = StageFactory()
     with pytest.raises(ValueError, match="unknown stage status"):
-        services.pin_stage_status(stage=stage, status="finished")
-    services.pin_stage_status(stage=stage, status="completed")
+        stage_status.pin_stage_status(stage=stage, status="finished")
+    stage_status.pin_stage_status(stage=stage, status="completed")
     stage.refresh_from_db()
     assert stage.pinned_status == "completed"
     assert timezone.localdate() and stage.status == "completed"

@@ -26,8 +26,8 @@ from core.roles import EDITORS, MODERATORS, VERIFIERS
 from lublin2030.demo import opinions as demo
 from lublin2030.demo import workgroups as workgroups_demo
 from lublin2030.models import User
-from stages import services
 from stages.models import Consultation, Stage, StageUpdate
+from stages.services import updates
 
 DEMO_ACCOUNTS: list[dict[str, Any]] = [
     {"email": "admin@demo.lublin2030.pl", "name": "Administrator", "groups": [], "super": True},
@@ -200,5 +200,5 @@ class Command(BaseCommand):
             stage = Stage.objects.filter(number=number).first()
             if stage is None or StageUpdate.objects.filter(title=title).exists():
                 continue
-            update = services.create_update(author=author, stage=stage, title=title, body=body)
-            services.publish_update(update=update, now=now - dt.timedelta(days=days_ago))
+            update = updates.create_update(author=author, stage=stage, title=title, body=body)
+            updates.publish_update(update=update, now=now - dt.timedelta(days=days_ago))

@@ -1,14 +1,13 @@
-"""Every change of a stage update's or a stage's state goes through these functions."""
+"""Stage updates: drafts, publishing now or at a time, unpublishing."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.utils import timezone
 
-from .models import Stage, StageUpdate
+from ..models import Stage, StageUpdate
 
 if TYPE_CHECKING:
     from lublin2030.models import User
@@ -78,13 +77,3 @@ def publish_due_updates(*, now: dt.datetime | None = None) -> int:
     return StageUpdate.objects.filter(
         status=StageUpdate.Status.SCHEDULED, publish_at__lte=now
     ).update(status=StageUpdate.Status.PUBLISHED, updated_at=now)
-
-
-@transaction.atomic
-def pin_stage_status(*, stage: Stage, status: str) -> Stage:
-    """Pin a stage's status ('' lets the dates decide again)."""
-    if status and status not in Stage.Status.values:
-        raise ValueError(f"unknown stage status: {status!r}")
-    stage.pinned_status = status
-    stage.save(update_fields=["pinned_status"])
-    return stage
