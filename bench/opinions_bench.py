@@ -27,16 +27,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
+
+from harness import free_port, run_django_side, setup_django, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD = ROOT / "bench" / "load.py"
@@ -62,39 +62,6 @@ Figures = dict[str, Any]
 
 
 # --- Orchestration (no Django here: it runs in bench/run.py's process) ----------------------
-
-
-def django(env: dict[str, str], *args: str) -> Figures:
-    """Run this file's command line in the bench environment; its JSON answer."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise RuntimeError(f"opinions_bench {args[0]} failed ({done.returncode})")
-    result: Figures = json.loads(done.stdout)
-    return result
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer at {url}")
 
 
 @contextmanager
@@ -166,10 +133,10 @@ def run_http(
     list_connections: tuple[int, ...],
 ) -> tuple[Figures, Figures]:
     """The submission and list benchmarks, against one server."""
-    before = django(env, "max-pk")["max_pk"]
+    before = run_django_side(__file__, env, "max-pk")["max_pk"]
     try:
         with bench_server(env) as base:
-            specs = django(env, "form-spec", "--base", base, "--out", str(out))
+            specs = run_django_side(__file__, env, "form-spec", "--base", base, "--out", str(out))
             form, bare = Path(specs["form"]), Path(specs["bare"])
             warm_up(specs["post_url"], connections=connections, post=form)
             real = load(specs["post_url"], seconds=seconds, connections=connections, post=form)
@@ -181,7 +148,7 @@ def run_http(
                 for clients in list_connections:
                     figures = load(base + path, seconds=seconds, connections=clients)
                     pages.append({"page": name, "path": path, **figures})
-            staff = django(env, "staff-session")
+            staff = run_django_side(__file__, env, "staff-session")
             cookie = f"sessionid={staff['session']}"
             for name, path in (*STAFF_PAGES, ("tracking page", staff["tracking_path"])):
                 page_cookie = "" if path == staff["tracking_path"] else cookie
@@ -192,8 +159,8 @@ def run_http(
                     )
                     pages.append({"page": name, "path": path, **figures})
     finally:
-        cleaned = django(env, "cleanup", "--after", str(before))
-    stats = django(env, "stats")
+        cleaned = run_django_side(__file__, env, "cleanup", "--after", str(before))
+    stats = run_django_side(__file__, env, "stats")
     submit = {
         "benchmark": "opinions_submit",
         "server": "gunicorn 2 workers x 4 threads, DEBUG off, rate limit lifted",
@@ -217,7 +184,7 @@ def run_http(
 
 def run_import(env: dict[str, str], out: Path, *, rows: int) -> Figures:
     csv_path = out / f"opinions-import-{rows}.csv"
-    figures = django(env, "import", "--rows", str(rows), "--csv", str(csv_path))
+    figures = run_django_side(__file__, env, "import", "--rows", str(rows), "--csv", str(csv_path))
     return {"benchmark": "opinions_import", **figures}
 
 
@@ -262,14 +229,6 @@ def print_import(report: Figures, database: str) -> None:
 
 
 # --- The Django side (this file's command line, run in the bench environment) ---------------
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lublin2030.settings")
-    import django as django_module
-
-    django_module.setup()
 
 
 def command_stats() -> Figures:

@@ -40,6 +40,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from harness import run_django_side, setup_django
+
 ROOT = Path(__file__).resolve().parent.parent
 QUICK_SCOPE = 10_000
 FULL_SCOPES = (100_000, 1_000_000)
@@ -52,19 +54,6 @@ Figures = dict[str, Any]
 
 
 # --- Orchestration (no Django here: it runs in bench/run.py's process) ----------------------
-
-
-def django(env: dict[str, str], *args: str) -> Figures:
-    """Run this file's command line in the bench environment; its JSON answer."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise RuntimeError(f"reports_bench {args[0]} failed ({done.returncode})")
-    result: Figures = json.loads(done.stdout)
-    return result
 
 
 def _children(pid: int) -> list[int]:
@@ -169,7 +158,7 @@ def run(env: dict[str, str], out: Path, *, quick: bool, database: str) -> Figure
         if wanted > 100_000 and database != "postgresql":
             runs.append({"scope_opinions": wanted, "skipped": "PostgreSQL only"})
             continue
-        scope = django(env, "scope", "--opinions", str(wanted))
+        scope = run_django_side(__file__, env, "scope", "--opinions", str(wanted))
         queue = f"reports-bench-{os.getpid()}"
         print(
             f"reports_build: {scope['opinions']:,} opinions in scope "
@@ -181,17 +170,20 @@ def run(env: dict[str, str], out: Path, *, quick: bool, database: str) -> Figure
             sampler = RssSampler(worker.pid)
             sampler.start()
             try:
-                built = django(
+                built = run_django_side(
+                    __file__,
                     env, "build", "--cutoff", scope["cutoff"], "--queue", queue,
                     "--timeout", str(timeout),
                 )  # fmt: skip
             finally:
                 sampler.stop()
         try:
-            floor = django(env, "floor", "--cutoff", scope["cutoff"])
+            floor = run_django_side(__file__, env, "floor", "--cutoff", scope["cutoff"])
         finally:
             # The build command always answers (on a timeout too), so its versions are known.
-            django(env, "cleanup", "--ids", ",".join(str(pk) for pk in built["report_ids"]))
+            run_django_side(
+                __file__, env, "cleanup", "--ids", ",".join(str(pk) for pk in built["report_ids"])
+            )
         seconds = built["wall_seconds"]
         runs.append(
             {
@@ -243,14 +235,6 @@ def print_report(report: Figures, database: str) -> None:
 
 
 # --- The Django side (this file's command line, run in the bench environment) ---------------
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lublin2030.settings")
-    import django as django_module
-
-    django_module.setup()
 
 
 def command_scope(wanted: int) -> Figures:

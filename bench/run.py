@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import opinions_bench
+from harness import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("VAR_DIR") or ROOT / "var") / "bench"
@@ -35,12 +35,6 @@ QUICK_OPINIONS = 20_000
 FULL_OPINIONS = 1_000_000
 IMPORT_ROWS = 50_000
 QUICK_IMPORT_ROWS = 20_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bench_env() -> dict[str, str]:
@@ -65,18 +59,6 @@ def prepare(env: dict[str, str], *, opinions: int) -> float:
     started = time.perf_counter()
     manage(env, "seed_demo", "--opinions", str(opinions), "--verbosity", "0")
     return time.perf_counter() - started
-
-
-def wait_until_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer at {url}")
 
 
 def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[dict[str, object]]:

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import opinions_bench
+from harness import run_django_side, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG_TEXT_CHARS = 20_000
@@ -39,22 +38,9 @@ Figures = dict[str, Any]
 # --- Orchestration (no Django here: it runs in bench/run.py's process) ----------------------
 
 
-def django(env: dict[str, str], command: str) -> Figures:
-    """Run this file's command line in the bench environment; its JSON answer."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), command],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise RuntimeError(f"workgroups_bench {command} failed ({done.returncode})")
-    result: Figures = json.loads(done.stdout)
-    return result
-
-
 def run(env: dict[str, str], *, seconds: float, database: str) -> Figures:
-    spec = django(env, "prepare")
-    diff = django(env, "diff-timing")
+    spec = run_django_side(__file__, env, "prepare")
+    diff = run_django_side(__file__, env, "diff-timing")
     cookie = f"sessionid={spec['session']}"
     pages = []
     with opinions_bench.bench_server(env) as base:
@@ -101,14 +87,6 @@ def print_report(report: Figures, database: str) -> None:
 
 
 # --- Django side (runs in a subprocess with the bench settings) ------------------------------
-
-
-def _setup() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lublin2030.settings")
-    import django
-
-    django.setup()
 
 
 def _long_text(seed: int, chars: int) -> str:
@@ -291,7 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("command", choices=("prepare", "diff-timing"))
     args = parser.parse_args()
-    _setup()
+    setup_django()
     result = prepare() if args.command == "prepare" else diff_timing()
     json.dump(result, sys.stdout)
 
