@@ -1,16 +1,97 @@
+"""Every path of the opinions app, by audience."""
+
 from __future__ import annotations
 
-from opinions.reports import views as reports
+from django.urls import path
 
-from .views import moderation, paper, public
+from opinions.reports import views as reports
+from opinions.views import moderation, paper, public
 
 app_name = "opinions"
 
-# Each views module owns its URLs: public pages, the moderation queue, and paper input
-# (events, typing in, file import), thematic reports.
 urlpatterns = [
-    *public.urlpatterns,
-    *moderation.urlpatterns,
-    *paper.urlpatterns,
-    *reports.urlpatterns,
+    # Residents: answering, tracking, browsing, supporting, commenting
+    path("answer/", public.answer_current, name="answer_current"),
+    path("consultations/<slug:slug>/answer/", public.answer, name="answer"),
+    path("opinions/", public.opinion_list, name="list"),
+    path("opinions/track/<str:token>/", public.track, name="track"),
+    path("opinions/<int:pk>/", public.opinion_detail, name="detail"),
+    path("opinions/<int:pk>/support/", public.support, name="support"),
+    path("opinions/<int:pk>/comments/", public.comment, name="comment"),
+    # Moderators: the queues of opinions and comments
+    path("staff/moderation/", moderation.moderation_queue, name="moderation_queue"),
+    path("staff/moderation/bulk/", moderation.moderation_bulk, name="moderation_bulk"),
+    path(
+        "staff/moderation/<int:pk>/publish/",
+        moderation.moderation_publish,
+        name="moderation_publish",
+    ),
+    path(
+        "staff/moderation/<int:pk>/reject/", moderation.moderation_reject, name="moderation_reject"
+    ),
+    path(
+        "staff/moderation/<int:pk>/correct/",
+        moderation.moderation_correct,
+        name="moderation_correct",
+    ),
+    path(
+        "staff/moderation/<int:pk>/accept-suggestion/",
+        moderation.moderation_accept_suggestion,
+        name="moderation_accept_suggestion",
+    ),
+    path(
+        "staff/moderation/<int:pk>/duplicate/",
+        moderation.moderation_mark_duplicate,
+        name="moderation_mark_duplicate",
+    ),
+    path("staff/moderation/comments/", moderation.comment_queue, name="comment_queue"),
+    path(
+        "staff/moderation/comments/<int:pk>/publish/",
+        moderation.comment_publish,
+        name="comment_publish",
+    ),
+    path(
+        "staff/moderation/comments/<int:pk>/reject/",
+        moderation.comment_reject,
+        name="comment_reject",
+    ),
+    path("staff/opinions/<int:pk>/", moderation.staff_opinion, name="staff_opinion"),
+    # Paper input: events, typing in, file imports
+    path("staff/events/", paper.event_list, name="event_list"),
+    path("staff/events/new/", paper.event_create, name="event_create"),
+    path("staff/events/<int:pk>/edit/", paper.event_edit, name="event_edit"),
+    path("staff/events/<int:pk>/type-in/", paper.typein, name="typein"),
+    path("staff/imports/", paper.import_list, name="import_list"),
+    path("staff/imports/new/", paper.import_upload, name="import_upload"),
+    path("staff/imports/<int:pk>/", paper.import_detail, name="import_detail"),
+    path("staff/imports/<int:pk>/progress/", paper.import_progress, name="import_progress"),
+    path("staff/imports/<int:pk>/commit/", paper.import_commit, name="import_commit"),
+    path("staff/imports/<int:pk>/report.csv", paper.import_report, name="import_report"),
+    # Thematic reports: staff pages, then public pages
+    path("staff/reports/", reports.report_staff, name="report_staff"),
+    path("staff/reports/build/", reports.report_build, name="report_build"),
+    path("staff/reports/<int:pk>/progress/", reports.report_progress, name="report_progress"),
+    path(
+        "staff/reports/<int:pk>/retry/",
+        reports.report_action,
+        {"action": "retry"},
+        name="report_retry",
+    ),
+    path(
+        "staff/reports/<int:pk>/publish/",
+        reports.report_action,
+        {"action": "publish"},
+        name="report_publish",
+    ),
+    path(
+        "staff/reports/<int:pk>/unpublish/",
+        reports.report_action,
+        {"action": "unpublish"},
+        name="report_unpublish",
+    ),
+    path("reports/", reports.report_list, name="report_list"),
+    path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
+    path("reports/<int:pk>/opinions/", reports.report_opinions, name="report_opinions"),
+    path("reports/<int:pk>/report.pdf", reports.report_pdf, name="report_pdf"),
+    path("reports/<int:pk>/appendix.xlsx", reports.report_xlsx, name="report_xlsx"),
 ]

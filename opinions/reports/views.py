@@ -16,15 +16,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.access import permission_required
-from core.http import HtmxHttpRequest, signed_in_user
+from core.http import HtmxHttpRequest, safe_next_url, signed_in_user
 from opinions.analysis.text import highlight
 from opinions.models import ThematicReport, ThematicReportQuerySet
 from opinions.reports import building as builder
@@ -188,17 +187,10 @@ def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             request,
             _(done) % {"version": report.version, "area": report.area.localized_name},
         )
-    return _back(request, f"{reverse('opinions:report_staff')}#report-{report.pk}")
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    """Back to the page the form was on (the report itself or the staff page)."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(default)
+    # Back to the page the form was on (the report itself or the staff page).
+    return redirect(
+        safe_next_url(request, f"{reverse('opinions:report_staff')}#report-{report.pk}")
+    )
 
 
 # --- Public pages ---------------------------------------------------------------------------
@@ -308,28 +300,3 @@ def _built_files(request: HttpRequest, pk: int) -> ThematicReport:
     if not (report.pdf and report.xlsx):
         report = render_report_files(report_id=report.pk)
     return report
-
-
-urlpatterns: list[URLPattern] = [
-    path("staff/reports/", report_staff, name="report_staff"),
-    path("staff/reports/build/", report_build, name="report_build"),
-    path("staff/reports/<int:pk>/progress/", report_progress, name="report_progress"),
-    path("staff/reports/<int:pk>/retry/", report_action, {"action": "retry"}, name="report_retry"),
-    path(
-        "staff/reports/<int:pk>/publish/",
-        report_action,
-        {"action": "publish"},
-        name="report_publish",
-    ),
-    path(
-        "staff/reports/<int:pk>/unpublish/",
-        report_action,
-        {"action": "unpublish"},
-        name="report_unpublish",
-    ),
-    path("reports/", report_list, name="report_list"),
-    path("reports/<int:pk>/", report_detail, name="report_detail"),
-    path("reports/<int:pk>/opinions/", report_opinions, name="report_opinions"),
-    path("reports/<int:pk>/report.pdf", report_pdf, name="report_pdf"),
-    path("reports/<int:pk>/appendix.xlsx", report_xlsx, name="report_xlsx"),
-]

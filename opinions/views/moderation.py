@@ -19,7 +19,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -614,26 +614,3 @@ def comment_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @permission_required(MODERATE)
 def comment_reject(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _moderate_comment(request, pk, publish=False)
-
-
-urlpatterns: list[URLPattern] = [
-    path("staff/moderation/", moderation_queue, name="moderation_queue"),
-    path("staff/moderation/bulk/", moderation_bulk, name="moderation_bulk"),
-    path("staff/moderation/<int:pk>/publish/", moderation_publish, name="moderation_publish"),
-    path("staff/moderation/<int:pk>/reject/", moderation_reject, name="moderation_reject"),
-    path("staff/moderation/<int:pk>/correct/", moderation_correct, name="moderation_correct"),
-    path(
-        "staff/moderation/<int:pk>/accept-suggestion/",
-        moderation_accept_suggestion,
-        name="moderation_accept_suggestion",
-    ),
-    path(
-        "staff/moderation/<int:pk>/duplicate/",
-        moderation_mark_duplicate,
-        name="moderation_mark_duplicate",
-    ),
-    path("staff/moderation/comments/", comment_queue, name="comment_queue"),
-    path("staff/moderation/comments/<int:pk>/publish/", comment_publish, name="comment_publish"),
-    path("staff/moderation/comments/<int:pk>/reject/", comment_reject, name="comment_reject"),
-    path("staff/opinions/<int:pk>/", staff_opinion, name="staff_opinion"),
-]

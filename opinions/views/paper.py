@@ -13,7 +13,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -310,17 +309,3 @@ def import_report(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-report.csv"'
     return response
-
-
-urlpatterns: list[URLPattern] = [
-    path("staff/events/", event_list, name="event_list"),
-    path("staff/events/new/", event_create, name="event_create"),
-    path("staff/events/<int:pk>/edit/", event_edit, name="event_edit"),
-    path("staff/events/<int:pk>/type-in/", typein, name="typein"),
-    path("staff/imports/", import_list, name="import_list"),
-    path("staff/imports/new/", import_upload, name="import_upload"),
-    path("staff/imports/<int:pk>/", import_detail, name="import_detail"),
-    path("staff/imports/<int:pk>/progress/", import_progress, name="import_progress"),
-    path("staff/imports/<int:pk>/commit/", import_commit, name="import_commit"),
-    path("staff/imports/<int:pk>/report.csv", import_report, name="import_report"),
-]

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -300,14 +299,3 @@ def _session_key(request: HttpRequest) -> str:
         request.session["supporter"] = True
         request.session.save()
     return str(request.session.session_key)
-
-
-urlpatterns: list[URLPattern] = [
-    path("answer/", answer_current, name="answer_current"),
-    path("consultations/<slug:slug>/answer/", answer, name="answer"),
-    path("opinions/", opinion_list, name="list"),
-    path("opinions/track/<str:token>/", track, name="track"),
-    path("opinions/<int:pk>/", opinion_detail, name="detail"),
-    path("opinions/<int:pk>/support/", support, name="support"),
-    path("opinions/<int:pk>/comments/", comment, name="comment"),
-]
