@@ -1,3 +1,5 @@
+"""Staff pages: stage updates (editors) and the stages' pinned status."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -10,42 +12,12 @@ from django.views.decorators.http import require_POST
 
 from core.access import permission_required
 
-from .forms import ScheduleForm, StageStatusForm, StageUpdateForm
-from .models import Stage, StageUpdate
-from .panels import STAGE_PAGE
-from .services import stage_status, updates
+from ..forms import ScheduleForm, StageStatusForm, StageUpdateForm
+from ..models import Stage, StageUpdate
+from ..services import stage_status, updates
 
 MANAGE_UPDATES = "stages.manage_updates"
 MANAGE_STAGES = "stages.manage_stages"
-
-
-# --- Public pages ---------------------------------------------------------------------------
-
-
-def stage_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    stage = get_object_or_404(Stage, slug=slug)
-    stages = list(Stage.objects.all())
-    index = next(i for i, s in enumerate(stages) if s.pk == stage.pk)
-    updates = stage.updates.visible().latest_first().select_related("stage")
-    return render(
-        request,
-        "stages/stage_detail.html",
-        {
-            "stage": stage,
-            "updates": updates,
-            "previous_stage": stages[index - 1] if index > 0 else None,
-            "next_stage": stages[index + 1] if index + 1 < len(stages) else None,
-            # What higher apps show of this stage (core.panels): the thematic reports, ...
-            "panels": STAGE_PAGE.render(request, stage),
-        },
-    )
-
-
-def update_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    update = get_object_or_404(
-        StageUpdate.objects.visible().select_related("stage", "author"), pk=pk
-    )
-    return render(request, "stages/update_detail.html", {"update": update})
 
 
 # --- Staff pages: stage updates -------------------------------------------------------------
