@@ -8,12 +8,6 @@ from django.shortcuts import get_object_or_404, render
 from ..models import Stage, StageUpdate
 from ..panels import STAGE_PAGE
 
-MANAGE_UPDATES = "stages.manage_updates"
-MANAGE_STAGES = "stages.manage_stages"
-
-
-# --- Public pages ---------------------------------------------------------------------------
-
 
 def stage_detail(request: HttpRequest, slug: str) -> HttpResponse:
     stage = get_object_or_404(Stage, slug=slug)
