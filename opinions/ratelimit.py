@@ -7,6 +7,10 @@ request of a window creates it) and `cache.incr` to count (the embedded file cac
 read and a write, which is close enough for one web process). Staff typing in opinions at
 a mobile point share one tablet and one address, so people who may moderate are never
 limited.
+
+When Redis cannot be reached, counting goes on in each web process's own memory (the
+cache falls back to it: lublin2030/cache.py): fail-open for the portal as a whole, still
+limited per process, and no resident sees an error for it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+from redis.exceptions import RedisError
 
 DEFAULT_LIMIT = 20
 DEFAULT_WINDOW_SECONDS = 3600
@@ -85,14 +90,22 @@ def register_submission(
 def _count(key: str, *, timeout: int) -> int:
     """Add one to the window's counter, creating it (with its expiry) if needed."""
     backend = caches["default"]
-    if isinstance(backend, RedisCache):
+    if isinstance(backend, RedisCache) and getattr(backend, "redis_is_up", True):
         redis_key = backend.make_and_validate_key(key)
-        client = backend._cache.get_client(redis_key, write=True)  # type: ignore[attr-defined]
-        pipeline = client.pipeline(transaction=True)
-        pipeline.set(redis_key, 0, ex=timeout, nx=True)
-        pipeline.incr(redis_key)
-        _created, count = pipeline.execute()
-        return int(count)
+        try:
+            client = backend._cache.get_client(redis_key, write=True)  # type: ignore[attr-defined]
+            pipeline = client.pipeline(transaction=True)
+            pipeline.set(redis_key, 0, ex=timeout, nx=True)
+            pipeline.incr(redis_key)
+            _created, count = pipeline.execute()
+            return int(count)
+        except (RedisError, OSError) as error:
+            # Redis is down: count in this process's memory (lublin2030.cache) until it is
+            # back, so a submission is never refused, or lost, for the cache's sake.
+            mark_down = getattr(backend, "mark_down", None)
+            if mark_down is None:
+                raise
+            mark_down(error)
     cache.add(key, 0, timeout=timeout)
     try:
         count = cache.incr(key)
