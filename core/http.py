@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -33,3 +34,14 @@ def is_htmx_fragment_request(request: HtmxHttpRequest) -> bool:
     """True when htmx asks for a fragment; a history restore (the back button after htmx
     changed the URL) needs the whole page."""
     return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def safe_next_url(request: HttpRequest, default: str) -> str:
+    """The page a form came back from (its `next` field) when it is on this site, else
+    `default`: a crafted `next` never sends anyone to another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

@@ -171,13 +171,18 @@ def _marked(tag: str, text: str) -> str:
     )
 
 
+def _same(text: str, left: list[str], right: list[str]) -> None:
+    """Text both sides share, unmarked."""
+    same = escape(text)
+    left.append(same)
+    right.append(same)
+
+
 def _words(old: str, new: str, left: list[str], right: list[str]) -> None:
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     for op, i1, i2, j1, j2 in opcodes(a, b):
         if op == "equal":
-            same = escape("".join(a[i1:i2]))
-            left.append(same)
-            right.append(same)
+            _same("".join(a[i1:i2]), left, right)
         else:
             left.append(_marked("del", "".join(a[i1:i2])))
             right.append(_marked("ins", "".join(b[j1:j2])))
@@ -193,9 +198,7 @@ def compare_texts(old: str, new: str) -> tuple[SafeString, SafeString]:
     right: list[str] = []
     for op, i1, i2, j1, j2 in opcodes(old_lines, new_lines):
         if op == "equal":
-            same = escape("".join(old_lines[i1:i2]))
-            left.append(same)
-            right.append(same)
+            _same("".join(old_lines[i1:i2]), left, right)
         elif op == "replace":
             _sentences("".join(old_lines[i1:i2]), "".join(new_lines[j1:j2]), left, right)
         elif op == "delete":
@@ -212,9 +215,7 @@ def _sentences(old: str, new: str, left: list[str], right: list[str]) -> None:
     b = [part for part in _SENTENCE.findall(new) if part]
     for op, i1, i2, j1, j2 in opcodes(a, b):
         if op == "equal":
-            same = escape("".join(a[i1:i2]))
-            left.append(same)
-            right.append(same)
+            _same("".join(a[i1:i2]), left, right)
         else:
             _words("".join(a[i1:i2]), "".join(b[j1:j2]), left, right)
 

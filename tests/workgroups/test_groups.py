@@ -6,7 +6,8 @@ from django.contrib.auth.models import AnonymousUser
 from tests.workgroups.factories import recommendation
 from tests.workgroups.grid import build_scene
 from workgroups.models import DEFAULT_SEATS, SeatQuota, WorkingGroup
-from workgroups.services.groups import ensure_working_groups, seats_of
+from workgroups.selectors import seats_of
+from workgroups.services.groups import ensure_working_groups
 
 pytestmark = pytest.mark.django_db
 

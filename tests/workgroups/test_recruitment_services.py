@@ -22,9 +22,9 @@ from tests.workgroups.factories import (
     member,
 )
 from workgroups.models import Application, Membership, RecruitmentCall, Seat, WorkingGroup
+from workgroups.selectors import seats_of
 from workgroups.services import notifications
 from workgroups.services import recruitment as services
-from workgroups.services.groups import seats_of
 from workgroups.services.recruitment import CallNotOpen, SelectionRefused
 
 pytestmark = pytest.mark.django_db

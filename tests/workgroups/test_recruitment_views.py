@@ -33,8 +33,8 @@ from workgroups.models import (
     SelectionDraw,
     WorkingGroup,
 )
+from workgroups.selectors import seats_of
 from workgroups.services import recruitment as services
-from workgroups.services.groups import seats_of
 from workgroups.services.selection import propose_selection
 
 pytestmark = pytest.mark.django_db

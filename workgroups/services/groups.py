@@ -27,10 +27,3 @@ def ensure_working_groups() -> list[WorkingGroup]:
             )
         groups.append(group)
     return groups
-
-
-def seats_of(group: WorkingGroup) -> dict[str, int]:
-    """The group's seats by kind (every kind present, zero where the group has none)."""
-    seats = dict.fromkeys(DEFAULT_SEATS, 0)
-    seats.update(group.quotas.values_list("seat", "seats"))
-    return seats

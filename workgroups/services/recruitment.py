@@ -35,6 +35,7 @@ from ..models import (
     Sector,
     WorkingGroup,
 )
+from ..selectors import seats_by_kind, taken_seats
 
 if TYPE_CHECKING:
     from lublin2030.models import User
@@ -65,9 +66,16 @@ class SelectionRefused(Exception):
 # --- Calls and quotas ----------------------------------------------------------------------
 
 
-def _check_call_dates(opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+def _checked_groups(
+    opens_at: dt.datetime, closes_at: dt.datetime, groups: Iterable[WorkingGroup]
+) -> list[WorkingGroup]:
+    """The call's groups, once its dates and groups are valid (a new call's or a change's)."""
     if closes_at <= opens_at:
         raise ValidationError({"closes_at": _("The call must close after it opens.")})
+    groups = list(groups)
+    if not groups:
+        raise ValidationError({"groups": _("Choose at least one group.")})
+    return groups
 
 
 def open_call(
@@ -79,10 +87,7 @@ def open_call(
     groups: Iterable[WorkingGroup],
     created_by: User,
 ) -> RecruitmentCall:
-    groups = list(groups)
-    _check_call_dates(opens_at, closes_at)
-    if not groups:
-        raise ValidationError({"groups": _("Choose at least one group.")})
+    groups = _checked_groups(opens_at, closes_at, groups)
     with transaction.atomic():
         call = RecruitmentCall.objects.create(
             title=title, text=text, opens_at=opens_at, closes_at=closes_at, created_by=created_by
@@ -101,10 +106,7 @@ def edit_call(
     groups: Iterable[WorkingGroup],
 ) -> RecruitmentCall:
     """Change a call; groups someone already applied to cannot be taken off it."""
-    groups = list(groups)
-    _check_call_dates(opens_at, closes_at)
-    if not groups:
-        raise ValidationError({"groups": _("Choose at least one group.")})
+    groups = _checked_groups(opens_at, closes_at, groups)
     with transaction.atomic():
         call = locked_call(call.pk)
         if call.announced_at is not None:
@@ -139,16 +141,16 @@ def set_quotas(*, group: WorkingGroup, seats: Mapping[str, int]) -> dict[str, in
             quota.seat: quota
             for quota in SeatQuota.objects.select_for_update().filter(group=group).order_by("pk")
         }
-        taken = _taken_seats(group.pk)
+        taken = taken_seats([group.pk])
         for kind, count in seats.items():
             if count < 0 or count > MAX_SEATS_OF_A_KIND:
                 errors[kind] = _("Between 0 and %(max)d seats.") % {"max": MAX_SEATS_OF_A_KIND}
             elif kind == Seat.LEADER and count > MAX_LEADERS:
                 errors[kind] = _("A group has at most one leader.")
-            elif count < taken.get(kind, 0):
+            elif count < taken.get((group.pk, kind), 0):
                 errors[kind] = _(
                     "%(taken)d seats of this kind are already taken; remove people first."
-                ) % {"taken": taken[kind]}
+                ) % {"taken": taken[(group.pk, kind)]}
         if errors:
             raise ValidationError(errors)
         for kind, count in seats.items():
@@ -158,16 +160,7 @@ def set_quotas(*, group: WorkingGroup, seats: Mapping[str, int]) -> dict[str, in
             elif quota.seats != count:
                 quota.seats = count
                 quota.save(update_fields=["seats"])
-    result = dict.fromkeys(DEFAULT_SEATS, 0)
-    result.update(seats)
-    return result
-
-
-def _taken_seats(group_id: int) -> dict[str, int]:
-    taken: dict[str, int] = {}
-    for seat in Membership.objects.filter(group_id=group_id).values_list("seat", flat=True):
-        taken[seat] = taken.get(seat, 0) + 1
-    return taken
+    return seats_by_kind(seats.items())
 
 
 # --- Applying ------------------------------------------------------------------------------
@@ -355,8 +348,9 @@ def place_applicant(
                 % {"name": application.full_name},
                 code="seated",
             )
+        # Counted under the quota lock taken above, so no other placement is in between.
         quota = SeatQuota.objects.filter(group_id=group_id, seat=seat).first()
-        taken = Membership.objects.filter(group_id=group_id, seat=seat).count()
+        taken = taken_seats([group_id]).get((group_id, seat), 0)
         if quota is None or taken >= quota.seats:
             raise SelectionRefused(
                 _("All %(seats)d seats of this kind in this group are taken.")

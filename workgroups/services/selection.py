@@ -24,17 +24,9 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Count
 
-from ..models import (
-    DEFAULT_SEATS,
-    Application,
-    Membership,
-    RecruitmentCall,
-    Seat,
-    SeatQuota,
-    SelectionDraw,
-)
+from ..models import Application, Membership, RecruitmentCall, Seat, SelectionDraw
+from ..selectors import free_seats
 from .recruitment import (
     SelectionRefused,
     ensure_selection_allowed,
@@ -145,24 +137,6 @@ def candidates_for(call: RecruitmentCall) -> list[Candidate]:
     ]
 
 
-def free_seats_for(call: RecruitmentCall) -> dict[int, dict[str, int]]:
-    """For each group of the call: its seats by kind minus the seats already taken."""
-    group_ids = list(call.groups.values_list("pk", flat=True))
-    free: dict[int, dict[str, int]] = {pk: dict.fromkeys(DEFAULT_SEATS, 0) for pk in group_ids}
-    for group_id, seat, seats in SeatQuota.objects.filter(group_id__in=group_ids).values_list(
-        "group_id", "seat", "seats"
-    ):
-        free[group_id][seat] = seats
-    taken = (
-        Membership.objects.filter(group_id__in=group_ids)
-        .values_list("group_id", "seat")
-        .annotate(n=Count("pk"))
-    )
-    for group_id, seat, count in taken:
-        free[group_id][seat] = max(0, free[group_id][seat] - count)
-    return free
-
-
 # --- Recording a draw and writing it --------------------------------------------------------
 
 
@@ -186,7 +160,7 @@ def propose_selection(
         # The inputs are read under the locks: a placement by another editor either committed
         # before (and is counted) or waits for this transaction.
         candidates = candidates_for(call)
-        free = free_seats_for(call)
+        free = free_seats(call.groups.values_list("pk", flat=True))
         proposal = propose(candidates, free, seed)
         draw = SelectionDraw.objects.create(
             call=call,

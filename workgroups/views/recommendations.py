@@ -17,9 +17,8 @@ from django.views.decorators.http import require_POST
 
 from core.access import refuse_unless
 from core.http import signed_in_user
-from opinions.analysis.search import search_opinions
 from opinions.models import Opinion, ThematicReport
-from opinions.views.public import filter_published
+from opinions.selectors import search_published
 
 from ..diffing import compare_recommendations, compare_versions
 from ..forms.recommendations import (
@@ -119,9 +118,9 @@ def _search_results(
     if not search.is_valid():
         return []
     all_areas = search.cleaned_data["all_areas"]
-    opinions = filter_published(area=None if all_areas else group.area)
-    if query := search.cleaned_data["q"].strip():
-        opinions = search_opinions(opinions, query)
+    opinions = search_published(
+        search.cleaned_data["q"].strip(), area=None if all_areas else group.area
+    )
     opinions = opinions.exclude(pk__in=exclude).select_related("area")
     return list(opinions.order_by("-created_at", "-pk")[:SEARCH_RESULTS])
 

@@ -10,7 +10,7 @@ number from the address or the form, so nobody can edit another person's applica
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -38,7 +38,6 @@ from ..forms.recruitment import (
     QuotaForm,
 )
 from ..models import (
-    DEFAULT_SEATS,
     Application,
     Membership,
     Recommendation,
@@ -48,56 +47,20 @@ from ..models import (
     SelectionDraw,
     WorkingGroup,
 )
+from ..selectors import (
+    SEAT_ORDER,
+    count_taken,
+    seat_label,
+    seat_rows,
+    seats_by_kind,
+    taken_seats,
+)
 from ..services import recruitment as services
 from ..services.recruitment import CallNotOpen, SelectionRefused
 from ..services.selection import propose_selection, recheck_draw
 
-if TYPE_CHECKING:
-    pass
-
 MANAGE = "workgroups.manage_recruitment"
 APPLICATIONS_PER_PAGE = 50
-SEAT_ORDER: list[str] = list(DEFAULT_SEATS)
-
-
-def _seat_label(kind: str) -> str:
-    return str(Seat(kind).label)
-
-
-# --- Seats filled and free -------------------------------------------------------------------
-
-
-def seat_rows(
-    group: WorkingGroup, quotas: list[SeatQuota], taken: dict[tuple[int, str], int]
-) -> list[dict[str, Any]]:
-    """One row per seat kind of the group: seats, filled, free (every kind, in Lublin's order)."""
-    seats = dict.fromkeys(SEAT_ORDER, 0)
-    seats.update({quota.seat: quota.seats for quota in quotas})
-    rows = []
-    for kind, count in seats.items():
-        filled = taken.get((group.pk, kind), 0)
-        rows.append(
-            {
-                "kind": kind,
-                "label": _seat_label(kind),
-                "seats": count,
-                "filled": filled,
-                "free": max(0, count - filled),
-            }
-        )
-    return rows
-
-
-def _taken(group_ids: list[int], *, active_only: bool) -> dict[tuple[int, str], int]:
-    memberships = Membership.objects.filter(group_id__in=group_ids)
-    if active_only:
-        memberships = memberships.filter(active=True)
-    return {
-        (group_id, seat): count
-        for group_id, seat, count in memberships.values_list("group_id", "seat")
-        .annotate(count=Count("pk"))
-        .order_by()
-    }
 
 
 def _groups_with_quotas() -> QuerySet[WorkingGroup]:
@@ -111,16 +74,16 @@ def _groups_with_quotas() -> QuerySet[WorkingGroup]:
 
 def group_list(request: HttpRequest) -> HttpResponse:
     groups = list(_groups_with_quotas())
-    taken = _taken([group.pk for group in groups], active_only=True)
+    taken = taken_seats([group.pk for group in groups], active_only=True)
     now = timezone.now()
     rows = []
     for group in groups:
-        seats = seat_rows(group, list(group.quotas.all()), taken)
+        seats = seat_rows(group, taken)
         rows.append(
             {
                 "group": group,
-                "seats": sum(row["seats"] for row in seats),
-                "filled": sum(row["filled"] for row in seats),
+                "seats": sum(row.seats for row in seats),
+                "filled": sum(row.filled for row in seats),
             }
         )
     open_calls = list(RecruitmentCall.objects.filter(opens_at__lte=now, closes_at__gt=now))
@@ -157,7 +120,7 @@ def roster_of(group: WorkingGroup) -> list[dict[str, str]]:
 
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(_groups_with_quotas(), slug=slug)
-    taken = _taken([group.pk], active_only=True)
+    taken = taken_seats([group.pk], active_only=True)
     now = timezone.now()
     return render(
         request,
@@ -165,7 +128,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "group": group,
             "area_description": group.area.localized("description"),
-            "seats": seat_rows(group, list(group.quotas.all()), taken),
+            "seats": seat_rows(group, taken),
             "roster": roster_of(group),
             "recommendations": list(
                 Recommendation.objects.published().filter(group=group).order_by("number")
@@ -227,9 +190,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponseBase:
             except CallNotOpen:
                 return _closed_page(request, call, application, status=403)
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
+                _add_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -316,6 +277,7 @@ def call_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _add_errors(form: Any, error: ValidationError) -> None:
+    """A service's refusal on the form: on the field it names, above the form otherwise."""
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             for message in errors:
@@ -328,8 +290,7 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 @permission_required(MANAGE)
 def quota_edit(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(_groups_with_quotas(), slug=slug)
-    current = dict.fromkeys(SEAT_ORDER, 0)
-    current.update({quota.seat: quota.seats for quota in group.quotas.all()})
+    current = seats_by_kind((quota.seat, quota.seats) for quota in group.quotas.all())
     form = QuotaForm(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
         try:
@@ -341,11 +302,12 @@ def quota_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 request, _("Seats of the group “%(group)s” saved.") % {"group": group.name}
             )
             return redirect("workgroups:call_staff_list")
-    taken = _taken([group.pk], active_only=False)
+    # Seats placed but not yet announced count: they cannot be given away.
+    taken = taken_seats([group.pk])
     return render(
         request,
         "workgroups/recruitment/quota_form.html",
-        {"group": group, "form": form, "seats": seat_rows(group, list(group.quotas.all()), taken)},
+        {"group": group, "form": form, "seats": seat_rows(group, taken)},
     )
 
 
@@ -413,7 +375,7 @@ def seat_options(
             left = free.get((group.pk, kind), 0)
             label = _("%(group)s — %(seat)s (%(free)d free)") % {
                 "group": group.name,
-                "seat": _seat_label(kind),
+                "seat": seat_label(kind),
                 "free": left,
             }
             options.append((f"{group.pk}:{kind}", label))
@@ -431,21 +393,20 @@ def selection(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("area__number")
     )
     group_ids = [group.pk for group in groups]
-    memberships = (
+    memberships = list(
         Membership.objects.filter(group_id__in=group_ids)
         .select_related("application", "user")
         .order_by("group", "seat", "pk")
     )
     seated: dict[int, list[Membership]] = defaultdict(list)
-    taken: dict[tuple[int, str], int] = defaultdict(int)
     for membership in memberships:
         seated[membership.group_id].append(membership)
-        taken[(membership.group_id, membership.seat)] += 1
+    taken = count_taken(memberships)
     tables = []
     free: dict[tuple[int, str], int] = {}
     for group in groups:
-        rows = seat_rows(group, list(group.quotas.all()), taken)
-        free.update({(group.pk, row["kind"]): row["free"] for row in rows})
+        rows = seat_rows(group, taken)
+        free.update({(group.pk, row.kind): row.free for row in rows})
         tables.append({"group": group, "rows": rows, "members": seated[group.pk]})
     undecided = [
         {"application": application, "options": seat_options(application, free)}
@@ -553,7 +514,7 @@ def draw_detail(request: HttpRequest, pk: int, draw_pk: int) -> HttpResponse:
             "application": item["application"],
             "name": names.get(item["application"], "—"),
             "group": groups.get(item["group"], "—"),
-            "seat": _seat_label(item["seat"]),
+            "seat": seat_label(item["seat"]),
         }
         for item in draw.result.get("placements", [])
     ]

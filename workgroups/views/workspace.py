@@ -7,8 +7,6 @@ group of the address, so another group's workshop or report is a 404 even by dir
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
@@ -21,27 +19,16 @@ from django.utils.translation import gettext as _
 from core.access import refuse_unless
 from core.http import signed_in_user
 from opinions.models import ThematicReport
-from opinions.reports.charts import report_figures
-from opinions.views.public import filter_published, opinion_results
+from opinions.selectors import browse_published, report_figures
 from stages.markdown import render_markdown
 
 from ..forms.workspace import AreaOpinionFilterForm, WorkshopPlanForm, WorkshopRecordForm
-from ..models import Seat, Verification, WorkingGroup, Workshop
+from ..models import Verification, WorkingGroup, Workshop
+from ..selectors import SEAT_ORDER
 from ..services import workshops as workshop_services
-
-if TYPE_CHECKING:
-    pass
 
 VIEW_WORKSPACE = "workgroups.view_workspace"
 MANAGE_WORKSHOPS = "workgroups.manage_workshops"
-SEAT_ORDER: list[str] = [
-    Seat.LEADER,
-    Seat.RESIDENT,
-    Seat.UNIVERSITY,
-    Seat.BUSINESS,
-    Seat.NGO,
-    Seat.CITY,
-]
 
 
 def _group(slug: str) -> WorkingGroup:
@@ -95,26 +82,15 @@ def workspace_opinions(request: HttpRequest, slug: str) -> HttpResponseBase:
         return refusal
     form = AreaOpinionFilterForm(request.GET)
     form.is_valid()
-    filters = form.cleaned_data
-    opinions = filter_published(
-        area=group.area,
-        district=filters.get("district"),
-        channel=filters.get("channel") or "",
-        event=filters.get("event"),
-        consultation=filters.get("consultation"),
-    )
     return render(
         request,
         "workgroups/workspace/opinions.html",
         {
             "group": group,
             "form": form,
-            "is_filtered": any(filters.get(name) for name in form.fields if name != "sort"),
-            **opinion_results(
-                opinions,
-                query=filters.get("q") or "",
-                sort=filters.get("sort") or AreaOpinionFilterForm.Sort.NEWEST,
-                page_number=request.GET.get("page"),
+            "is_filtered": form.is_filtered,
+            **browse_published(
+                form.cleaned_data, area=group.area, page_number=request.GET.get("page")
             ),
         },
     )
