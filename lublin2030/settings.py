@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -100,7 +101,10 @@ TEMPLATES = [
             ],
             "builtins": ["rules.templatetags.rules"],
             # The bottom layer's tags: `core` is a package, not an app (it has no models).
-            "libraries": {"portal_options": "core.templatetags.portal_options"},
+            "libraries": {
+                "portal_layout": "core.templatetags.portal_layout",
+                "portal_options": "core.templatetags.portal_options",
+            },
         },
     }
 ]
@@ -119,13 +123,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache when set ------------------------------------------------
+# One server, a database for each use: the broker (and task results) in REDIS_URL's own
+# database, the cache in the next one. The cache's clear() flushes its whole database, so
+# sharing one with the broker would drop every queued task.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """`url` (redis://host:port/N, rediss://...) pointing at database `db` instead."""
+    parts = urlsplit(url)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "db"])
+    return urlunsplit(parts._replace(path=f"/{db}", query=query))
+
+
+def redis_db_of(url: str) -> int:
+    """The database a redis:// URL names (`?db=` wins over the path, as in redis-py); 0 if none."""
+    parts = urlsplit(url)
+    return int(dict(parse_qsl(parts.query)).get("db") or parts.path.strip("/") or 0)
+
+
+REDIS_BROKER_DB = int(os.environ.get("REDIS_BROKER_DB") or redis_db_of(REDIS_URL))
+REDIS_CACHE_DB = int(os.environ.get("REDIS_CACHE_DB") or REDIS_BROKER_DB + 1)
+if REDIS_URL and REDIS_CACHE_DB == REDIS_BROKER_DB:
+    raise ImproperlyConfigured(
+        "REDIS_CACHE_DB must differ from REDIS_BROKER_DB: clearing the cache would empty the queue."
+    )
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "lublin2030.cache.ReusedClientRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": redis_url_with_db(REDIS_URL, REDIS_CACHE_DB),
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "lublin2030"),
         }
     }
@@ -142,8 +170,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"
 if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_URL = redis_url_with_db(REDIS_URL, REDIS_BROKER_DB)
+    CELERY_RESULT_BACKEND = CELERY_BROKER_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
 else:
     # kombu's filesystem transport: a broker that needs no server (embedded mode).
@@ -272,6 +300,8 @@ LOGGING = {
 # --- The portal -----------------------------------------------------------------------------
 PORTAL_NAME = os.environ.get("PORTAL_NAME", "Strategia Lublin 2030")
 # Opinions: submissions per client per hour (staff at a mobile point are not limited).
+# A monitor sending "Authorization: Bearer <HEALTH_TOKEN>" to /health/ sees each check.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
 OPINION_RATE_LIMIT = int(os.environ.get("OPINION_RATE_LIMIT", "20"))
 OPINION_RATE_WINDOW_SECONDS = int(os.environ.get("OPINION_RATE_WINDOW_SECONDS", "3600"))
 # Behind N reverse proxies the client is the N-th address from the right of
