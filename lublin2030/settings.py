@@ -206,6 +206,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stages.tasks.publish_due_updates",
         "schedule": 60.0,
     },
+    # Opinions saved while the broker was down (or whose run died) are analysed within half
+    # a minute of its return, with no new submission needed to send a run.
+    "analyse-submitted-opinions": {
+        "task": "opinions.tasks.analyse_submitted_opinions",
+        "schedule": 30.0,
+    },
     "analyse-opinion-backlog": {
         "task": "opinions.tasks.analyse_backlog",
         "schedule": 300.0,

@@ -35,15 +35,15 @@ def analyse_submitted_opinions() -> int:
     token = claims.claim_run()
     if token is None:
         # Another run is working, and may have looked before this run's opinions were
-        # committed: look again once it is likely done.
-        send_now(analyse_submitted_opinions, countdown=RUN_DELAY)
+        # committed: it looks once more when it is done (no task is sent, so nothing spins).
+        claims.ask_for_another_run()
         return 0
     try:
-        analysed, more = runs.analyse_submitted()
+        with claims.heartbeat(token):
+            analysed, more = runs.analyse_submitted()
     finally:
         claims.release_run(token)
-    if more:
-        # More than one run takes: the next run takes the rest.
+    if claims.another_run_wanted() or more:
         send_now(analyse_submitted_opinions, countdown=RUN_DELAY)
     return analysed
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from pytest_django.fixtures import Settings
 
 from lublin2030.celery import app
@@ -172,7 +170,7 @@ def test_a_broker_failure_loses_no_opinion(
     assert late.analysed_at is not None
 
 
-def test_a_run_that_finds_another_working_looks_again_later(
+def test_a_run_that_finds_another_working_asks_it_to_look_again_and_sends_nothing(
     consultation: Consultation, sent: list[str]
 ) -> None:
     OpinionFactory(consultation=consultation, text=TEXTS[0], analysed_at=None)
@@ -180,8 +178,10 @@ def test_a_run_that_finds_another_working_looks_again_later(
     assert working is not None
 
     assert analyse_submitted_opinions() == 0
-    assert sent == [analysis_requests.TASK]  # itself again, for later
+    assert sent == []  # no run re-sends itself while another works: nothing spins
     assert Opinion.objects.unanalysed().count() == 1
+    assert claims.another_run_wanted() is True  # the working run is asked to look again
+    assert claims.another_run_wanted() is False  # once
 
     claims.release_run(working)
     assert analyse_submitted_opinions() == 1
@@ -191,6 +191,41 @@ def test_a_run_that_finds_another_working_looks_again_later(
     claims.release_run(working)
     assert claims.claim_run() is None
     claims.release_run(again)
+
+
+def test_the_working_run_looks_again_when_asked(
+    consultation: Consultation, sent: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opinions.analysis import runs
+
+    OpinionFactory(consultation=consultation, text=TEXTS[0], analysed_at=None)
+    real = runs.analyse_submitted
+
+    def meanwhile_another_run_comes() -> tuple[int, bool]:
+        assert analyse_submitted_opinions() == 0  # finds the claim taken
+        return real()
+
+    monkeypatch.setattr(runs, "analyse_submitted", meanwhile_another_run_comes)
+
+    assert analyse_submitted_opinions() == 1
+    assert sent == [analysis_requests.TASK]  # one more look, for what the other run brought
+
+
+def test_a_lease_kept_by_its_heartbeat_holds_and_a_dead_runs_lapses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(claims, "LEASE_SECONDS", 2)
+    alive = claims.claim_run()
+    assert alive is not None
+    with claims.heartbeat(alive, every=0.5):
+        time.sleep(3)  # longer than the lease: only the heartbeat keeps it
+        assert claims.claim_run() is None
+    # Its holder gone quiet (a killed worker renews nothing), the lease lapses by itself.
+    time.sleep(2.5)
+    taken_over = claims.claim_run()
+    assert taken_over is not None
+    assert claims.renew_run(alive) is False
+    claims.release_run(taken_over)
 
 
 def test_an_opinion_whose_analysis_fails_does_not_hold_back_the_others(
@@ -232,12 +267,6 @@ def test_a_run_that_reaches_its_limit_asks_for_another(
     assert sent == [analysis_requests.TASK]
     assert analyse_submitted_opinions() == 1
     assert not Opinion.objects.unanalysed().exists()
-
-
-@pytest.fixture
-def worker() -> Iterator[None]:
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
 
 
 @pytest.mark.django_db(transaction=True)
