@@ -12,15 +12,15 @@ pending (or one is about to start) sends the next. So a process sends at most on
 RUN_DELAY, whatever the load, and asks nothing of Redis or the database to decide. A run
 takes every unanalysed opinion sent through a form, not only its own process's.
 
-Runs from several processes fall due together; only one works at a time (`claims.claim_run`), and
-one that finds another working sends itself again for later, when it will find what the
-other run did not.
+Runs from several processes fall due together; only one works at a time (claims.py), and
+one that finds another working asks it to look once more when it is done, when it will
+find what it did not see before.
 
 Nothing is lost when something fails: the opinion is already committed; a failed send makes
 the process wait SEND_RETRY_DELAY before trying the broker again (any later run still takes
-this opinion); and the periodic catch-up job (`opinions.tasks.analyse_backlog`) analyses
-whatever a lost task, or a worker whose clock runs more than CLOCK_MARGIN ahead of the web
-server's, left behind.
+this opinion); and beat's run every half minute and the periodic catch-up job
+(`analyse_backlog`) analyse whatever a lost task, or a worker whose clock runs more than
+CLOCK_MARGIN ahead of the web server's, left behind.
 """
 
 from __future__ import annotations
