@@ -11,7 +11,9 @@ PORT ?= 8000
 
 # A per-checkout key for local runs, kept under the git-ignored var/ (never in the repository).
 SECRET_FILE := var/secret-key
-LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,testserver}"
+# They serve plain HTTP on loopback, so the HTTPS-only defaults are turned off for them.
+LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,testserver}" \
+	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}" SECURE_COOKIES="$${SECURE_COOKIES:-0}" SECURE_HSTS_SECONDS="$${SECURE_HSTS_SECONDS:-0}"
 
 .PHONY: run dev test check bench install install-test messages clean
 

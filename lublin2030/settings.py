@@ -39,12 +39,18 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY_MIN_LENGTH = 50
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (the Makefile sets one for development)."
         )
     SECRET_KEY = "dev-only-insecure-key-for-debug-mode-never-in-production-0123456789"  # noqa: S105
+elif not DEBUG and len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is {len(SECRET_KEY)} characters long; with DEBUG off it must have at least "
+        f"{SECRET_KEY_MIN_LENGTH} (python3 -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -71,6 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lublin2030.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lublin2030.middleware.PolishFirstLocaleMiddleware",
@@ -80,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "lublin2030.middleware.StaffIdleTimeoutMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -235,7 +243,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -284,23 +295,56 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 WHITENOISE_USE_FINDERS = DEBUG
 
-# --- Security (production values when DEBUG is off) ----------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# --- Security: safe unless turned off on purpose --------------------------------------------
+# With DEBUG off, HTTPS is required: cookies only over HTTPS, plain HTTP redirected, and HSTS
+# for a year. `make run` and `make test` (plain HTTP on loopback) turn these off for
+# themselves with the variables below.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Whether to ask browsers to preload HSTS for the city's whole domain is the domain owner's
+# decision, not this portal's: off unless SECURE_HSTS_PRELOAD says so, and not warned about.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Reverse proxies in front of the portal (docker compose: 1, the TLS proxy). Only then are
+# X-Forwarded-Proto (is this HTTPS?) and X-Forwarded-For (the client's address, for rate
+# limits) believed: without a proxy a client could send them itself.
+TRUSTED_PROXIES = int(
+    os.environ.get("TRUSTED_PROXIES") or os.environ.get("OPINION_TRUSTED_PROXIES") or "0"
+)
+if TRUSTED_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Browser features no page of the portal uses (lublin2030.middleware.SecurityHeadersMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+# Staff sessions end after an idle hour (lublin2030.middleware.StaffIdleTimeoutMiddleware).
+STAFF_IDLE_SECONDS = int(os.environ.get("STAFF_IDLE_SECONDS", "3600"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"security": {"format": "%(asctime)s SECURITY %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "security": {"class": "logging.StreamHandler", "formatter": "security"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Log-ins and failures, refusals (403), role changes, publishing, recruitment
+        # decisions (core.security): one logger, so it can be sent to its own place.
+        "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- The portal -----------------------------------------------------------------------------
@@ -312,7 +356,7 @@ OPINION_RATE_LIMIT = int(os.environ.get("OPINION_RATE_LIMIT", "20"))
 OPINION_RATE_WINDOW_SECONDS = int(os.environ.get("OPINION_RATE_WINDOW_SECONDS", "3600"))
 # Behind N reverse proxies the client is the N-th address from the right of
 # X-Forwarded-For; 0 (no proxy) uses REMOTE_ADDR, which a client cannot forge.
-OPINION_TRUSTED_PROXIES = int(os.environ.get("OPINION_TRUSTED_PROXIES", "0"))
+OPINION_TRUSTED_PROXIES = TRUSTED_PROXIES
 
 PROCESS_FILE = Path(
     os.environ.get("PROCESS_FILE", BASE_DIR / "data" / "processes" / "lublin2030.toml")

@@ -52,6 +52,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.bulk import insert_rows
+from core.security import log_security_event
 from core.tasks import send_after_commit
 from opinions.models import Opinion, ReportMembership, ThematicReport
 from opinions.reports import tasks
@@ -306,6 +307,7 @@ def publish_report(
     ).update(published_at=now or timezone.now(), published_by=editor)
     if not updated:
         raise ValidationError(_("Only a built report can be published."), code="state")
+    log_security_event("report published", user=editor, report=report.pk)
     report.refresh_from_db()
     return report
 
@@ -316,6 +318,7 @@ def unpublish_report(*, report: ThematicReport) -> ThematicReport:
     ).update(published_at=None, published_by=None)
     if not updated:
         raise ValidationError(_("Only a built report can be unpublished."), code="state")
+    log_security_event("report unpublished", report=report.pk)
     report.refresh_from_db()
     return report
 

@@ -54,3 +54,58 @@ def test_defaults_are_polish_and_warsaw() -> None:
     assert settings.AUTHENTICATION_BACKENDS[0] == "rules.permissions.ObjectPermissionBackend"
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     assert settings.CELERY_TASK_SERIALIZER == "json"
+
+
+ONLY_THE_THREE = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k7#Qz!p2" * 8,
+    "ALLOWED_HOSTS": "strategia.example.org",
+}
+# Variables that turn a secure default off (the Makefile sets them for plain-HTTP runs).
+OPT_OUTS = (
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "TRUSTED_PROXIES",
+    "OPINION_TRUSTED_PROXIES",
+)
+
+
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", *OPT_OUTS)}
+    return subprocess.run(
+        [sys.executable, *(["manage.py", *code.split()] if code.startswith("check") else
+                           ["-c", code])],
+        cwd=BASE_DIR, env={**clean, "DJANGO_SETTINGS_MODULE": "lublin2030.settings", **env},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_check_deploy_is_clean_with_only_debug_off_a_key_and_the_hosts() -> None:
+    result = run_python("check --deploy --fail-level WARNING", ONLY_THE_THREE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_defaults_are_secure_unless_turned_off() -> None:
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_HTTPONLY, s.SECURE_HSTS_SECONDS, "
+        "getattr(s, 'SECURE_PROXY_SSL_HEADER', None))"
+    )
+    secure = run_python(show, ONLY_THE_THREE)
+    assert secure.stdout.split() == ["True"] * 5 + ["31536000", "None"], secure.stderr
+    plain = run_python(show, {**ONLY_THE_THREE, "SECURE_SSL_REDIRECT": "0", "SECURE_COOKIES": "0"})
+    assert plain.stdout.split()[:4] == ["False"] * 4, plain.stderr
+    # The proxy header is believed only behind a configured proxy.
+    proxied = run_python(show, {**ONLY_THE_THREE, "TRUSTED_PROXIES": "1"})
+    assert proxied.stdout.strip().endswith("('HTTP_X_FORWARDED_PROTO', 'https')"), proxied.stderr
+
+
+def test_a_short_secret_key_is_refused_when_debug_is_off() -> None:
+    result = run_python("check", {**ONLY_THE_THREE, "SECRET_KEY": "x" * 49})
+    assert result.returncode != 0
+    assert "at least 50" in result.stderr

@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.security import log_security_event
 from opinions.models import Opinion, ThematicReport
 
 from ..models import (
@@ -343,4 +344,7 @@ def publish_recommendation(*, recommendation_id: int, actor: User) -> Recommenda
         if recommendation.published_at is None:
             recommendation.published_at = timezone.now()
             recommendation.save(update_fields=["published_at"])
+            log_security_event(
+                "recommendation published", user=actor, recommendation=recommendation.pk
+            )
     return recommendation

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.security import log_security_event
 from core.tasks import send_after_commit
 
 from .. import tasks
@@ -379,6 +380,9 @@ def place_applicant(
         application.decision = Application.Decision.SELECTED
         application.waitlist_group = None
         application.save(update_fields=["decision", "waitlist_group"])
+    log_security_event(
+        "recruitment decision", application=application.pk, decision="selected", group=group_id
+    )
     return membership
 
 
@@ -393,6 +397,7 @@ def _decide(
         application.decision = decision
         application.waitlist_group_id = waitlist_group_id
         application.save(update_fields=["decision", "waitlist_group"])
+    log_security_event("recruitment decision", application=application.pk, decision=decision)
     return application
 
 
@@ -439,6 +444,7 @@ def announce_selection(*, call: RecruitmentCall, now: dt.datetime | None = None)
         )
         call.announced_at = now
         call.save(update_fields=["announced_at"])
+        log_security_event("recruitment announced", call=call.pk)
         to_tell = list(
             call.applications.filter(notified_at__isnull=True).values_list("pk", flat=True)
         )
