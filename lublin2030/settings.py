@@ -354,6 +354,8 @@ PORTAL_NAME = os.environ.get("PORTAL_NAME", "Strategia Lublin 2030")
 HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
 OPINION_RATE_LIMIT = int(os.environ.get("OPINION_RATE_LIMIT", "20"))
 OPINION_RATE_WINDOW_SECONDS = int(os.environ.get("OPINION_RATE_WINDOW_SECONDS", "3600"))
+# Supports („Popieram”) one anonymous client may give per window.
+SUPPORT_RATE_LIMIT = int(os.environ.get("SUPPORT_RATE_LIMIT", "200"))
 # Behind N reverse proxies the client is the N-th address from the right of
 # X-Forwarded-For; 0 (no proxy) uses REMOTE_ADDR, which a client cannot forge.
 OPINION_TRUSTED_PROXIES = TRUSTED_PROXIES

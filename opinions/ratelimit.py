@@ -68,14 +68,19 @@ def is_exempt(request: HttpRequest) -> bool:
 
 
 def register_submission(
-    request: HttpRequest, *, scope: str = "opinion", now: float | None = None
+    request: HttpRequest,
+    *,
+    scope: str = "opinion",
+    limit: int | None = None,
+    now: float | None = None,
 ) -> RateDecision:
     """Count one submission by this client; `allowed` is False once it is over the limit.
 
     Call it only for a submission that is about to be saved (a form that failed validation
     costs nothing), and refuse the submission when it is not allowed.
     """
-    limit, window = limit_and_window()
+    default_limit, window = limit_and_window()
+    limit = default_limit if limit is None else limit
     now = time.time() if now is None else now
     window_index = int(now // window)
     retry_after = max(int((window_index + 1) * window - now), 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from core.http import user_or_none
 from opinions.services import commenting, submission, supports
 from stages.models import Consultation
 
-from .. import ratelimit, vocabulary
+from .. import ratelimit, supporters, vocabulary
 from ..forms.public import CommentForm, OpinionFilterForm, OpinionForm
 from ..models import Opinion, Support
 from ..panels import TRACKING_PAGE
@@ -181,7 +182,12 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
 
 def opinion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     opinion = _published_opinion(pk)
-    return _render_detail(request, opinion, CommentForm(initial={"submission_key": uuid.uuid4()}))
+    response = _render_detail(
+        request, opinion, CommentForm(initial={"submission_key": uuid.uuid4()})
+    )
+    if not request.user.is_authenticated and supporters.visitor_of(request) is None:
+        supporters.give_visitor_cookie(response)
+    return response
 
 
 @require_POST
@@ -190,7 +196,16 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
     """„Popieram”: the button says what it will do, so a double click does it only once."""
     opinion = _published_opinion(pk)
     user = user_or_none(request)
-    session_key = "" if user is not None else _session_key(request)
+    session_key = "" if user is not None else (supporters.visitor_of(request) or "")
+    if user is None:
+        decision = ratelimit.register_submission(
+            request, scope="support", limit=settings.SUPPORT_RATE_LIMIT
+        )
+        if not decision.allowed:
+            messages.error(request, _("Too many supports from your connection; try again later."))
+            response = redirect(opinion.get_absolute_url())
+            response["Retry-After"] = str(decision.retry_after)
+            return response
     action = request.POST.get("action", "")
     if action not in {"support", "withdraw"}:
         action = "withdraw" if _supports(opinion, user, session_key) else "support"
@@ -257,7 +272,7 @@ def _render_detail(
     status: int = 200,
 ) -> HttpResponse:
     user = user_or_none(request)
-    session_key = "" if user is not None else (request.session.session_key or "")
+    session_key = "" if user is not None else (supporters.visitor_of(request) or "")
     comments = opinion.comments.filter(status=Opinion.Status.PUBLISHED).order_by("created_at", "pk")
     return render(
         request,
@@ -290,12 +305,3 @@ def _supports(opinion: Opinion, user: User | None, session_key: str) -> bool:
     if not session_key:
         return False  # no session yet, so no support from it
     return Support.objects.filter(opinion=opinion, user=None, session_key=session_key).exists()
-
-
-def _session_key(request: HttpRequest) -> str:
-    """The anonymous supporter's session, created (and its cookie sent) if it has none."""
-    if not request.session.session_key:
-        # A value marks the session modified, so the middleware sends its cookie.
-        request.session["supporter"] = True
-        request.session.save()
-    return str(request.session.session_key)

@@ -84,11 +84,12 @@ def test_the_opinion_text_is_escaped(client: Client) -> None:
 def test_an_anonymous_visitor_supports_once_per_session_and_a_second_click_withdraws(
     client: Client, opinion: Opinion
 ) -> None:
+    seen = client.get(opinion.get_absolute_url())
+    assert "supporter" in seen.cookies  # the page gave this browser the id its support counts by
     response = client.post(support_url(opinion))
 
     assert response.status_code == 302
     assert response.url == f"{opinion.get_absolute_url()}#support"
-    assert "sessionid" in response.cookies  # the session was created for the supporter
     assert count(opinion) == 1
     page = client.get(opinion.get_absolute_url()).content.decode()
     assert pressed(page) == "true"
@@ -99,6 +100,7 @@ def test_an_anonymous_visitor_supports_once_per_session_and_a_second_click_withd
 
 
 def test_a_double_click_supports_only_once(client: Client, opinion: Opinion) -> None:
+    client.get(opinion.get_absolute_url())
     # Both requests were sent from the unpressed button, so both say "support".
     client.post(support_url(opinion), {"action": "support"})
     client.post(support_url(opinion), {"action": "support"})
@@ -108,8 +110,29 @@ def test_a_double_click_supports_only_once(client: Client, opinion: Opinion) -> 
 
 def test_each_session_counts_once(opinion: Opinion) -> None:
     for _ in range(3):
-        Client().post(support_url(opinion), {"action": "support"})
+        browser = Client()
+        browser.get(opinion.get_absolute_url())
+        browser.post(support_url(opinion), {"action": "support"})
     assert count(opinion) == 3
+
+
+def test_posts_without_a_session_that_saw_the_page_count_for_nothing(opinion: Opinion) -> None:
+    # A loop of bare POSTs (no cookies kept), as a script buying "most supported" would send.
+    for _ in range(100):
+        response = Client().post(support_url(opinion), {"action": "support"})
+        assert response.status_code == 302
+    assert count(opinion) == 0
+    assert Support.objects.count() == 0
+
+
+def test_supports_are_rate_limited_per_client(opinion: Opinion, settings: Any) -> None:
+    settings.SUPPORT_RATE_LIMIT = 3
+    others = [OpinionFactory(text=f"Więcej ławek w parku numer {n}.") for n in range(4)]
+    browser = Client()
+    browser.get(opinion.get_absolute_url())
+    for other in others:
+        browser.post(support_url(other), {"action": "support"})
+    assert sum(count(other) for other in others) == 3
 
 
 def test_an_account_supports_once_whatever_the_browser(opinion: Opinion) -> None:
@@ -129,6 +152,7 @@ def test_an_account_supports_once_whatever_the_browser(opinion: Opinion) -> None
 
 
 def test_htmx_gets_the_button_and_count_in_place(client: Client, opinion: Opinion) -> None:
+    client.get(opinion.get_absolute_url())
     response = client.post(support_url(opinion), **HTMX)
 
     html = response.content.decode()
@@ -234,11 +258,13 @@ def test_detail_query_count_is_fixed(
             opinion=opinion, text=f"Komentarz numer {number}.", status="published"
         )
     Comment.objects.create(opinion=opinion, text="Komentarz czekający.", status="pending")
-    client.post(support_url(opinion), {"action": "support"})  # this visitor has a session now
+    client.get(opinion.get_absolute_url())  # this visitor has its supporter cookie now
+    client.post(support_url(opinion), {"action": "support"})
 
-    # The session; the opinion with its consultation, area, district and event joined;
-    # whether this session supports it; its published comments.
-    with django_assert_num_queries(4):
+    # The opinion with its consultation, area, district and event joined; whether this
+    # visitor supports it; its published comments. (The visitor is a signed cookie, not a
+    # session: no session query.)
+    with django_assert_num_queries(3):
         response = client.get(opinion.get_absolute_url())
 
     html = response.content.decode()
