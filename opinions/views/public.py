@@ -20,7 +20,7 @@ from core.http import user_or_none
 from opinions.services import commenting, submission, supports
 from stages.models import Consultation
 
-from .. import ratelimit, supporters, vocabulary
+from .. import browsers, ratelimit, vocabulary
 from ..forms.public import CommentForm, OpinionFilterForm, OpinionForm
 from ..models import Opinion, Support
 from ..panels import TRACKING_PAGE
@@ -72,7 +72,9 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
         )
     if request.method != "POST":
         form = OpinionForm(initial={"submission_key": uuid.uuid4()}, vocabulary_rows=lists)
-        return _render_answer(request, consultation, form, state=state)
+        response = _render_answer(request, consultation, form, state=state)
+        browsers.give_visitor_cookie(request, response)
+        return response
 
     form = OpinionForm(request.POST, vocabulary_rows=lists)
     if not form.is_valid():
@@ -95,7 +97,7 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
             relation=data["relation"],
             author_email=data["email"],
             author=user_or_none(request),
-            submission_key=data["submission_key"],
+            submission_key=browsers.bound_submission_key(request, data["submission_key"]),
             is_suspected_spam=form.is_suspected_spam,
         )
     except submission.ConsultationClosed as closed:
@@ -185,8 +187,7 @@ def opinion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     response = _render_detail(
         request, opinion, CommentForm(initial={"submission_key": uuid.uuid4()})
     )
-    if not request.user.is_authenticated and supporters.visitor_of(request) is None:
-        supporters.give_visitor_cookie(response)
+    browsers.give_visitor_cookie(request, response)
     return response
 
 
@@ -196,7 +197,7 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
     """„Popieram”: the button says what it will do, so a double click does it only once."""
     opinion = _published_opinion(pk)
     user = user_or_none(request)
-    session_key = "" if user is not None else (supporters.visitor_of(request) or "")
+    session_key = "" if user is not None else (browsers.supporter_of(request))
     if user is None:
         decision = ratelimit.register_submission(
             request, scope="support", limit=settings.SUPPORT_RATE_LIMIT
@@ -251,7 +252,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
             text=data["text"],
             author=user_or_none(request),
             author_name=data["author_name"],
-            submission_key=data["submission_key"],
+            submission_key=browsers.bound_submission_key(request, data["submission_key"]),
             is_suspected_spam=form.is_suspected_spam,
         )
     except ValidationError as error:
@@ -272,7 +273,7 @@ def _render_detail(
     status: int = 200,
 ) -> HttpResponse:
     user = user_or_none(request)
-    session_key = "" if user is not None else (supporters.visitor_of(request) or "")
+    session_key = "" if user is not None else (browsers.supporter_of(request))
     comments = opinion.comments.filter(status=Opinion.Status.PUBLISHED).order_by("created_at", "pk")
     return render(
         request,

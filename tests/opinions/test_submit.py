@@ -332,3 +332,21 @@ def test_a_resend_after_the_closing_finds_its_opinion(lublin_process: None) -> N
     assert (created, created_again) == (True, False)
     assert again == saved
     assert Opinion.objects.count() == 1
+
+
+def test_another_browser_posting_the_same_key_gets_its_own_opinion(lublin_process: None) -> None:
+    first, other = Client(), Client()
+    html = first.get(answer_url()).content.decode()
+    key = re.search(r'name="submission_key" value="([0-9a-f-]{36})"', html).group(1)
+    mine = first.post(answer_url(), form_data(submission_key=key))
+    again = first.post(answer_url(), form_data(submission_key=key))  # a double click
+    assert again.url == mine.url  # the same browser: the same opinion, once
+
+    other.get(answer_url())
+    theirs = other.post(
+        answer_url(), form_data(submission_key=key, text=TEXT + " Inna osoba, ten sam klucz.")
+    )
+
+    assert theirs.status_code == 302
+    assert theirs.url != mine.url  # never the first person's private tracking page
+    assert Opinion.objects.count() == 2

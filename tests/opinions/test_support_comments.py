@@ -85,7 +85,7 @@ def test_an_anonymous_visitor_supports_once_per_session_and_a_second_click_withd
     client: Client, opinion: Opinion
 ) -> None:
     seen = client.get(opinion.get_absolute_url())
-    assert "supporter" in seen.cookies  # the page gave this browser the id its support counts by
+    assert "visitor" in seen.cookies  # the page gave this browser the id its support counts by
     response = client.post(support_url(opinion))
 
     assert response.status_code == 302
