@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.html import OptionPairs, option_pairs
+from core.params import MAX_ID, MAX_VERSION, parse_number
 from stages.models import Consultation, District, ThematicArea
 
 from .. import vocabulary
@@ -204,7 +205,7 @@ def suggestion_to_review() -> Q:
 class VersionForm(forms.Form):
     """Every action carries the version of the opinion the moderator saw."""
 
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
 
 
 def reason_field(*, required: bool = True) -> forms.ChoiceField:
@@ -255,6 +256,7 @@ class DuplicateForm(VersionForm):
     duplicate_of = forms.IntegerField(
         label=_("Number of the earlier opinion"),
         min_value=1,
+        max_value=MAX_ID,
         error_messages={"required": _("Give the number of the opinion this one repeats.")},
     )
 
@@ -288,10 +290,11 @@ class SelectionField(forms.Field):
             return []
         selections: dict[int, Selection] = {}
         for item in value:
-            opinion_id, _sep, version = str(item).partition(":")
-            if not (opinion_id.isdigit() and version.isdigit()):
+            raw_id, _sep, raw_version = str(item).partition(":")
+            opinion_id, version = parse_number(raw_id), parse_number(raw_version, max_digits=9)
+            if opinion_id is None or version is None:
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-            selections[int(opinion_id)] = Selection(int(opinion_id), int(version))
+            selections[opinion_id] = Selection(opinion_id, version)
         return list(selections.values())
 
 
@@ -315,7 +318,7 @@ class BulkForm(forms.Form):
         """The rows ticked in the request, to tick them again when the form comes back."""
         ids = set()
         for item in self.data.getlist("selected") if hasattr(self.data, "getlist") else []:
-            opinion_id = str(item).partition(":")[0]
-            if opinion_id.isdigit():
-                ids.add(int(opinion_id))
+            opinion_id = parse_number(str(item).partition(":")[0])
+            if opinion_id is not None:
+                ids.add(opinion_id)
         return ids

@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from core.access import permission_required
 from core.http import HtmxHttpRequest, signed_in_user
+from core.params import parse_number
 from opinions.importing import batches, commit
 from opinions.importing import messages as import_messages
 from opinions.services import events
@@ -119,9 +120,9 @@ def typein(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             form.focus_first_error()
     else:
         form = TypeInForm(initial=TypeInForm.initial_for(event=event, query=request.GET))
-        saved_pk = request.GET.get("saved", "")
-        if saved_pk.isdigit():
-            saved = Opinion.objects.filter(event=event, pk=int(saved_pk)).first()
+        saved_pk = parse_number(request.GET.get("saved", ""))
+        if saved_pk is not None:
+            saved = Opinion.objects.filter(event=event, pk=saved_pk).first()
             repeated = request.GET.get("again") == "1"
     context = {
         "event": event,
@@ -157,9 +158,9 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @permission_required(IMPORT_OPINIONS)
 def import_upload(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {"consultation": batches.default_consultation()}
-    event_pk = request.GET.get("event", "")
-    if event_pk.isdigit():
-        initial["event"] = Event.objects.filter(pk=int(event_pk)).first()
+    event_pk = parse_number(request.GET.get("event", ""))
+    if event_pk is not None:
+        initial["event"] = Event.objects.filter(pk=event_pk).first()
     form = ImportUploadForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         batch = batches.start_import(

@@ -17,6 +17,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.params import MAX_VERSION, parse_numbers
+
 from ..services.recommendations import NOTE_MAX_LENGTH, Cited
 
 # Rows a form may carry: enough for any recommendation, a bound on what one POST can cost.
@@ -49,7 +51,9 @@ class RecommendationForm(forms.Form):
         max_length=300,
         help_text=_("Optional: what you changed, for the version history."),
     )
-    expected_version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    expected_version = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_VERSION, widget=forms.HiddenInput
+    )
 
 
 def _column(data: Any, name: str) -> list[str]:
@@ -81,7 +85,10 @@ def direction_errors(rows: list[dict[str, str]]) -> dict[int, str]:
     errors: dict[int, str] = {}
     for index, row in enumerate(rows):
         text, indicator, unit = (row[k].strip() for k in ("text", "indicator", "responsible_unit"))
-        if not text and (indicator or unit):
+        if "\x00" in text + indicator + unit:
+            # Django's own text fields refuse them too; PostgreSQL cannot store them.
+            errors[index] = gettext("Null characters are not allowed.")
+        elif not text and (indicator or unit):
             errors[index] = gettext("Describe the direction, or clear its indicator and unit.")
         elif len(text) > 2000:
             errors[index] = gettext("Write at most 2000 characters.")
@@ -98,15 +105,11 @@ def padded(rows: list[dict[str, str]], *, extra: int = 0) -> list[dict[str, str]
     return [*rows, *({**blank} for _ in range(min(missing, MAX_DIRECTIONS - len(rows))))]
 
 
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"[0-9]+")
 
 
 def _ids(values: list[str]) -> list[int]:
-    ids = []
-    for value in values[:MAX_EVIDENCE]:
-        if value.isdigit() and len(value) < 12:
-            ids.append(int(value))
-    return ids
+    return parse_numbers(values, limit=MAX_EVIDENCE, max_digits=11)
 
 
 @dataclass
@@ -149,6 +152,8 @@ def read_evidence(data: Any) -> EvidenceInput:
             result.opinions.append(cited)
     for pk in _ids(data.getlist("report")):
         result.reports.append(Cited(pk, _note(data, f"report_note_{pk}")))
+    if any("\x00" in c.note for c in (*result.opinions, *result.reports)) or "\x00" in typed:
+        result.errors.append(gettext("Null characters are not allowed."))
     too_long = [c for c in (*result.opinions, *result.reports) if len(c.note) > NOTE_MAX_LENGTH]
     if too_long:
         result.errors.append(
@@ -164,5 +169,5 @@ class OpinionSearchForm(forms.Form):
 
 
 class CompareForm(forms.Form):
-    a = forms.IntegerField(label=_("Older version"), min_value=1)
-    b = forms.IntegerField(label=_("Newer version"), min_value=1)
+    a = forms.IntegerField(label=_("Older version"), min_value=1, max_value=MAX_VERSION)
+    b = forms.IntegerField(label=_("Newer version"), min_value=1, max_value=MAX_VERSION)

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.params import MAX_VERSION
+
 from ..models import Criterion, Verdict, Verification
 from ..services.verification import JUSTIFICATION_MAX_LENGTH, CriterionInput
 
@@ -14,7 +16,9 @@ from ..services.verification import JUSTIFICATION_MAX_LENGTH, CriterionInput
 class VerdictsForm(forms.Form):
     """Fields `<criterion>_verdict` and `<criterion>_justification` for each criterion."""
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, max_value=MAX_VERSION
+    )
     negative_outcome = forms.ChoiceField(
         label=_("If a criterion is negative, the recommendation is"),
         choices=[

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import refuse_unless
 from core.http import signed_in_user
+from core.params import parse_number
 from opinions.models import Opinion, ThematicReport
 from opinions.selectors import search_published
 
@@ -440,8 +441,7 @@ def recommendation_compare(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 def _expected_version(request: HttpRequest) -> int | None:
-    raw = request.POST.get("expected_version", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_number(request.POST.get("expected_version", ""), max_digits=9)
 
 
 @require_POST
@@ -454,15 +454,15 @@ def recommendation_restore(request: HttpRequest, pk: int) -> HttpResponseBase:
         return redirect("workgroups:recommendation_detail", pk=pk)
     if refusal := refuse_unless(request, EDIT, recommendation):
         return refusal
-    raw_number = request.POST.get("number", "")
+    number = parse_number(request.POST.get("number", ""), max_digits=9)
     expected = _expected_version(request)
-    if not raw_number.isdigit() or len(raw_number) > 9 or expected is None:
+    if number is None or expected is None:
         messages.error(request, _("Choose a version to restore."))
         return redirect("workgroups:recommendation_versions", pk=pk)
     try:
         version = restore_version(
             recommendation_id=pk,
-            number=int(raw_number),
+            number=number,
             author=signed_in_user(request),
             expected_version=expected,
         )
@@ -477,7 +477,7 @@ def recommendation_restore(request: HttpRequest, pk: int) -> HttpResponseBase:
     messages.success(
         request,
         _("Version %(old)d is restored as version %(new)d.")
-        % {"old": int(raw_number), "new": version.number},
+        % {"old": number, "new": version.number},
     )
     return redirect("workgroups:recommendation_detail", pk=pk)
 

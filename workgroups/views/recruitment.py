@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import permission_required
 from core.http import signed_in_user
+from core.params import parse_number
 from stages.markdown import render_markdown
 
 from ..forms.recruitment import (
@@ -467,7 +468,7 @@ def _application_step(request: HttpRequest, call: RecruitmentCall, action: str) 
         Application.objects.select_related(
             "first_choice__area", "second_choice__area", "third_choice__area"
         ),
-        pk=int(application_pk) if application_pk.isdigit() else 0,
+        pk=parse_number(application_pk) or 0,
         call=call,
     )
     name = {"name": application.full_name}
