@@ -73,6 +73,15 @@ def awaits_verification(user: Any, recommendation: Any) -> bool:
 
 
 @rules.predicate
+def has_left_the_group(user: Any, recommendation: Any) -> bool:
+    """Submitted at least once: no longer only the group's draft."""
+    return (
+        isinstance(recommendation, Recommendation)
+        and recommendation.status != Recommendation.Status.DRAFT
+    )
+
+
+@rules.predicate
 def is_published(user: Any, recommendation: Any) -> bool:
     return isinstance(recommendation, Recommendation) and recommendation.is_published
 
@@ -94,7 +103,12 @@ rules.add_perm("workgroups.view_workspace", can_view_workspace)
 rules.add_perm("workgroups.manage_workshops", is_group_leader | is_moderator | is_editor)
 
 # Recommendations
-rules.add_perm("workgroups.view_recommendation", can_view_workspace | is_verifier | is_published)
+# Drafts are the group's (and the staff who support it): verifiers see a recommendation
+# once it has been submitted, as the verification pages do.
+rules.add_perm(
+    "workgroups.view_recommendation",
+    can_view_workspace | (is_verifier & has_left_the_group) | is_published,
+)
 rules.add_perm("workgroups.create_recommendation", is_group_member)
 rules.add_perm("workgroups.edit_recommendation", is_group_member & is_editable)
 rules.add_perm("workgroups.submit_recommendation", is_group_leader & is_editable)

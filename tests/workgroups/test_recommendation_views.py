@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -14,25 +13,18 @@ from opinions.analysis.text import lemma_string
 from opinions.models import Opinion
 from tests.factories import OpinionFactory
 from tests.workgroups.factories import member
-from tests.workgroups.grid import ROLES, Scene, build_scene
+from tests.workgroups.grid import ROLES, Scene, english
 from tests.workgroups.test_recommendation_helpers import built_report, decide, drafted, text
 from workgroups.models import OpinionEvidence, Recommendation, RecommendationVersion
 from workgroups.services.recommendations import Cited, save_recommendation, submit_recommendation
 
 pytestmark = pytest.mark.django_db
 
-WORK_VIEWERS = {"member", "leader", "moderator", "editor", "verifier", "superuser"}
+# Who sees a draft: the group and the staff who support it. Verifiers see a recommendation
+# once it is submitted (SUBMITTED_VIEWERS), as the verification pages do.
+WORK_VIEWERS = {"member", "leader", "moderator", "editor", "superuser"}
+SUBMITTED_VIEWERS = WORK_VIEWERS | {"verifier"}
 WRITERS = {"member", "leader", "superuser"}
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return build_scene()
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def assert_refused(response: Any, role: str) -> None:
@@ -84,6 +76,25 @@ def test_working_pages_by_role(scene: Scene, role: str, name: str) -> None:
     if role in WORK_VIEWERS:
         assert response.status_code == 200
         assert "Zielone podwórka" in response.content.decode()
+    else:
+        assert_refused(response, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "name", ["recommendation_detail", "recommendation_versions", "recommendation_compare"]
+)
+def test_working_pages_of_a_submitted_recommendation_by_role(
+    scene: Scene, role: str, name: str
+) -> None:
+    rec = draft_in(scene)
+    leader_ = scene.people["leader"]
+    assert leader_ is not None
+    submit_recommendation(recommendation_id=rec.pk, actor=leader_, expected_version=1)
+    query = "?a=1&b=1" if name == "recommendation_compare" else ""
+    response = scene.client(role).get(reverse(f"workgroups:{name}", args=[rec.pk]) + query)
+    if role in SUBMITTED_VIEWERS:
+        assert response.status_code == 200, (role, response.status_code)
     else:
         assert_refused(response, role)
 
