@@ -40,7 +40,10 @@ QUICK_IMPORT_ROWS = 20_000
 def bench_env() -> dict[str, str]:
     env = dict(os.environ)
     env["DEBUG"] = "0"
-    env.setdefault("SECRET_KEY", "bench-only-" + os.urandom(16).hex())
+    env.setdefault("SECRET_KEY", "bench-only-" + os.urandom(32).hex())
+    # Plain HTTP on loopback: the HTTPS-only production defaults would redirect every request.
+    for name in ("SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"):
+        env.setdefault(name, "0")
     if not os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"] = f"sqlite:///{OUT / 'bench.sqlite3'}"
     env["VAR_DIR"] = str(OUT / "var")
