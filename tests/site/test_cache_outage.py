@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 from django.test import Client
+from django.urls import reverse
 
 from lublin2030 import cache as resilient
 from opinions.models import Opinion
+from tests.factories import TEST_PASSWORD, UserFactory
 from tests.opinions.test_submit import TEXT, answer_url, form_data
 
 pytestmark = [
@@ -140,3 +142,20 @@ def test_the_rate_limit_still_counts_in_memory_while_the_cache_is_down(
     assert statuses[:2] == [302, 302]
     assert statuses[2] == 429
     assert Opinion.objects.count() == 2
+
+
+def test_logging_in_works_while_the_cache_is_down(client: Client, own_redis: OwnRedis) -> None:
+    from allauth.account.models import EmailAddress
+
+    person = UserFactory()
+    EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    own_redis.stop()
+
+    wrong = client.post(reverse("account_login"), {"login": person.email, "password": "nie"})
+    right = client.post(
+        reverse("account_login"), {"login": person.email, "password": TEST_PASSWORD}
+    )
+
+    assert wrong.status_code == 200  # the form again, with its error (allauth's throttle counted)
+    assert right.status_code == 302
+    assert client.session["_auth_user_id"] == str(person.pk)
