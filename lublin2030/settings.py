@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opinions.tasks.analyse_backlog",
         "schedule": 300.0,
     },
+    "erase-author-emails": {
+        "task": "opinions.tasks.erase_author_emails",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "train-area-classifier": {
         "task": "opinions.tasks.train_area_classifier",
         "schedule": crontab(hour=3, minute=15),
@@ -354,6 +358,8 @@ PORTAL_NAME = os.environ.get("PORTAL_NAME", "Strategia Lublin 2030")
 HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
 OPINION_RATE_LIMIT = int(os.environ.get("OPINION_RATE_LIMIT", "20"))
 OPINION_RATE_WINDOW_SECONDS = int(os.environ.get("OPINION_RATE_WINDOW_SECONDS", "3600"))
+# Days after the process ends (its last stage) that authors' e-mail addresses are kept.
+AUTHOR_EMAIL_RETENTION_DAYS = int(os.environ.get("AUTHOR_EMAIL_RETENTION_DAYS", "180"))
 # Supports („Popieram”) one anonymous client may give per window.
 SUPPORT_RATE_LIMIT = int(os.environ.get("SUPPORT_RATE_LIMIT", "200"))
 # Behind N reverse proxies the client is the N-th address from the right of
