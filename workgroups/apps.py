@@ -8,3 +8,8 @@ class WorkgroupsConfig(AppConfig):
     name = "workgroups"
     verbose_name = _("Working groups")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import panels
+
+        panels.register_panels()

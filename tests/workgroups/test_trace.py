@@ -1,0 +1,127 @@
+"""What became of an opinion (workgroups.trace) and its panel on the tracking page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from opinions.models import Opinion, ReportMembership
+from tests.factories import OpinionFactory, editor
+from tests.workgroups.factories import WorkingGroupFactory, member
+from tests.workgroups.test_recommendation_helpers import built_report, decide, text
+from workgroups.models import Recommendation
+from workgroups.services.recommendations import Cited, create_recommendation, publish_recommendation
+from workgroups.trace import trace
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Więcej drzew i ławek w cieniu na Starym Mieście, bo latem jest za gorąco."
+
+
+def published_opinion(**values: Any) -> Opinion:
+    return OpinionFactory(text=TEXT, status=Opinion.Status.PUBLISHED, **values)
+
+
+def citing(opinion: Opinion, *, note: str = "", published: bool = True) -> Recommendation:
+    group = WorkingGroupFactory()
+    author = member(group)
+    recommendation = create_recommendation(
+        group=group, author=author, text=text(opinions=[Cited(opinion.pk, note)])
+    )
+    if published:
+        decide(recommendation, "verified")
+        publish_recommendation(recommendation_id=recommendation.pk, actor=editor())
+        recommendation.refresh_from_db()
+    return recommendation
+
+
+def kinds(steps: list[Any]) -> list[tuple[str, bool]]:
+    return [(step.kind, step.reached) for step in steps]
+
+
+def test_a_published_opinion_nothing_has_cited_yet_says_what_is_still_to_come() -> None:
+    opinion = published_opinion()
+    assert kinds(trace(opinion)) == [
+        ("received", True),
+        ("published", True),
+        ("report", False),
+        ("cited", False),
+    ]
+
+
+def test_the_chain_from_the_opinion_to_a_verified_published_recommendation() -> None:
+    opinion = published_opinion()
+    report = built_report(opinion.area or WorkingGroupFactory().area, version=3)
+    ReportMembership.objects.create(report=report, opinion=opinion)
+    unpublished = built_report(report.area, version=4, published=False)
+    ReportMembership.objects.create(report=unpublished, opinion=opinion)
+    shown = citing(opinion, note="Mieszkańcy chcą cienia")
+    draft = citing(opinion, published=False)  # still the group's draft
+
+    steps = trace(opinion)
+
+    assert kinds(steps) == [
+        ("received", True),
+        ("published", True),
+        ("report", True),
+        ("cited", True),
+        ("strategy", False),
+    ]
+    report_step, cited_step = steps[2], steps[3]
+    assert [sub.url for sub in report_step.substeps] == [report.get_absolute_url()]  # v4 hidden
+    recommendation_step = cited_step.substeps[0]
+    assert recommendation_step.url == shown.get_absolute_url()
+    assert "Mieszkańcy chcą cienia" in recommendation_step.detail
+    assert "verified by the city" in recommendation_step.detail
+    # The draft is counted, never shown.
+    assert [sub.kind for sub in cited_step.substeps] == ["recommendation", "cited_in_preparation"]
+    assert all(sub.url != draft.get_absolute_url() for sub in cited_step.substeps)
+
+
+def test_adoption_reaches_the_strategy_step() -> None:
+    opinion = published_opinion()
+    recommendation = citing(opinion)
+    Recommendation.objects.filter(pk=recommendation.pk).update(status=Recommendation.Status.ADOPTED)
+    assert kinds(trace(opinion))[-1] == ("strategy", True)
+
+
+@pytest.mark.parametrize("links", [1, 6])
+def test_the_trace_costs_two_queries_whatever_the_number_of_links(
+    links: int, django_assert_num_queries: Any
+) -> None:
+    opinion = published_opinion()
+    group = WorkingGroupFactory()
+    for version in range(1, links + 1):
+        ReportMembership.objects.create(
+            report=built_report(group.area, version=version), opinion=opinion
+        )
+        citing(opinion)
+    # The report versions with their areas; the citations with their recommendations,
+    # groups, areas and latest verification outcome.
+    with django_assert_num_queries(2):
+        steps = trace(opinion)
+    assert len(steps[2].substeps) == links
+    assert len(steps[3].substeps) == links
+
+
+def test_an_unpublished_opinion_costs_no_trace_query(django_assert_num_queries: Any) -> None:
+    opinion = OpinionFactory(text=TEXT, status=Opinion.Status.PENDING)
+    with django_assert_num_queries(0):
+        assert kinds(trace(opinion)) == [("received", True), ("moderation", False)]
+
+
+def test_the_tracking_page_shows_the_recommendation_that_cites_the_opinion(
+    client: Client,
+) -> None:
+    opinion = published_opinion()
+    recommendation = citing(opinion)
+
+    html = client.get(opinion.get_tracking_url()).content.decode()
+
+    assert f'href="{recommendation.get_absolute_url()}"' in html
+    assert 'class="trace"' in html
+    # The fixed "nothing cites this opinion yet" the page showed whatever happened is gone.
+    outcome = html.split('id="outcome-title"')[1].split("</section>")[0]
+    assert 'class="empty"' not in outcome

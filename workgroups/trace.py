@@ -1,0 +1,201 @@
+"""What became of an opinion: the steps it reached, in order, for its author and the public.
+
+`trace(opinion)` walks the real foreign keys of the spine: the opinion → the published
+thematic report versions it was included in (ReportMembership) → the recommendations that
+cite it (OpinionEvidence) → their verification and publication → their adoption into the
+strategy. Each step has a date and a link, and a step not reached yet says so. It costs a
+fixed number of queries whatever the number of links (none for an unpublished opinion).
+
+What a resident may see: report versions once published; a recommendation once published
+(one still in the group's hands is counted, never shown: drafts are the group's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from opinions.models import Opinion, ReportMembership
+
+from .models import OpinionEvidence, Recommendation, Verification
+
+ADOPTION = (Recommendation.Status.ADOPTED, Recommendation.Status.NOT_ADOPTED)
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step of the chain. `reached` False: the text says what has not happened yet."""
+
+    kind: str
+    text: str
+    reached: bool = True
+    date: dt.datetime | None = None
+    url: str = ""
+    link_text: str = ""
+    detail: str = ""
+    substeps: list[TraceStep] = field(default_factory=list)
+
+
+def trace(opinion: Opinion) -> list[TraceStep]:
+    steps = [_received(opinion), _moderated(opinion)]
+    if opinion.status != Opinion.Status.PUBLISHED:
+        return steps
+    steps.append(_in_reports(opinion))
+    steps.extend(_citations(opinion))
+    return steps
+
+
+def _received(opinion: Opinion) -> TraceStep:
+    return TraceStep("received", _("Received"), date=opinion.created_at)
+
+
+def _moderated(opinion: Opinion) -> TraceStep:
+    if opinion.status == Opinion.Status.PUBLISHED:
+        return TraceStep(
+            "published",
+            _("Published after moderation"),
+            date=opinion.status_changed_at,
+            url=opinion.get_absolute_url(),
+            link_text=_("its public page"),
+        )
+    if opinion.status == Opinion.Status.PENDING:
+        return TraceStep("moderation", _("Waiting for a moderator"), reached=False)
+    return TraceStep(
+        "not_published",
+        _("Not published"),
+        date=opinion.status_changed_at,
+        detail=str(opinion.get_rejection_reason_display()),
+    )
+
+
+def _in_reports(opinion: Opinion) -> TraceStep:
+    memberships = list(
+        ReportMembership.objects.filter(opinion=opinion, report__published_at__isnull=False)
+        .select_related("report__area")
+        .order_by("report__published_at", "report_id")
+    )  # 1 query
+    if not memberships:
+        return TraceStep(
+            "report",
+            _("Not yet in a published thematic report (reports are built from time to time)."),
+            reached=False,
+        )
+    return TraceStep(
+        "report",
+        ngettext(
+            "Included in %(count)d thematic report",
+            "Included in %(count)d thematic reports",
+            len(memberships),
+        )
+        % {"count": len(memberships)},
+        date=memberships[0].report.published_at,
+        substeps=[
+            TraceStep(
+                "report_version",
+                _("%(area)s, version %(version)d")
+                % {
+                    "area": membership.report.area.localized_name,
+                    "version": membership.report.version,
+                },
+                date=membership.report.published_at,
+                url=membership.report.get_absolute_url(),
+                link_text=_("the report"),
+            )
+            for membership in memberships
+        ],
+    )
+
+
+def _citations(opinion: Opinion) -> list[TraceStep]:
+    decided = Verification.objects.filter(recommendation=OuterRef("recommendation")).exclude(
+        outcome=""
+    )
+    latest = decided.order_by("-decided_at", "-pk")
+    evidence = list(
+        OpinionEvidence.objects.filter(opinion=opinion)
+        .select_related("recommendation__group__area")
+        .annotate(
+            outcome=Subquery(latest.values("outcome")[:1]),
+            decided_at=Subquery(latest.values("decided_at")[:1]),
+        )
+        .order_by("recommendation__group__area__number", "recommendation__number")
+    )  # 1 query
+    shown = [item for item in evidence if item.recommendation.is_published]
+    hidden = len(evidence) - len(shown)
+    if not shown:
+        text = (
+            ngettext(
+                "A working group is preparing %(count)d recommendation that cites it.",
+                "Working groups are preparing %(count)d recommendations that cite it.",
+                hidden,
+            )
+            % {"count": hidden}
+            if hidden
+            else _("Not yet cited by a recommendation of a working group.")
+        )
+        return [TraceStep("cited", text, reached=False)]
+    steps = [
+        TraceStep(
+            "cited",
+            ngettext(
+                "Cited by %(count)d published recommendation",
+                "Cited by %(count)d published recommendations",
+                len(shown),
+            )
+            % {"count": len(shown)},
+            substeps=[_recommendation_step(item) for item in shown],
+        )
+    ]
+    if hidden:
+        steps[0].substeps.append(
+            TraceStep(
+                "cited_in_preparation",
+                ngettext(
+                    "and %(count)d more recommendation in preparation",
+                    "and %(count)d more recommendations in preparation",
+                    hidden,
+                )
+                % {"count": hidden},
+                reached=False,
+            )
+        )
+    adopted = any(item.recommendation.status in ADOPTION for item in shown)
+    if adopted:
+        steps.append(TraceStep("strategy", _("Considered in the adopted strategy")))
+    else:
+        waiting = _("Not yet considered in the strategy: the council adopts it at the end.")
+        steps.append(TraceStep("strategy", waiting, reached=False))
+    return steps
+
+
+def _recommendation_step(item: OpinionEvidence) -> TraceStep:
+    recommendation = item.recommendation
+    outcome = getattr(item, "outcome", None)
+    verifications: dict[str, str] = {
+        Verification.Outcome.VERIFIED: _("verified by the city"),
+        Verification.Outcome.RETURNED: _("returned to the group for changes"),
+        Verification.Outcome.REJECTED: _("rejected in verification"),
+    }
+    verification = verifications.get(str(outcome or ""), _("not verified yet"))
+    adoptions: dict[str, str] = {
+        Recommendation.Status.ADOPTED: _("adopted in the strategy"),
+        Recommendation.Status.NOT_ADOPTED: _("not adopted in the strategy"),
+    }
+    adoption = adoptions.get(recommendation.status, "")
+    return TraceStep(
+        "recommendation",
+        _("Recommendation %(number)d of the group for %(area)s: %(title)s")
+        % {
+            "number": recommendation.number,
+            "area": recommendation.group.area.localized_name,
+            "title": recommendation.title,
+        },
+        date=recommendation.published_at,
+        url=recommendation.get_absolute_url(),
+        link_text=_("the recommendation"),
+        detail="; ".join(part for part in (verification, adoption, item.note) if part),
+    )
