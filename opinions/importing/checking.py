@@ -44,7 +44,7 @@ def check_batch(*, batch_id: int, today: dt.date | None = None) -> None:
     ).update(status=ImportBatch.Status.PARSING, rows_processed=0, error="")
     if not claimed:
         return
-    batch = ImportBatch.objects.select_related("event").get(pk=batch_id)
+    batch = ImportBatch.objects.select_related("event", "consultation").get(pk=batch_id)
     try:
         with batch.file.open("rb") as stored:
             content = stored.read()
@@ -67,7 +67,9 @@ def _store_checked_rows(batch: ImportBatch, table: Table, *, today: dt.date | No
     ImportRow.objects.filter(batch=batch).delete()
     ImportBatch.objects.filter(pk=batch.pk).update(rows_total=len(table.rows))
     processed = 0
-    for checked in check_rows(table.rows, event=batch.event, today=today):
+    for checked in check_rows(
+        table.rows, event=batch.event, today=today, consultation=batch.consultation
+    ):
         processed += len(checked)
         with transaction.atomic():
             ImportRow.objects.bulk_create(

@@ -41,6 +41,11 @@ FILE_NOT_TEXT = gettext_noop(
     "This does not look like a CSV text file. Save it from your spreadsheet as "
     "“CSV UTF-8 (comma delimited)” or as an Excel workbook (.xlsx)."
 )
+FILE_CONTROL_IN_HEADER = gettext_noop(
+    "The first row (the column names) holds a control character (%(char)s). Save the file "
+    "again from your spreadsheet as “CSV UTF-8 (comma delimited)” or as an Excel workbook "
+    "(.xlsx)."
+)
 FILE_BAD_CSV = gettext_noop("The CSV file could not be read near row %(row)s: %(problem)s.")
 FILE_BAD_XLSX = gettext_noop(
     "The file could not be read as an Excel workbook (.xlsx). Open it in Excel and save it "
@@ -73,6 +78,18 @@ UNKNOWN_AGE_BAND = gettext_noop("unknown age band “%(value)s”")
 UNREADABLE_DATE = gettext_noop("unreadable date “%(value)s” (write it as YYYY-MM-DD)")
 NO_DATE = gettext_noop("no date, and no event to take it from")
 FUTURE_DATE = gettext_noop("date in the future (%(date)s)")
+DATE_BEFORE_OPENING = gettext_noop("date %(date)s is before the consultation opened (on %(opens)s)")
+CONTROL_IN_TEXT = gettext_noop("control character %(char)s in the text")
+CONTROL_IN_COLUMN = gettext_noop("control character %(char)s in the column %(column)s")
+MOJIBAKE_IN_TEXT = gettext_noop(
+    "text garbled by a wrong character encoding (“%(value)s”, probably “%(fixed)s”): open "
+    "the original file as UTF-8 and save it again as “CSV UTF-8 (comma delimited)”"
+)
+MOJIBAKE_IN_COLUMN = gettext_noop(
+    "column %(column)s garbled by a wrong character encoding (“%(value)s”, probably "
+    "“%(fixed)s”): open the original file as UTF-8 and save it again as “CSV UTF-8 (comma "
+    "delimited)”"
+)
 EXTRA_CELLS = gettext_noop("more cells than columns (a comma or semicolon outside quotes?)")
 
 # What was normalised in an accepted row.

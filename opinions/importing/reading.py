@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from opinions.importing.characters import CONTROL_CHARACTER, first_control_character
 from opinions.importing.messages import (
     FILE_BAD_CSV,
     FILE_BAD_XLSX,
+    FILE_CONTROL_IN_HEADER,
     FILE_EMPTY,
     FILE_MISSING_COLUMNS,
     FILE_NO_ROWS,
@@ -41,6 +43,9 @@ MAX_ROWS = 200_000
 # Rows per step: one duplicate lookup, one bulk insert and one progress UPDATE each.
 XLSX_SUFFIXES = {".xlsx"}
 CSV_SUFFIXES = {".csv", ".txt"}
+# Past this share of control characters a "CSV" is binary (UTF-16 without its mark is one
+# half NULs) and is refused whole; below it, each row holding one is rejected alone.
+BINARY_CONTROL_SHARE = 0.1
 
 
 # --- Reading files --------------------------------------------------------------------------
@@ -117,6 +122,10 @@ def _is_blank(cell: Cell) -> bool:
 
 
 def _header(cells: Sequence[Cell]) -> list[str]:
+    for cell in cells:
+        # Unlike a row, the header cannot be rejected alone: without it no row can be read.
+        if isinstance(cell, str) and (char := first_control_character(cell)):
+            raise FileRefused(FILE_CONTROL_IN_HEADER, char=char)
     names = [_column_name(cell) for cell in cells]
     while names and not names[-1]:
         names.pop()  # spreadsheets often leave empty cells after the last column
@@ -154,7 +163,7 @@ def _csv_records(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FileRefused(FILE_NOT_UTF8) from None
-    if "\x00" in text:
+    if _control_share(text) > BINARY_CONTROL_SHARE:
         raise FileRefused(FILE_NOT_TEXT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     number = 0
@@ -163,6 +172,11 @@ def _csv_records(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
             yield number, list(cells)
     except csv.Error as error:
         raise FileRefused(FILE_BAD_CSV, row=number + 1, problem=str(error)[:200]) from None
+
+
+def _control_share(text: str) -> float:
+    # A copy without them rather than a list of matches: a 50 MB file of NULs stays 50 MB.
+    return (len(text) - len(CONTROL_CHARACTER.sub("", text))) / max(len(text), 1)
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -16,16 +16,22 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone, translation
 
 from opinions.cleaning import clean_text
+from opinions.importing.characters import find_mojibake, first_control_character
 from opinions.importing.messages import (
     AGE_BAND_READ_AS,
     ALREADY_IMPORTED,
     AREA_READ_AS,
     CHANNEL_READ_AS,
+    CONTROL_IN_COLUMN,
+    CONTROL_IN_TEXT,
+    DATE_BEFORE_OPENING,
     DATE_READ_AS,
     DISTRICT_READ_AS,
     EMPTY_TEXT,
     EXTRA_CELLS,
     FUTURE_DATE,
+    MOJIBAKE_IN_COLUMN,
+    MOJIBAKE_IN_TEXT,
     NO_CHANNEL,
     NO_DATE,
     NO_VALUE_READ,
@@ -51,7 +57,7 @@ from opinions.models import (
     ImportRow,
     Opinion,
 )
-from stages.models import District, ThematicArea
+from stages.models import Consultation, District, ThematicArea
 
 if TYPE_CHECKING:
     pass
@@ -115,9 +121,16 @@ def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
 class RowChecker:
     """Checks rows against the areas, districts and choices of the process (read once)."""
 
-    def __init__(self, *, event: Event | None, today: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        event: Event | None,
+        today: dt.date | None = None,
+        consultation: Consultation | None = None,
+    ) -> None:
         self.event = event
         self.today = today or timezone.localdate()
+        self.opens_on = timezone.localdate(consultation.opens_at) if consultation else None
         self.area_slugs: set[str] = set()
         self.areas: dict[str, str] = {}
         for area in ThematicArea.objects.all():
@@ -144,6 +157,11 @@ class RowChecker:
         if row.extra_cells:
             # The cells are shifted: any other complaint would be about the wrong column.
             return CheckedRow(row.number, ImportRow.Verdict.REJECTED, [message(EXTRA_CELLS)], raw)
+        damaged = _damaged_cells(raw)
+        if damaged:
+            # A damaged or garbled cell cannot be trusted: any other complaint about it would
+            # be about the damage. The rest of the file is checked as usual.
+            return CheckedRow(row.number, ImportRow.Verdict.REJECTED, damaged, raw)
 
         text = clean_text(raw["text"])
         if not text:
@@ -240,6 +258,10 @@ class RowChecker:
             date = self._parse_date(value, problems, notes)
         if date is not None and date > self.today:
             problems.append(message(FUTURE_DATE, date=date.isoformat()))
+        elif date is not None and self.opens_on is not None and date < self.opens_on:
+            problems.append(
+                message(DATE_BEFORE_OPENING, date=date.isoformat(), opens=self.opens_on.isoformat())
+            )
         return date
 
     def _parse_date(
@@ -268,6 +290,25 @@ class RowChecker:
         return date
 
 
+def _damaged_cells(raw: dict[str, str]) -> list[Message]:
+    """A reason for each cell holding a control character or text garbled by an encoding."""
+    reasons: list[Message] = []
+    for column, value in raw.items():
+        in_text = column == "text"
+        if char := first_control_character(value):
+            if in_text:
+                reasons.append(message(CONTROL_IN_TEXT, char=char))
+            else:
+                reasons.append(message(CONTROL_IN_COLUMN, char=char, column=column))
+        elif garbled := find_mojibake(value):
+            shown = {"value": _shown(garbled.garbled), "fixed": _shown(garbled.repaired)}
+            if in_text:
+                reasons.append(message(MOJIBAKE_IN_TEXT, **shown))
+            else:
+                reasons.append(message(MOJIBAKE_IN_COLUMN, column=column, **shown))
+    return reasons
+
+
 def _as_text(value: Cell) -> str:
     return value.isoformat() if isinstance(value, dt.date) else value
 
@@ -279,10 +320,17 @@ def _shown(value: str) -> str:
 
 
 def check_rows(
-    rows: Sequence[RawRow], *, event: Event | None, today: dt.date | None = None
+    rows: Sequence[RawRow],
+    *,
+    event: Event | None,
+    today: dt.date | None = None,
+    consultation: Consultation | None = None,
 ) -> Iterator[list[CheckedRow]]:
-    """Verdicts in chunks; duplicates are rows already saved or repeated earlier in the file."""
-    checker = RowChecker(event=event, today=today)
+    """Verdicts in chunks; duplicates are rows already saved or repeated earlier in the file.
+
+    With a consultation, a row collected before it opened is rejected.
+    """
+    checker = RowChecker(event=event, today=today, consultation=consultation)
     first_seen: dict[str, int] = {}
     for start in range(0, len(rows), CHUNK_SIZE):
         checked = [checker.check(row) for row in rows[start : start + CHUNK_SIZE]]
@@ -312,11 +360,18 @@ class DryRun:
     rejected: list[CheckedRow] = field(default_factory=list)
 
 
-def dry_run(*, content: bytes, name: str, event: Event | None, keep_rejected: int = 20) -> DryRun:
+def dry_run(
+    *,
+    content: bytes,
+    name: str,
+    event: Event | None,
+    consultation: Consultation | None = None,
+    keep_rejected: int = 20,
+) -> DryRun:
     """The verdicts a file would get, writing nothing at all. Raises FileRefused."""
     table = read_table(content, name)
     result = DryRun()
-    for checked in check_rows(table.rows, event=event):
+    for checked in check_rows(table.rows, event=event, consultation=consultation):
         for row in checked:
             result.counts[str(row.verdict)] += 1
             if row.verdict == ImportRow.Verdict.REJECTED and len(result.rejected) < keep_rejected:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -31,7 +30,6 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from pytest_django.fixtures import Settings
 
 from opinions.cleaning import clean_text, neutralise_formula
 from opinions.importing import checking, commit, messages, reading
@@ -47,11 +45,9 @@ from opinions.models import (
     Opinion,
 )
 from stages.models import Consultation
-from tests.factories import EventFactory, moderator
 
 pytestmark = pytest.mark.django_db
 
-CONSULTATION = "jaki-ma-byc-lublin-w-2030"
 SENTENCE = "Więcej drzew i ławek w cieniu na Starym Mieście, bo latem jest za gorąco."
 # What a spreadsheet may run as a formula (OWASP's list: = + - @, and tab and CR before them).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -188,7 +184,8 @@ ENCODINGS = [*["utf-8"] * 5, "utf-8-sig", "cp1250", "latin-1", "utf-16"]
 def csv_files(draw: st.DrawFn) -> bytes:
     rows = draw(tables())
     if draw(st.integers(min_value=0, max_value=3)) < 3:
-        # A NUL anywhere refuses the whole file: keep it out of most files, so rows get checked.
+        # Control characters reject their rows: keep NULs out of most files, so that rows
+        # are accepted and saved too.
         rows = [[str(cell).replace("\x00", "") for cell in row] for row in rows]
     delimiter = draw(st.sampled_from([",", ";"]))
     out = io.StringIO(newline="")
@@ -289,6 +286,8 @@ def uploads(draw: st.DrawFn) -> tuple[str, bytes]:
 
 # --- Checks ---------------------------------------------------------------------------------
 
+# The author's private link: a fresh secrets.token_urlsafe(24), 32 URL-safe characters.
+TRACKING_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 # What clean_text promises to remove (tabs become spaces), C1 controls included.
 REMOVED_BY_CLEAN_TEXT = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 INJECTED = (
@@ -337,7 +336,7 @@ def assert_no_formula_cells(rows: list[list[str]]) -> None:
 
 
 def assert_saved_opinion_is_clean(opinion: Opinion) -> None:
-    assert opinion.tracking_token
+    assert TRACKING_TOKEN.fullmatch(opinion.tracking_token), opinion.tracking_token
     assert opinion.fingerprint
     assert opinion.status == Opinion.Status.PENDING
     assert TEXT_MIN_LENGTH <= len(opinion.text) <= TEXT_MAX_LENGTH
@@ -348,33 +347,6 @@ def assert_saved_opinion_is_clean(opinion: Opinion) -> None:
     assert opinion.collected_on <= dt.date.today() + dt.timedelta(days=1)
 
 
-# --- Fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def media(settings: Settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def consultation(lublin_process: None) -> Consultation:
-    return Consultation.objects.get(slug=CONSULTATION)
-
-
-@pytest.fixture
-def moderator_client(lublin_process: None) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(moderator())
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-@pytest.fixture
-def event(lublin_process: None) -> Event:
-    return EventFactory(kind=Event.Kind.CAFE, held_on=dt.date(2019, 11, 20))
-
-
 # --- The import page: upload, check, commit, report -----------------------------------------
 
 
@@ -383,10 +355,10 @@ def event(lublin_process: None) -> Event:
 def test_any_file_is_refused_whole_or_given_one_verdict_per_row(
     upload: tuple[str, bytes],
     with_event: bool,
-    consultation: Consultation,
+    lublin_consultation: Consultation,
     event: Event,
     moderator_client: Client,
-    media: Path,
+    media_root: Path,
 ) -> None:
     name, content = upload
     before = stored_counts()
@@ -396,7 +368,7 @@ def test_any_file_is_refused_whole_or_given_one_verdict_per_row(
         reverse("opinions:import_upload"),
         {
             "file": SimpleUploadedFile(name, content),
-            "consultation": consultation.pk,
+            "consultation": lublin_consultation.pk,
             "event": event.pk if with_event else "",
         },
     )
@@ -445,7 +417,7 @@ def test_any_file_is_refused_whole_or_given_one_verdict_per_row(
     for row in rows.filter(verdict=ImportRow.Verdict.REJECTED):
         assert row.reasons, row.data
     # The command's --dry-run gives the same verdicts, writing nothing.
-    dry = dry_run(content=content, name=name, event=batch.event)
+    dry = dry_run(content=content, name=name, event=batch.event, consultation=batch.consultation)
     assert dict(dry.counts) == {verdict: count for verdict, count in verdicts.items() if count}
     report = report_cells(moderator_client, batch)
     assert len(report) == 1 + len(table.rows)
@@ -486,8 +458,8 @@ def test_any_file_is_refused_whole_or_given_one_verdict_per_row(
 def test_the_command_refuses_a_file_whole_or_imports_it(
     upload: tuple[str, bytes],
     dry: bool,
-    consultation: Consultation,
-    media: Path,
+    lublin_consultation: Consultation,
+    media_root: Path,
     tmp_path: Path,
 ) -> None:
     name, content = upload
@@ -539,13 +511,13 @@ def _workbook_with(member: str, junk: bytes) -> bytes:
 
 @pytest.mark.parametrize("member", ["xl/workbook.xml", "xl/worksheets/sheet1.xml"])
 def test_a_workbook_with_broken_xml_is_refused_at_upload(
-    member: str, consultation: Consultation, moderator_client: Client, media: Path
+    member: str, lublin_consultation: Consultation, moderator_client: Client, media_root: Path
 ) -> None:
     response = moderator_client.post(
         reverse("opinions:import_upload"),
         {
             "file": SimpleUploadedFile("karty.xlsx", _workbook_with(member, b"garbage")),
-            "consultation": consultation.pk,
+            "consultation": lublin_consultation.pk,
         },
     )
 

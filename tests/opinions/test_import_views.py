@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,7 +17,6 @@ from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
-from lublin2030.celery import app
 from opinions.importing import batches, checking, commit
 from opinions.models import Event, ImportBatch, ImportRow, Opinion
 from stages.models import Consultation
@@ -362,6 +360,56 @@ def test_a_second_upload_of_the_same_file_is_pointed_out(client: Client) -> None
     assert reverse("opinions:import_detail", args=[first.pk]) in html
 
 
+def test_a_file_with_a_nul_in_one_row_is_uploaded_and_that_row_rejected(client: Client) -> None:
+    rows = [row(text=f"{TEXT} Karta {number}.") for number in range(1, 6)]
+    rows[3][0] = "Więcej ławek\x00 na osiedlu."
+
+    response = upload(client, csv_bytes(rows))
+
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    checking.check_batch(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert (batch.status, batch.accepted_count, batch.rejected_count) == ("preview", 4, 1)
+    page = client.get(reverse("opinions:import_detail", args=[batch.pk]), {"verdict": "rejected"})
+    assert [shown["number"] for shown in page.context["shown_rows"]] == [5]
+    html = page.content.decode()
+    assert "control character U+0000 in the text" in html
+    assert "Save 4 accepted rows" in html
+
+
+def test_the_preview_says_how_dates_are_read(client: Client) -> None:
+    batch = new_batch(mixed_file())
+
+    html = client.get(reverse("opinions:import_detail", args=[batch.pk])).content.decode()
+
+    assert (
+        "Dates are read as YYYY-MM-DD, DD.MM.YYYY (also D.M.YYYY) or YYYY-MM-DD 00:00 (also "
+        "YYYY-MM-DDT00:00:00)"
+    ) in html
+    assert "Each is saved as YYYY-MM-DD" in html
+    assert "before the consultation opened (2019-10-01) rejects the row." in html
+
+
+def test_the_preview_says_how_dates_are_read_in_polish(lublin_process: None) -> None:
+    polish = Client()
+    polish.force_login(moderator())
+    polish.cookies[settings.LANGUAGE_COOKIE_NAME] = "pl"
+    batch = new_batch(mixed_file())
+
+    html = polish.get(reverse("opinions:import_detail", args=[batch.pk])).content.decode()
+
+    assert "Daty są odczytywane w formatach RRRR-MM-DD, DD.MM.RRRR (także D.M.RRRR)" in html
+    assert "sprzed otwarcia konsultacji (2019-10-01)" in html
+
+
+def test_the_upload_page_lists_the_date_formats(client: Client) -> None:
+    html = client.get(reverse("opinions:import_upload")).content.decode()
+
+    assert "YYYY-MM-DD, DD.MM.YYYY (also D.M.YYYY), YYYY-MM-DD 00:00" in html
+    assert "saved as YYYY-MM-DD; not in the future nor before the consultation opened" in html
+
+
 # --- List and report --------------------------------------------------------------------------
 
 
@@ -410,12 +458,6 @@ def test_report_lists_every_row_with_formulas_neutralised(client: Client) -> Non
 
 
 # --- A real worker over the configured broker ----------------------------------------------
-
-
-@pytest.fixture
-def worker() -> Iterator[None]:
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        yield
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:

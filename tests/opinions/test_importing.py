@@ -339,6 +339,208 @@ def test_rejected_rows_are_not_saved(lublin_process: None) -> None:
     assert Opinion.objects.count() == 1
 
 
+def test_a_date_before_the_consultation_opened_is_rejected(lublin_process: None) -> None:
+    # The Lublin question opened on 1 October 2019 (00:00 in Warsaw).
+    batch = import_file(
+        csv_bytes(
+            [
+                row(collected_on="2019-09-30"),
+                row(text=TEXT + " Drugi.", collected_on="2019-10-01"),
+                row(text=TEXT + " Trzeci.", collected_on="30.09.2019"),
+            ]
+        )
+    )
+
+    assert (batch.accepted_count, batch.normalised_count, batch.rejected_count) == (1, 0, 2)
+    early = ImportRow.objects.get(batch=batch, row_number=2)
+    assert reasons(early) == ["date 2019-09-30 is before the consultation opened (on 2019-10-01)"]
+    dotted = ImportRow.objects.get(batch=batch, row_number=4)
+    assert reasons(dotted) == ["date 2019-09-30 is before the consultation opened (on 2019-10-01)"]
+    assert Opinion.objects.get().collected_on == dt.date(2019, 10, 1)
+
+
+def test_an_event_date_before_the_consultation_opened_is_rejected(lublin_process: None) -> None:
+    event = EventFactory(kind=Event.Kind.CAFE, held_on=dt.date(2019, 9, 1))
+    consultation = Consultation.objects.get(slug=CONSULTATION)
+    table = reading.read_table(csv_bytes([row(collected_on="")]), "karty.csv")
+
+    (item,) = next(verdicts.check_rows(table.rows, event=event, consultation=consultation))
+
+    assert reasons(item) == ["date 2019-09-01 is before the consultation opened (on 2019-10-01)"]
+
+
+def test_the_dry_run_rejects_dates_before_the_consultation_opened(lublin_process: None) -> None:
+    content = csv_bytes([row(collected_on="2019-09-30"), row(text=TEXT + " Drugi.")])
+    consultation = Consultation.objects.get(slug=CONSULTATION)
+
+    result = verdicts.dry_run(
+        content=content, name="karty.csv", event=None, consultation=consultation
+    )
+
+    assert dict(result.counts) == {"accepted": 1, "rejected": 1}
+    assert [item.number for item in result.rejected] == [2]
+
+
+# --- Rows with control characters or garbled text ---------------------------------------------
+
+
+def test_a_nul_in_one_row_of_five_rejects_that_row_alone(lublin_process: None) -> None:
+    rows = [row(text=f"{TEXT} Karta numer {number}.") for number in range(1, 6)]
+    rows[2][0] = "Więcej drzew\x00 i ławek na osiedlu."  # a NUL left by a crashed save
+
+    batch = import_file(csv_bytes(rows))
+
+    assert batch.status == ImportBatch.Status.DONE
+    assert (batch.rows_total, batch.accepted_count, batch.rejected_count) == (5, 4, 1)
+    assert batch.created_count == 4
+    rejected = ImportRow.objects.get(batch=batch, verdict=ImportRow.Verdict.REJECTED)
+    assert rejected.row_number == 4  # the header is row 1
+    assert reasons(rejected) == ["control character U+0000 in the text"]
+    assert rejected.opinion is None
+    accepted = ImportRow.objects.filter(batch=batch, verdict=ImportRow.Verdict.ACCEPTED)
+    assert sorted(accepted.values_list("row_number", flat=True)) == [2, 3, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ({"text": f"{TEXT}\x01"}, "control character U+0001 in the text"),
+        ({"text": f"\x1b[31m{TEXT}"}, "control character U+001B in the text"),
+        ({"text": f"{TEXT}\x0b{TEXT}"}, "control character U+000B in the text"),
+        ({"text": f"{TEXT}\x0c"}, "control character U+000C in the text"),
+        ({"area": "sport\x00"}, "control character U+0000 in the column area"),
+        ({"district": "Czuby\x1fPółnocne"}, "control character U+001F in the column district"),
+        ({"collected_on": "2019-11-05\x00"}, "control character U+0000 in the column collected_on"),
+    ],
+)
+def test_a_control_character_rejects_its_row(
+    lublin_process: None, values: dict[str, str], reason: str
+) -> None:
+    items = checked([row(text=TEXT + " Pierwszy."), row(**values)])
+
+    assert [item.verdict for item in items] == [
+        ImportRow.Verdict.ACCEPTED,
+        ImportRow.Verdict.REJECTED,
+    ]
+    assert (items[1].number, reasons(items[1])) == (3, [reason])
+    assert items[1].fingerprint == ""
+
+
+def test_every_damaged_cell_of_a_row_is_named(lublin_process: None) -> None:
+    (item,) = checked([row(text=f"{TEXT}\x00", channel="online\x02")])
+
+    assert reasons(item) == [
+        "control character U+0000 in the text",
+        "control character U+0002 in the column channel",
+    ]
+
+
+def test_tabs_and_line_breaks_are_not_control_characters(lublin_process: None) -> None:
+    (item,) = checked([row(text="Więcej drzew\tna osiedlu,\r\nproszę\rbardzo.\n")])
+
+    assert item.is_accepted
+    assert item.data["text"] == "Więcej drzew na osiedlu,\nproszę\nbardzo."
+
+
+def garbled(value: str, encoding: str = "cp1250") -> str:
+    """UTF-8 text read in a Windows code page (and saved again as UTF-8).
+
+    A byte the code page leaves undefined is read as the C1 control of the same number, as
+    Windows reads it.
+    """
+    return "".join(
+        bytes([byte]).decode(encoding, errors="ignore") or chr(byte) for byte in value.encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        (
+            {"text": garbled(TEXT)},
+            "text garbled by a wrong character encoding (“WiÄ™cej”, probably “Więcej”)",
+        ),
+        (
+            {"text": garbled(TEXT, "cp1252")},
+            "text garbled by a wrong character encoding (“WiÄ™cej”, probably “Więcej”)",
+        ),
+        (
+            {"text": "Trzeba wiÄ™cej Å‚awek w parku Ludowym."},
+            "text garbled by a wrong character encoding (“wiÄ™cej”, probably “więcej”)",
+        ),
+        (
+            # Garbled and saved twice.
+            {"text": garbled(garbled(TEXT, "cp1252"), "cp1252")},
+            "text garbled by a wrong character encoding (“WiÃ„â„¢cej”, probably “Więcej”)",
+        ),
+        (
+            # Only the typography: „…” around a name.
+            {"text": f"Park {garbled('„Ludowy”')} trzeba odnowic."},
+            "text garbled by a wrong character encoding (“â€žLudowyâ€ť”, probably “„Ludowy””)",
+        ),
+        (
+            {"district": garbled("Czuby Północne")},
+            "column district garbled by a wrong character encoding (“PĂłĹ‚nocne”, probably "
+            "“Północne”)",
+        ),
+    ],
+)
+def test_garbled_text_rejects_its_row_with_advice(
+    lublin_process: None, values: dict[str, str], reason: str
+) -> None:
+    items = checked([row(text=TEXT + " Pierwszy."), row(**values)])
+
+    assert items[0].verdict == ImportRow.Verdict.ACCEPTED
+    assert items[1].verdict == ImportRow.Verdict.REJECTED
+    (said,) = reasons(items[1])
+    assert said == reason + (
+        ": open the original file as UTF-8 and save it again as “CSV UTF-8 (comma delimited)”"
+    )
+
+
+def test_a_garbled_file_rejects_each_row_with_polish_letters(lublin_process: None) -> None:
+    original = SAMPLE.read_bytes().decode("utf-8")
+    content = garbled(original).encode("utf-8")
+
+    batch = import_file(content, "opinions-sample.csv")
+
+    originals = list(csv.DictReader(io.StringIO(original, newline="")))
+    ascii_only = sum(1 for values in originals if "".join(values.values()).isascii())
+    assert 0 < ascii_only < 240
+    assert (batch.rows_total, batch.accepted_count) == (240, ascii_only)
+    assert batch.rejected_count == 240 - ascii_only
+    for rejected in ImportRow.objects.filter(batch=batch, verdict=ImportRow.Verdict.REJECTED):
+        said = reasons(rejected)
+        assert said and all("garbled by a wrong character encoding" in one for one in said), said
+
+
+def test_no_real_opinion_is_taken_for_garbled_text(lublin_process: None) -> None:
+    table = reading.read_table(SAMPLE.read_bytes(), "opinions-sample.csv")
+
+    items = [item for chunk in verdicts.check_rows(table.rows, event=None) for item in chunk]
+
+    assert len(items) == 240
+    assert [reasons(item) for item in items if not item.is_accepted] == []
+    assert sum(1 for item in items if not item.data["text"].isascii()) > 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zażółć gęślą jaźń. ZAŻÓŁĆ GĘŚLĄ JAŹŃ – „cytat” i… wielokropek.",
+        "Miasta partnerskie: São Paulo, Ålesund, Ärzte ohne Grenzen, Ĺubica, Ăla, Çanakkale.",
+        "Ceny w €, temperatura 30°C, ½ budżetu, © Urząd Miasta, ™ i ® też bywają.",
+        "Muzyka: Ä (A z umlautem), Å (A z kółkiem), Ã (A z tyldą) – litery, nie błąd.",
+    ],
+)
+def test_correct_text_with_unusual_letters_is_not_taken_for_garbled(
+    lublin_process: None, text: str
+) -> None:
+    (item,) = checked([row(text=text)])
+
+    assert item.verdict == ImportRow.Verdict.ACCEPTED, reasons(item)
+
+
 # --- Files refused as a whole ---------------------------------------------------------------
 
 
@@ -424,6 +626,18 @@ def test_wrong_columns_are_named(lublin_process: None, header: list[str], expect
         (b"text,area\x00\x00", "karty.csv", "This does not look like a CSV text file."),
         (b"%PDF-1.4 ...", "karty.pdf", "Only CSV and XLSX files can be imported"),
         (b"PK\x03\x04\x14\x00", "karty.csv", "This does not look like a CSV text file."),
+        # UTF-16 without its byte-order mark: every other byte a NUL.
+        (
+            csv_bytes([row(text="More trees, please!", district="")]).decode().encode("utf-16-le"),
+            "karty.csv",
+            "This does not look like a CSV text file.",
+        ),
+        (b"text\x00\x00\x00\x00\x00\x00\x00\x00\n\x00\x00", "karty.csv", "This does not look like"),
+        (
+            csv_bytes([row()], header=["text\x00", *HEADER[1:]]),
+            "karty.csv",
+            "The first row (the column names) holds a control character (U+0000).",
+        ),
     ],
 )
 def test_unreadable_files_are_refused(

@@ -44,7 +44,9 @@ class Command(BaseCommand):
         consultation = self._consultation(options["consultation"])
         try:
             if options["dry_run"]:
-                result = verdicts.dry_run(content=content, name=path.name, event=event)
+                result = verdicts.dry_run(
+                    content=content, name=path.name, event=event, consultation=consultation
+                )
                 self._report(result.counts, result.rejected)
                 self.stdout.write("Dry run: nothing was saved.")
                 return
