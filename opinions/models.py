@@ -169,6 +169,8 @@ class Opinion(models.Model):
     )
     # Private: never shown publicly, used only to tell the author what became of the opinion.
     author_email = models.EmailField(_("e-mail (optional, private)"), blank=True)
+    # When the tracking link went to author_email (sent once, by a Celery task).
+    tracking_link_sent_at = models.DateTimeField(null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("consultations/<slug:slug>/answer/", public.answer, name="answer"),
     path("opinions/", public.opinion_list, name="list"),
     path("opinions/track/<slug:token>/", public.track, name="track"),
+    path("opinions/track/<slug:token>/emails/", public.stop_emails, name="stop_emails"),
     path("opinions/<int:pk>/", public.opinion_detail, name="detail"),
     path("opinions/<int:pk>/support/", public.support, name="support"),
     path("opinions/<int:pk>/comments/", public.comment, name="comment"),

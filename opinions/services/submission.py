@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.tasks import send_after_commit
+from opinions import tasks
 from opinions.analysis import requests as analysis_requests
 from stages.models import Consultation, District, ThematicArea
 
@@ -115,6 +117,11 @@ def submit_opinion(
     # After the commit (at once when no transaction is open around this call); one run of
     # the worker takes every opinion submitted meanwhile.
     analysis_requests.request_analysis()
+    if opinion.author_email:
+        # The link to follow it, by e-mail: what the form's notice promises.
+        send_after_commit(
+            tasks.send_tracking_link, opinion.pk, fallback="the tracking page still shows it"
+        )
     return opinion, True
 
 

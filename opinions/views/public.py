@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.http import user_or_none
-from opinions.services import commenting, submission, supports
+from opinions.services import author_mail, commenting, submission, supports
 from stages.models import Consultation
 
 from .. import browsers, ratelimit, vocabulary
@@ -156,6 +156,24 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     panels = TRACKING_PAGE.render(request, opinion)
     response = render(request, "opinions/public/track.html", {"opinion": opinion, "panels": panels})
     # The address is the only key to this page: never send it to another site.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@never_cache
+def stop_emails(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in every e-mail to an author: a page that asks, then a POST that erases the
+    address (a link alone must not act: mail scanners open links)."""
+    opinion = get_object_or_404(Opinion, tracking_token=token)
+    if request.method == "POST":
+        author_mail.stop_author_emails(opinion=opinion)
+        messages.success(
+            request,
+            _("You will receive no more e-mails about this opinion; your address is erased."),
+        )
+        return redirect(opinion.get_tracking_url())
+    response = render(request, "opinions/public/stop_emails.html", {"opinion": opinion})
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
