@@ -6,10 +6,12 @@ from django.views.generic import TemplateView
 
 from . import views
 from .admin_login import throttled_admin_login
+from .mine import my_page
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("moje/", my_page, name="mine"),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="accessibility.html"),
