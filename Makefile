@@ -57,13 +57,15 @@ test: install-test
 	$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(LOCAL_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Lint, layers (import-linter, pyproject.toml), types, migrations and translations: what CI
-# checks beside the tests.
+# Lint, layers (import-linter, pyproject.toml), types, complexity, migrations and translations:
+# what CI checks beside the tests. xenon fails on any function above grade C (cyclomatic
+# complexity over 20), on any module averaging above B, and on the code base averaging above A.
 check: install-test
 	$(BIN)/ruff check .
 	$(LOCAL_ENV) $(BIN)/lint-imports
 	$(BIN)/ruff format --check .
 	$(LOCAL_ENV) $(BIN)/mypy .
+	$(BIN)/xenon --max-absolute C --max-modules B --max-average A --exclude "*/migrations/*" core stages opinions workgroups lublin2030
 	$(LOCAL_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(LOCAL_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
 

@@ -131,17 +131,29 @@ def parse_process_file(path: Path) -> dict[str, Any]:
 
 
 def validate_process_data(data: dict[str, Any], *, source: str = "process") -> dict[str, Any]:
-    errors: list[str] = []
-
     unknown = set(data) - {"process", "stages", "areas", "districts", "consultations"}
-    errors.extend(f"{key}: unknown section" for key in sorted(unknown))
-
+    errors = [f"{key}: unknown section" for key in sorted(unknown)]
     process = data.get("process")
     if not isinstance(process, dict):
         errors.append("process: required table [process] is missing")
     else:
         errors.extend(_check_record(process, PROCESS_FIELDS, "process"))
+    errors.extend(_check_consultations(data))
+    for section, spec, unique_keys in (
+        ("stages", STAGE_FIELDS, ("number", "slug")),
+        ("areas", AREA_FIELDS, ("number", "slug", "name")),
+        ("districts", DISTRICT_FIELDS, ("slug", "name")),
+    ):
+        errors.extend(_check_section(data.get(section), section, spec, unique_keys))
+    if errors:
+        shown = errors[:20]
+        more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise ProcessFileError(f"{source}: invalid process file:\n  " + "\n  ".join(shown) + more)
+    return data
 
+
+def _check_consultations(data: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
     stage_numbers = {
         stage.get("number") for stage in data.get("stages", []) if isinstance(stage, dict)
     }
@@ -151,76 +163,88 @@ def validate_process_data(data: dict[str, Any], *, source: str = "process") -> d
             errors.append(f"{where}: must be a table")
             continue
         record_errors = _check_record(record, CONSULTATION_FIELDS, where)
-        errors.extend(record_errors)
         if record_errors:
-            continue
-        errors.extend(_check_consultation(record, where, stage_numbers))
-
-    for section, spec, unique_keys in (
-        ("stages", STAGE_FIELDS, ("number", "slug")),
-        ("areas", AREA_FIELDS, ("number", "slug", "name")),
-        ("districts", DISTRICT_FIELDS, ("slug", "name")),
-    ):
-        records = data.get(section)
-        if not isinstance(records, list) or not records:
-            errors.append(f"{section}: at least one [[{section}]] entry is required")
-            continue
-        seen: dict[str, dict[object, int]] = {key: {} for key in unique_keys}
-        for index, record in enumerate(records):
-            where = f"{section}[{index}]"
-            if not isinstance(record, dict):
-                errors.append(f"{where}: must be a table")
-                continue
-            record_errors = _check_record(record, spec, where)
             errors.extend(record_errors)
-            if record_errors:
-                continue
-            for key in unique_keys:
-                value = record[key]
-                if value in seen[key]:
-                    errors.append(
-                        f"{where}.{key}: {value!r} repeats {section}[{seen[key][value]}].{key}"
-                    )
-                seen[key][value] = index
-            if section == "stages":
-                errors.extend(_check_stage(record, where))
+            continue
+        # Only a record whose keys are all present and well typed can be cross-checked.
+        errors.extend(_check_consultation(record, where, stage_numbers))
+    return errors
 
-    if errors:
-        shown = errors[:20]
-        more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
-        raise ProcessFileError(f"{source}: invalid process file:\n  " + "\n  ".join(shown) + more)
-    return data
+
+def _check_section(
+    records: object, section: str, spec: dict[str, FieldSpec], unique_keys: tuple[str, ...]
+) -> list[str]:
+    """The entries of one required [[section]]: each valid, none repeating a unique key."""
+    if not isinstance(records, list) or not records:
+        return [f"{section}: at least one [[{section}]] entry is required"]
+    errors: list[str] = []
+    seen: dict[str, dict[object, int]] = {key: {} for key in unique_keys}
+    for index, record in enumerate(records):
+        where = f"{section}[{index}]"
+        if not isinstance(record, dict):
+            errors.append(f"{where}: must be a table")
+            continue
+        record_errors = _check_record(record, spec, where)
+        if record_errors:
+            errors.extend(record_errors)
+            continue
+        for key in unique_keys:
+            value = record[key]
+            if value in seen[key]:
+                errors.append(
+                    f"{where}.{key}: {value!r} repeats {section}[{seen[key][value]}].{key}"
+                )
+            seen[key][value] = index
+        if section == "stages":
+            errors.extend(_check_stage(record, where))
+    return errors
 
 
 def _check_record(record: dict[str, Any], spec: dict[str, FieldSpec], where: str) -> list[str]:
     errors = [f"{where}.{key}: unknown key" for key in sorted(set(record) - set(spec))]
     for key, rule in spec.items():
-        if key not in record:
-            if rule.required:
-                errors.append(f"{where}.{key}: required key is missing")
-            continue
-        value = record[key]
-        if rule.kind is dt.date and isinstance(value, dt.datetime):
-            errors.append(f"{where}.{key}: expected a date like 2019-10-01, not a date and time")
-        elif rule.kind is int and isinstance(value, bool):
-            errors.append(f"{where}.{key}: expected a whole number")
-        elif not isinstance(value, rule.kind):
-            errors.append(
-                f"{where}.{key}: expected {_kind_name(rule.kind)}, got {_kind_name(type(value))}"
-            )
-        elif isinstance(value, str):
-            if rule.required and not value.strip():
-                errors.append(f"{where}.{key}: must not be empty")
-            if rule.max_length and len(value) > rule.max_length:
-                errors.append(f"{where}.{key}: longer than {rule.max_length} characters")
-            if key == "slug" and not SLUG_RE.match(value):
-                errors.append(
-                    f"{where}.slug: {value!r} must be lowercase letters, digits and hyphens"
-                )
-        elif isinstance(value, list) and not all(isinstance(item, str) for item in value):
-            errors.append(f"{where}.{key}: expected a list of texts")
-        elif isinstance(value, int) and not 1 <= value <= 1000:
-            errors.append(f"{where}.{key}: expected a number from 1 to 1000")
+        if key in record:
+            errors.extend(_check_value(key, record[key], rule, f"{where}.{key}"))
+        elif rule.required:
+            errors.append(f"{where}.{key}: required key is missing")
+    return errors
+
+
+def _check_value(key: str, value: object, rule: FieldSpec, place: str) -> list[str]:
+    """A value of the wrong type gets that one error; only a value of the right type is
+    checked against the limits of its type."""
+    wrong_type = _type_error(value, rule.kind)
+    if wrong_type:
+        return [f"{place}: {wrong_type}"]
+    if isinstance(value, str):
+        return _text_errors(key, value, rule, place)
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        return [f"{place}: expected a list of texts"]
+    if isinstance(value, int) and not 1 <= value <= 1000:
+        return [f"{place}: expected a number from 1 to 1000"]
+    return []
+
+
+def _type_error(value: object, kind: type) -> str | None:
+    # TOML gives a datetime where a date was meant, and Python counts a bool as an int:
+    # both pass isinstance, so both are refused first.
+    if kind is dt.date and isinstance(value, dt.datetime):
+        return "expected a date like 2019-10-01, not a date and time"
+    if kind is int and isinstance(value, bool):
+        return "expected a whole number"
+    if not isinstance(value, kind):
+        return f"expected {_kind_name(kind)}, got {_kind_name(type(value))}"
+    return None
+
+
+def _text_errors(key: str, value: str, rule: FieldSpec, place: str) -> list[str]:
+    errors = []
+    if rule.required and not value.strip():
+        errors.append(f"{place}: must not be empty")
+    if rule.max_length and len(value) > rule.max_length:
+        errors.append(f"{place}: longer than {rule.max_length} characters")
+    if key == "slug" and not SLUG_RE.match(value):
+        errors.append(f"{place}: {value!r} must be lowercase letters, digits and hyphens")
     return errors
 
 

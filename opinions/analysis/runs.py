@@ -256,6 +256,35 @@ def near_duplicates(
     copies = {} if copies is None else copies
     contents = {opinion.pk: set(content_of_lemma_string(opinion.lemmas)) for opinion in opinions}
     result: dict[int, int | None] = {opinion.pk: None for opinion in opinions}
+    sources, later_copies = _split_off_copies(opinions, contents, copies)
+    candidates = _candidates(sources, contents, frequencies)
+    seen: dict[int, set[str]] = {}
+    for source in sources:
+        match, score = _best_match(contents[source.pk], candidates[source.pk], seen)
+        result[source.pk] = match
+        first = copies[_copy_key(source, contents)]
+        if first.pk == source.pk:
+            first.match, first.score = match, score
+    for opinion, key in later_copies:
+        first = copies[key]
+        # An identical earlier opinion scores 1: the first copy's own perfect match if it
+        # had one (that one is earlier still), else the first copy.
+        result[opinion.pk] = first.match if first.score == 1.0 else first.pk
+    return result
+
+
+def _copy_key(opinion: Opinion, contents: Mapping[int, set[str]]) -> tuple[int, frozenset[str]]:
+    return (opinion.consultation_id, frozenset(contents[opinion.pk]))
+
+
+def _split_off_copies(
+    opinions: Sequence[Opinion],
+    contents: Mapping[int, set[str]],
+    copies: dict[tuple[int, frozenset[str]], _Copies],
+) -> tuple[list[Opinion], list[tuple[Opinion, tuple[int, frozenset[str]]]]]:
+    """The opinions with content words, earliest first, split into those to look up and the
+    later exact copies of one (in this chunk or an earlier one), which need no look-up.
+    Registers each new set of content words in `copies`."""
     ordered = sorted(
         (opinion for opinion in opinions if contents[opinion.pk]),
         key=lambda opinion: (opinion.created_at, opinion.pk),
@@ -263,13 +292,25 @@ def near_duplicates(
     sources: list[Opinion] = []
     later_copies: list[tuple[Opinion, tuple[int, frozenset[str]]]] = []
     for opinion in ordered:
-        key = (opinion.consultation_id, frozenset(contents[opinion.pk]))
+        key = _copy_key(opinion, contents)
         first = copies.get(key)
         if first is not None and (first.created_at, first.pk) < (opinion.created_at, opinion.pk):
             later_copies.append((opinion, key))
         else:
             sources.append(opinion)
             copies.setdefault(key, _Copies(opinion.created_at, opinion.pk, None, 0.0))
+    return sources, later_copies
+
+
+def _candidates(
+    sources: Sequence[Opinion],
+    contents: Mapping[int, set[str]],
+    frequencies: Mapping[str, float] | None,
+) -> dict[int, list[tuple[int, str]]]:
+    """Earlier opinions of the same consultation that may be near-duplicates of each source
+    (id, stored lemmas), earliest first."""
+    if not sources:
+        return {}
     groups = {
         source.pk: [
             group[:QUERY_LEMMAS_PER_GROUP]
@@ -277,31 +318,29 @@ def near_duplicates(
         ]
         for source in sources
     }
-    if not sources:
-        candidates: dict[int, list[tuple[int, str]]] = {}
-    elif connection.vendor == "postgresql":
-        candidates = _candidates_postgresql(sources, groups)
-    else:
-        candidates = _candidates_sqlite(sources, groups)
-    seen: dict[int, set[str]] = {}
-    for source in sources:
-        best_score = 0.0
-        for candidate_id, lemmas in candidates[source.pk]:
-            if candidate_id not in seen:
-                seen[candidate_id] = set(content_of_lemma_string(lemmas))
-            score = similarity(contents[source.pk], seen[candidate_id])
-            # Candidates come earliest first, so a tie keeps the earlier one.
-            if score >= SIMILARITY and score > best_score:
-                result[source.pk], best_score = candidate_id, score
-        first = copies[(source.consultation_id, frozenset(contents[source.pk]))]
-        if first.pk == source.pk:
-            first.match, first.score = result[source.pk], best_score
-    for opinion, key in later_copies:
-        first = copies[key]
-        # An identical earlier opinion scores 1: the first copy's own perfect match if it
-        # had one (that one is earlier still), else the first copy.
-        result[opinion.pk] = first.match if first.score == 1.0 else first.pk
-    return result
+    if connection.vendor == "postgresql":
+        return _candidates_postgresql(sources, groups)
+    return _candidates_sqlite(sources, groups)
+
+
+def _best_match(
+    lemmas: set[str], candidates: Sequence[tuple[int, str]], seen: dict[int, set[str]]
+) -> tuple[int | None, float]:
+    """The most similar candidate if similar enough, and its score (0 without one).
+
+    `seen` caches the candidates' content words: one candidate is often offered to many
+    opinions of a chunk.
+    """
+    best: int | None = None
+    best_score = 0.0
+    for candidate_id, candidate_lemmas in candidates:
+        if candidate_id not in seen:
+            seen[candidate_id] = set(content_of_lemma_string(candidate_lemmas))
+        score = similarity(lemmas, seen[candidate_id])
+        # Candidates come earliest first, so a tie keeps the earlier one.
+        if score >= SIMILARITY and score > best_score:
+            best, best_score = candidate_id, score
+    return best, best_score
 
 
 def find_near_duplicate(opinion: Opinion) -> int | None:

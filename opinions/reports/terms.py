@@ -251,29 +251,62 @@ def find_subthemes(
     seed: int = SEED,
 ) -> Subthemes:
     """Cluster opinions (id, stored lemmas) into sub-themes; ids must be unique."""
-    import numpy as np
-    from sklearn.cluster import KMeans, MiniBatchKMeans
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics import pairwise_distances, silhouette_score
-    from threadpoolctl import threadpool_limits
-
     bounds = k_range(len(documents))
-
-    def none(note: str, features: int = 0) -> Subthemes:
-        return Subthemes([], note, None, bounds, None, None, features)
-
     if len(documents) < MIN_SUBTHEME_OPINIONS:
-        return none("too-few-opinions")
+        return _no_subthemes("too-few-opinions", bounds)
     ordered = sorted(documents)
     texts = [" ".join(content_lemmas(lemmas)) for _id, lemmas in ordered]
-    with_words = [index for index, text in enumerate(texts) if text]
-    if not with_words:
-        return none("no-content-words")
+    if not any(texts):
+        return _no_subthemes("no-content-words", bounds)
     if counts is None:
         counts = count_terms(lemmas for _id, lemmas in ordered)
     vocabulary = feature_vocabulary(counts)
     if not vocabulary:
-        return none("too-few-opinions")
+        return _no_subthemes("too-few-opinions", bounds)
+    features = _tfidf_features(ordered, texts, vocabulary)
+    if features.rows < MIN_SUBTHEME_OPINIONS:
+        return _no_subthemes("too-few-opinions", bounds, len(vocabulary))
+    clustering = _cluster(features.matrix, seed)
+    if clustering is None:
+        return _no_subthemes("too-few-opinions", bounds, len(vocabulary))
+    subthemes = _describe_clusters(features, clustering)
+    silhouette = clustering.silhouette
+    return Subthemes(
+        subthemes=subthemes,
+        note="",
+        k=len(subthemes),
+        k_range=k_range(features.rows),
+        silhouette=None if silhouette is None else round(silhouette, 4),
+        algorithm=clustering.algorithm,
+        features=len(vocabulary),
+    )
+
+
+def _no_subthemes(note: str, bounds: tuple[int, int], features: int = 0) -> Subthemes:
+    return Subthemes([], note, None, bounds, None, None, features)
+
+
+@dataclass(frozen=True)
+class _Features:
+    """The TF-IDF rows of the opinions with at least one feature, their opinion ids, and the
+    feature names (the columns)."""
+
+    matrix: Any
+    ids: Any
+    names: Any
+
+    @property
+    def rows(self) -> int:
+        return int(self.matrix.shape[0])
+
+
+def _tfidf_features(
+    ordered: Sequence[tuple[int, str]], texts: Sequence[str], vocabulary: list[str]
+) -> _Features:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    with_words = [index for index, text in enumerate(texts) if text]
     vectorizer = TfidfVectorizer(
         token_pattern=LEMMA_PATTERN,
         lowercase=False,
@@ -284,105 +317,153 @@ def find_subthemes(
     matrix = vectorizer.fit_transform([texts[index] for index in with_words])
     # Opinions none of whose terms is a feature say nothing any other says: no sub-theme.
     has_features = np.flatnonzero(matrix.getnnz(axis=1) > 0)
-    matrix = matrix[has_features]
     ids = np.array([ordered[with_words[row]][0] for row in has_features], dtype=np.int64)
+    return _Features(matrix[has_features], ids, vectorizer.get_feature_names_out())
+
+
+@dataclass(frozen=True)
+class _Clustering:
+    labels: Any
+    centres: Any
+    algorithm: str
+    silhouette: float | None
+
+
+def _cluster(matrix: Any, seed: int) -> _Clustering | None:
+    """k-means with k chosen by the silhouette on a sample, refined on all rows; None when
+    no k in range gives two clusters."""
+    from sklearn.metrics import pairwise_distances
+    from threadpoolctl import threadpool_limits
+
     rows = matrix.shape[0]
-    if rows < MIN_SUBTHEME_OPINIONS:
-        return none("too-few-opinions", len(vocabulary))
-    low, high = k_range(rows)
-    random = np.random.RandomState(seed)
-    sample = (
-        np.sort(random.choice(rows, SILHOUETTE_SAMPLE, replace=False))
-        if rows > SILHOUETTE_SAMPLE
-        else np.arange(rows)
-    )
+    sample = _silhouette_sample(rows, seed)
     sampled = matrix[sample]
-    distinct = _distinct_rows(sampled)
     # The silhouette of every k reuses one distance matrix (2,000² floats, 32 MB).
     distances = pairwise_distances(sampled)
-
     # One thread: the result must not depend on how work is split between threads, and two
     # report builds usually share the machine's cores already.
     with threadpool_limits(limits=1):
-        best: tuple[float, int, Any] | None = None
-        for k in range(low, high + 1):
-            if k >= min(distinct, sampled.shape[0]):
-                break
-            model = KMeans(n_clusters=k, n_init=SELECTION_RUNS, random_state=seed).fit(sampled)
-            if len(set(model.labels_.tolist())) < 2:
-                continue
-            score = float(silhouette_score(distances, model.labels_, metric="precomputed"))
-            if best is None or score > best[0] + 1e-12:
-                best = (score, k, model)
-        if best is None:
-            return none("too-few-opinions", len(vocabulary))
-        _score, k, chosen = best
-        algorithm = "kmeans"
+        chosen = _choose_k(sampled, distances, k_range(rows), seed)
+        if chosen is None:
+            return None
+        # A sample of every row: the chosen model is fitted to all of them already.
         if rows == sampled.shape[0]:
-            labels, centres = chosen.labels_, chosen.cluster_centers_
+            labels, centres, algorithm = chosen.labels_, chosen.cluster_centers_, "kmeans"
         else:
-            final: Any
-            if rows < MINIBATCH_FROM:
-                final = KMeans(
-                    n_clusters=k, init=chosen.cluster_centers_, n_init=1, random_state=seed
-                )
-            else:
-                algorithm = "minibatch-kmeans"
-                final = MiniBatchKMeans(
-                    n_clusters=k,
-                    init=chosen.cluster_centers_,
-                    n_init=1,
-                    batch_size=4096,
-                    random_state=seed,
-                )
-            final.fit(matrix)
-            labels, centres = final.labels_, final.cluster_centers_
-        sampled_labels = labels[sample]
-        silhouette = (
-            float(silhouette_score(distances, sampled_labels, metric="precomputed"))
-            if len(set(sampled_labels.tolist())) > 1
-            else None
-        )
+            labels, centres, algorithm = _refit_on_all(chosen, matrix, seed)
+        silhouette = _silhouette(distances, labels[sample])
+    return _Clustering(labels, centres, algorithm, silhouette)
 
-    names = vectorizer.get_feature_names_out()
-    found: list[tuple[int, str, int, list[str], list[int], list[int]]] = []
-    for cluster in range(k):
-        rows_in = np.flatnonzero(labels == cluster)
-        if not len(rows_in):
-            continue
-        centre = np.asarray(centres[cluster], dtype=np.float64)
-        # Stable sort: equal weights keep the vocabulary's (alphabetical) order.
-        order = np.argsort(-centre, kind="stable")
-        top_terms = [str(names[j]) for j in order[:SUBTHEME_TERMS] if centre[j] > 0]
-        label = LABEL_SEPARATOR.join(top_terms[:LABEL_TERMS])
-        # Squared distance to the centre; rows are unit vectors: 1 − 2·x·c + |c|².
-        products = np.asarray(matrix[rows_in] @ centre).ravel()
-        distances = np.round(1.0 - 2.0 * products + float(centre @ centre), 9)
-        member_ids = ids[rows_in]
-        nearest = member_ids[np.lexsort((member_ids, distances))][:QUOTE_CANDIDATES]
-        found.append(
-            (
-                len(rows_in),
-                label,
-                cluster,
-                top_terms,
-                sorted(member_ids.tolist()),
-                nearest.tolist(),
-            )
+
+def _silhouette_sample(rows: int, seed: int) -> Any:
+    """The rows (in order) that choose k: all of them, or a seeded sample of them."""
+    import numpy as np
+
+    if rows <= SILHOUETTE_SAMPLE:
+        return np.arange(rows)
+    random = np.random.RandomState(seed)
+    return np.sort(random.choice(rows, SILHOUETTE_SAMPLE, replace=False))
+
+
+def _choose_k(sampled: Any, distances: Any, bounds: tuple[int, int], seed: int) -> Any:
+    """The fitted k-means of the sample with the best silhouette (the smallest k of a tie)."""
+    from sklearn.cluster import KMeans
+
+    low, high = bounds
+    # k stays below the number of different rows: k-means cannot make more clusters than
+    # that, and the silhouette needs fewer clusters than rows.
+    most = min(_distinct_rows(sampled), sampled.shape[0])
+    best: tuple[float, Any] | None = None
+    for k in range(low, min(high, most - 1) + 1):
+        model = KMeans(n_clusters=k, n_init=SELECTION_RUNS, random_state=seed).fit(sampled)
+        score = _silhouette(distances, model.labels_)
+        if score is not None and (best is None or score > best[0] + 1e-12):
+            best = (score, model)
+    return None if best is None else best[1]
+
+
+def _refit_on_all(chosen: Any, matrix: Any, seed: int) -> tuple[Any, Any, str]:
+    """The sample's clustering refined on every row: labels, centres and the algorithm."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    final: Any
+    algorithm = "kmeans"
+    if matrix.shape[0] < MINIBATCH_FROM:
+        final = KMeans(
+            n_clusters=chosen.n_clusters,
+            init=chosen.cluster_centers_,
+            n_init=1,
+            random_state=seed,
         )
-    found.sort(key=lambda item: (-item[0], item[1], item[2]))
-    subthemes = [
-        Subtheme(index, label, top_terms, members, nearest)
-        for index, (_size, label, _cluster, top_terms, members, nearest) in enumerate(found)
+    else:
+        algorithm = "minibatch-kmeans"
+        final = MiniBatchKMeans(
+            n_clusters=chosen.n_clusters,
+            init=chosen.cluster_centers_,
+            n_init=1,
+            batch_size=4096,
+            random_state=seed,
+        )
+    final.fit(matrix)
+    return final.labels_, final.cluster_centers_, algorithm
+
+
+def _silhouette(distances: Any, labels: Any) -> float | None:
+    """The silhouette over precomputed distances; None for a single cluster (undefined)."""
+    from sklearn.metrics import silhouette_score
+
+    if len(set(labels.tolist())) < 2:
+        return None
+    return float(silhouette_score(distances, labels, metric="precomputed"))
+
+
+@dataclass(frozen=True)
+class _ClusterSummary:
+    size: int
+    label: str
+    cluster: int
+    top_terms: list[str]
+    members: list[int]
+    nearest: list[int]
+
+
+def _describe_clusters(features: _Features, clustering: _Clustering) -> list[Subtheme]:
+    """The non-empty clusters as sub-themes, the largest first (ties by label, then cluster)."""
+    import numpy as np
+
+    found: list[_ClusterSummary] = []
+    for cluster in range(len(clustering.centres)):
+        rows_in = np.flatnonzero(clustering.labels == cluster)
+        if len(rows_in):
+            centre = np.asarray(clustering.centres[cluster], dtype=np.float64)
+            found.append(_summarise_cluster(features, cluster, rows_in, centre))
+    found.sort(key=lambda item: (-item.size, item.label, item.cluster))
+    return [
+        Subtheme(index, item.label, item.top_terms, item.members, item.nearest)
+        for index, item in enumerate(found)
     ]
-    return Subthemes(
-        subthemes=subthemes,
-        note="",
-        k=len(subthemes),
-        k_range=(low, high),
-        silhouette=None if silhouette is None else round(silhouette, 4),
-        algorithm=algorithm,
-        features=len(vocabulary),
+
+
+def _summarise_cluster(
+    features: _Features, cluster: int, rows_in: Any, centre: Any
+) -> _ClusterSummary:
+    import numpy as np
+
+    # Stable sort: equal weights keep the vocabulary's (alphabetical) order.
+    order = np.argsort(-centre, kind="stable")
+    top_terms = [str(features.names[j]) for j in order[:SUBTHEME_TERMS] if centre[j] > 0]
+    # Squared distance to the centre; rows are unit vectors: 1 − 2·x·c + |c|².
+    products = np.asarray(features.matrix[rows_in] @ centre).ravel()
+    distances = np.round(1.0 - 2.0 * products + float(centre @ centre), 9)
+    member_ids = features.ids[rows_in]
+    nearest = member_ids[np.lexsort((member_ids, distances))][:QUOTE_CANDIDATES]
+    return _ClusterSummary(
+        size=len(rows_in),
+        label=LABEL_SEPARATOR.join(top_terms[:LABEL_TERMS]),
+        cluster=cluster,
+        top_terms=top_terms,
+        members=sorted(member_ids.tolist()),
+        nearest=nearest.tolist(),
     )
 
 

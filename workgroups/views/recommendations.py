@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
@@ -196,76 +196,81 @@ def _editor(
     """GET shows the text; POST either re-renders (add a direction, search, add evidence)
     keeping everything typed, or saves a new version."""
     if request.method != "POST":
-        initial: dict[str, Any] = {"expected_version": 0}
-        text = RecommendationText(title="")
-        if recommendation is not None and recommendation.current is not None:
-            text = RecommendationText.of(recommendation.current)
-            initial = {
-                "title": text.title,
-                "vision": text.vision,
-                "diagnosis": text.diagnosis,
-                "goals": text.goals,
-                "expected_version": recommendation.version,
-            }
-        evidence = EvidenceInput(opinions=list(text.opinions), reports=list(text.reports))
-        return _render_editor(
-            request,
-            group,
-            recommendation,
-            form=RecommendationForm(initial=initial),
-            directions=padded(list(text.directions)),
-            evidence=evidence,
-        )
-
-    data = request.POST
-    action = data.get("action", "save")
-    directions = read_directions(data)
-    evidence = read_evidence(data)
-    typed = {name: data.get(name, "") for name in (*TEXT_FIELDS, "expected_version")}
+        return _show_editor(request, group, recommendation)
+    posted = _Posted.read(request.POST)
+    action = request.POST.get("action", "save")
     if action != "save":
         return _render_editor(
             request,
             group,
             recommendation,
-            form=RecommendationForm(initial=typed),
-            directions=padded(directions, extra=1 if action == "add_direction" else 0),
-            evidence=evidence,
-            search=OpinionSearchForm(data) if action == "search" else None,
+            form=RecommendationForm(initial=posted.typed),
+            directions=padded(posted.directions, extra=1 if action == "add_direction" else 0),
+            evidence=posted.evidence,
+            search=OpinionSearchForm(request.POST) if action == "search" else None,
+        )
+    return _save_from_editor(request, group, recommendation, posted)
+
+
+@dataclass(frozen=True)
+class _Posted:
+    """What the editor sent, kept as typed so that a re-rendered page loses nothing."""
+
+    directions: list[dict[str, str]]
+    evidence: EvidenceInput
+    typed: dict[str, Any]
+
+    @classmethod
+    def read(cls, data: QueryDict) -> _Posted:
+        return cls(
+            directions=read_directions(data),
+            evidence=read_evidence(data),
+            typed={name: data.get(name, "") for name in (*TEXT_FIELDS, "expected_version")},
         )
 
-    form = RecommendationForm(data)
-    row_errors = direction_errors(directions)
+
+def _show_editor(
+    request: HttpRequest, group: WorkingGroup, recommendation: Recommendation | None
+) -> HttpResponse:
+    """The editor filled with the current version, or empty for a new recommendation."""
+    initial: dict[str, Any] = {"expected_version": 0}
+    text = RecommendationText(title="")
+    if recommendation is not None and recommendation.current is not None:
+        text = RecommendationText.of(recommendation.current)
+        initial = {
+            "title": text.title,
+            "vision": text.vision,
+            "diagnosis": text.diagnosis,
+            "goals": text.goals,
+            "expected_version": recommendation.version,
+        }
+    return _render_editor(
+        request,
+        group,
+        recommendation,
+        form=RecommendationForm(initial=initial),
+        directions=padded(list(text.directions)),
+        evidence=EvidenceInput(opinions=list(text.opinions), reports=list(text.reports)),
+    )
+
+
+def _save_from_editor(
+    request: HttpRequest,
+    group: WorkingGroup,
+    recommendation: Recommendation | None,
+    posted: _Posted,
+) -> HttpResponse:
+    """Save a valid text as a new version and go to the working page; otherwise show the
+    editor again with the errors (or, for a version saved meanwhile, with both texts)."""
+    form = RecommendationForm(request.POST)
+    row_errors = direction_errors(posted.directions)
     errors: list[str] = []
-    if form.is_valid() and not row_errors and not evidence.errors:
-        text = _text_of(form.cleaned_data, directions, evidence)
-        note = form.cleaned_data["note"]
+    if form.is_valid() and not row_errors and not posted.evidence.errors:
+        text = _text_of(form.cleaned_data, posted.directions, posted.evidence)
         try:
-            if recommendation is None:
-                recommendation = create_recommendation(
-                    group=group, author=signed_in_user(request), text=text, note=note
-                )
-            else:
-                save_recommendation(
-                    recommendation_id=recommendation.pk,
-                    author=signed_in_user(request),
-                    expected_version=form.cleaned_data["expected_version"] or 0,
-                    text=text,
-                    note=note,
-                )
+            saved = _save_version(request, group, recommendation, form.cleaned_data, text)
         except StaleVersion as stale:
-            return _render_editor(
-                request,
-                group,
-                recommendation,
-                form=RecommendationForm(
-                    initial={**typed, "expected_version": stale.current.number}
-                ),
-                directions=padded(directions),
-                evidence=evidence,
-                conflict=stale.current,
-                mine=text,
-                status=409,
-            )
+            return _render_conflict(request, group, recommendation, posted, stale.current, text)
         except NotEditable as locked:
             messages.warning(request, _not_editable_message(locked.recommendation))
             return redirect("workgroups:recommendation_detail", pk=locked.recommendation.pk)
@@ -273,17 +278,60 @@ def _editor(
             errors.extend(invalid.messages)
         else:
             messages.success(request, _("The recommendation is saved as a new version."))
-            return redirect("workgroups:recommendation_detail", pk=recommendation.pk)
+            return redirect("workgroups:recommendation_detail", pk=saved.pk)
     return _render_editor(
         request,
         group,
         recommendation,
         form=form,
-        directions=padded(directions),
-        evidence=evidence,
+        directions=padded(posted.directions),
+        evidence=posted.evidence,
         errors=errors,
         row_errors=row_errors,
         status=400,
+    )
+
+
+def _save_version(
+    request: HttpRequest,
+    group: WorkingGroup,
+    recommendation: Recommendation | None,
+    cleaned: dict[str, Any],
+    text: RecommendationText,
+) -> Recommendation:
+    """A new recommendation with its first version, or the next version of this one."""
+    author = signed_in_user(request)
+    if recommendation is None:
+        return create_recommendation(group=group, author=author, text=text, note=cleaned["note"])
+    save_recommendation(
+        recommendation_id=recommendation.pk,
+        author=author,
+        expected_version=cleaned["expected_version"] or 0,
+        text=text,
+        note=cleaned["note"],
+    )
+    return recommendation
+
+
+def _render_conflict(
+    request: HttpRequest,
+    group: WorkingGroup,
+    recommendation: Recommendation | None,
+    posted: _Posted,
+    current: RecommendationVersion,
+    mine: RecommendationText,
+) -> HttpResponse:
+    """Someone saved a version while this one was typed: show both, ready to save over theirs."""
+    return _render_editor(
+        request,
+        group,
+        recommendation,
+        form=RecommendationForm(initial={**posted.typed, "expected_version": current.number}),
+        directions=padded(posted.directions),
+        evidence=posted.evidence,
+        conflict=current,
+        mine=mine,
+        status=409,
     )
 
 
