@@ -154,8 +154,12 @@ def validate_process_data(data: dict[str, Any], *, source: str = "process") -> d
 
 def _check_consultations(data: dict[str, Any]) -> list[str]:
     errors: list[str] = []
+    # Only whole numbers: a list or table given as a stage's number is reported by the
+    # stage's own check (and cannot go into a set).
     stage_numbers = {
-        stage.get("number") for stage in data.get("stages", []) if isinstance(stage, dict)
+        stage.get("number")
+        for stage in data.get("stages", [])
+        if isinstance(stage, dict) and isinstance(stage.get("number"), int)
     }
     for index, record in enumerate(data.get("consultations", [])):
         where = f"consultations[{index}]"

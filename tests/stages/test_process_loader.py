@@ -188,3 +188,11 @@ def test_consultation_must_name_a_stage_of_the_file_and_a_time_zone(tmp_path: Pa
     assert "consultations[0].stage: no stage number 7" in str(error.value)
     assert "consultations[0].opens_at: give a time zone offset" in str(error.value)
     assert not Consultation.objects.exists()
+
+
+def test_a_stage_number_that_is_a_list_is_an_error_not_a_crash() -> None:
+    from stages.process_loader import ProcessFileError, validate_process_data
+
+    with pytest.raises(ProcessFileError) as error:
+        validate_process_data({"stages": [{"number": ["a"]}]}, source="proces.toml")
+    assert "stages[0].number" in str(error.value)
