@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -610,37 +609,3 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         "workgroups/recommendations/list.html",
         {"groups": groups, "chosen": chosen, "recommendations": list(recommendations)},
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path(
-        "groups/<slug:slug>/recommendations/new/",
-        recommendation_new,
-        name="recommendation_new",
-    ),
-    path("recommendations/", recommendation_list, name="recommendation_list"),
-    path("recommendations/<int:pk>/", recommendation_public, name="recommendation_public"),
-    path("recommendations/<int:pk>/work/", recommendation_detail, name="recommendation_detail"),
-    path("recommendations/<int:pk>/edit/", recommendation_edit, name="recommendation_edit"),
-    path(
-        "recommendations/<int:pk>/versions/",
-        recommendation_versions,
-        name="recommendation_versions",
-    ),
-    path(
-        "recommendations/<int:pk>/compare/",
-        recommendation_compare,
-        name="recommendation_compare",
-    ),
-    path(
-        "recommendations/<int:pk>/restore/",
-        recommendation_restore,
-        name="recommendation_restore",
-    ),
-    path("recommendations/<int:pk>/submit/", recommendation_submit, name="recommendation_submit"),
-    path(
-        "recommendations/<int:pk>/publish/",
-        recommendation_publish,
-        name="recommendation_publish",
-    ),
-]

@@ -20,7 +20,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -539,23 +539,3 @@ def draw_detail(request: HttpRequest, pk: int, draw_pk: int) -> HttpResponse:
             "lottery": draw.result.get("lottery", []),
         },
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("groups/", group_list, name="group_list"),
-    path("groups/<slug:slug>/", group_detail, name="group_detail"),
-    path("calls/<int:pk>/", call_detail, name="call_detail"),
-    path("calls/<int:pk>/apply/", apply, name="apply"),
-    path("staff/calls/", call_staff_list, name="call_staff_list"),
-    path("staff/calls/new/", call_create, name="call_create"),
-    path("staff/calls/<int:pk>/edit/", call_edit, name="call_edit"),
-    path("staff/calls/seats/<slug:slug>/", quota_edit, name="quota_edit"),
-    path("staff/calls/<int:pk>/applications/", application_list, name="application_list"),
-    path(
-        "staff/calls/<int:pk>/applications/<int:application_pk>/notes/",
-        application_notes,
-        name="application_notes",
-    ),
-    path("staff/calls/<int:pk>/selection/", selection, name="selection"),
-    path("staff/calls/<int:pk>/draws/<int:draw_pk>/", draw_detail, name="draw_detail"),
-]

@@ -15,7 +15,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -151,10 +150,3 @@ def verify_start(request: HttpRequest, pk: int) -> HttpResponseBase:
     else:
         messages.success(request, _("You are verifying this recommendation now."))
     return redirect("workgroups:verify", pk=recommendation.pk)
-
-
-urlpatterns: list[URLPattern] = [
-    path("staff/verification/", verification_queue, name="verification_queue"),
-    path("staff/verification/<int:pk>/", verify, name="verify"),
-    path("staff/verification/<int:pk>/start/", verify_start, name="verify_start"),
-]

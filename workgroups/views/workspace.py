@@ -13,7 +13,6 @@ from django.db.models import Count, Prefetch
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from core.access import refuse_unless
@@ -216,16 +215,3 @@ def workshop_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponseBase:
         {"group": group, "form": form, "workshop": workshop},
         status=400 if form.is_bound else 200,
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("groups/<slug:slug>/workspace/", workspace, name="workspace"),
-    path("groups/<slug:slug>/workspace/opinions/", workspace_opinions, name="workspace_opinions"),
-    path(
-        "groups/<slug:slug>/workspace/reports/<int:pk>/", workspace_report, name="workspace_report"
-    ),
-    path("groups/<slug:slug>/workshops/", workshop_list, name="workshop_list"),
-    path("groups/<slug:slug>/workshops/new/", workshop_create, name="workshop_create"),
-    path("groups/<slug:slug>/workshops/<int:pk>/", workshop_detail, name="workshop_detail"),
-    path("groups/<slug:slug>/workshops/<int:pk>/edit/", workshop_edit, name="workshop_edit"),
-]
