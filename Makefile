@@ -29,6 +29,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# `make run`'s own tools (honcho runs the Procfile): pyproject's `dev` extra, not in the image.
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
 $(SECRET_FILE):
 	mkdir -p var
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
@@ -37,7 +42,7 @@ $(SECRET_FILE):
 install: $(VENV)/.installed $(SECRET_FILE)
 install-test: $(VENV)/.installed-test $(SECRET_FILE)
 
-run: install
+run: install $(VENV)/.installed-dev
 	$(LOCAL_ENV) $(BIN)/python manage.py migrate --noinput
 	$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(LOCAL_ENV) $(BIN)/python manage.py load_process
@@ -78,3 +83,21 @@ messages: install
 
 clean:
 	rm -rf $(VENV) var
+
+.PHONY: lock backup restore
+
+# The hashed lock files the image installs (requirements/runtime.txt; requirements/test.txt
+# for CI), from pyproject.toml with pip-tools in a venv of its own under var/. Existing pins
+# stay; `make lock LOCK_ARGS=--upgrade` (or --upgrade-package NAME) moves them.
+lock:
+	PYTHON=$(PYTHON) LOCK_ARGS="$(LOCK_ARGS)" sh deploy/lock.sh
+
+# The database (pg_dump, custom format; a copy of the SQLite file without DATABASE_URL) and
+# a tar of MEDIA_ROOT, into a new folder var/backups/<UTC time>/ (or under BACKUP_DIR).
+backup:
+	sh deploy/backup.sh
+
+# Puts a backup back: make restore BACKUP=var/backups/<time> (stop the portal first).
+restore:
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<folder>" >&2; exit 2; }
+	sh deploy/restore.sh "$(BACKUP)"
