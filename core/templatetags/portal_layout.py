@@ -1,0 +1,51 @@
+"""The site's layout pieces that every app's pages share.
+
+`{% breadcrumbs %}<li>…</li>{% endbreadcrumbs %}`: the page's crumbs, each an <li> written
+by the page (its link, `aria-current="page"` on the page itself), placed in the one trail
+of templates/partials/breadcrumbs.html. A block tag rather than an include because Django's
+include cannot take a list, and the crumbs need `{% url %}`, `{% translate %}` and filters.
+
+`page|elided_pages`: the page numbers to link around a page of a list, "…" where some are
+left out (Django's `Paginator.ELLIPSIS`), for templates/partials/pagination.html.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django import template
+from django.core.paginator import Page
+from django.template.base import NodeList, Parser, Token
+from django.template.context import Context
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+TRAIL_TEMPLATE = "partials/breadcrumbs.html"
+
+
+class BreadcrumbsNode(template.Node):
+    def __init__(self, crumbs: NodeList) -> None:
+        self.crumbs = crumbs
+
+    def render(self, context: Context) -> SafeString:
+        trail = context.template.engine.get_template(TRAIL_TEMPLATE)  # type: ignore[union-attr]
+        # The crumbs are rendered (and escaped) here, in the page's context: the trail only
+        # places them.
+        with context.push(crumbs=self.crumbs.render(context)):
+            return trail.render(context)
+
+
+@register.tag
+def breadcrumbs(parser: Parser, token: Token) -> BreadcrumbsNode:
+    if len(token.split_contents()) != 1:
+        raise template.TemplateSyntaxError("{% breadcrumbs %} takes no arguments.")
+    crumbs = parser.parse(("endbreadcrumbs",))
+    parser.delete_first_token()
+    return BreadcrumbsNode(crumbs)
+
+
+@register.filter
+def elided_pages(page: Page[Any]) -> Iterator[str | int]:
+    return page.paginator.get_elided_page_range(page.number, on_each_side=2)
