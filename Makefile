@@ -48,7 +48,7 @@ run: install $(VENV)/.installed-dev
 	$(LOCAL_ENV) $(BIN)/python manage.py load_process
 	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo
 	@echo "Portal: http://$(HOST):$(PORT)/   (Ctrl-C stops the web server, the worker and beat)"
-	$(LOCAL_ENV) WEB_HOST=$(HOST) WEB_PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	$(LOCAL_ENV) PORTAL_URL="$${PORTAL_URL:-http://$(HOST):$(PORT)}" WEB_HOST=$(HOST) WEB_PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 # For developers: Django's auto-reloading server with DEBUG on (no worker).
 dev: install

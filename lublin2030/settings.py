@@ -353,8 +353,9 @@ LOGGING = {
 
 # --- The portal -----------------------------------------------------------------------------
 PORTAL_NAME = os.environ.get("PORTAL_NAME", "Strategia Lublin 2030")
-# The address people reach the portal at, for links in e-mails (sent without a request).
-PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address people reach the portal at, for links in e-mails and report PDFs (made without
+# a request). Empty: PDFs name opinions by number, e-mails use the first allowed host.
+PORTAL_URL = os.environ.get("PORTAL_URL", "").rstrip("/")
 # Opinions: submissions per client per hour (staff at a mobile point are not limited).
 # A monitor sending "Authorization: Bearer <HEALTH_TOKEN>" to /health/ sees each check.
 HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")

@@ -23,7 +23,8 @@ from ..models import Opinion
 
 
 def absolute(path: str) -> str:
-    return settings.PORTAL_URL + path
+    base = settings.PORTAL_URL or f"http://{settings.ALLOWED_HOSTS[0]}"
+    return base.rstrip("/") + path
 
 
 def send_tracking_link(*, opinion_id: int, now: dt.datetime | None = None) -> bool:

@@ -130,7 +130,8 @@ def test_a_valid_answer_is_saved_pending_and_leads_to_its_tracking_page(
     assert opinion.author_email == "ania@example.org"
     assert opinion.consultation.slug == SLUG
     assert opinion.author is None
-    assert len(callbacks) == 1  # the analysis task, sent after commit
+    # Sent after commit: the analysis task, and (an address was given) the tracking link.
+    assert len(callbacks) == 2
 
     tracking = client.get(response.url)
     html = tracking.content.decode()

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from opinions.models import Opinion, ReportMembership
 from tests.factories import OpinionFactory, editor
@@ -60,7 +61,8 @@ def test_the_chain_from_the_opinion_to_a_verified_published_recommendation() -> 
     shown = citing(opinion, note="Mieszkańcy chcą cienia")
     draft = citing(opinion, published=False)  # still the group's draft
 
-    steps = trace(opinion)
+    with translation.override("en"):
+        steps = trace(opinion)
 
     assert kinds(steps) == [
         ("received", True),
