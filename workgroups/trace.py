@@ -55,12 +55,9 @@ def _received(opinion: Opinion) -> TraceStep:
 
 def _moderated(opinion: Opinion) -> TraceStep:
     if opinion.status == Opinion.Status.PUBLISHED:
+        # (The page's status section links to the public page already.)
         return TraceStep(
-            "published",
-            _("Published after moderation"),
-            date=opinion.status_changed_at,
-            url=opinion.get_absolute_url(),
-            link_text=_("its public page"),
+            "published", _("Published after moderation"), date=opinion.status_changed_at
         )
     if opinion.status == Opinion.Status.PENDING:
         return TraceStep("moderation", _("Waiting for a moderator"), reached=False)
