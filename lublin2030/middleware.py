@@ -35,14 +35,15 @@ class PolishFirstLocaleMiddleware(LocaleMiddleware):
 
 
 class SecurityHeadersMiddleware:
-    """Headers Django's SecurityMiddleware does not send (Permissions-Policy), and a line in
-    the security log for every refusal (403)."""
+    """Headers Django's SecurityMiddleware does not send (Content-Security-Policy,
+    Permissions-Policy), and a line in the security log for every refusal (403)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         if response.status_code == 403:
             log_security_event("refused", request=request, path=request.path)

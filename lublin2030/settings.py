@@ -327,6 +327,13 @@ TRUSTED_PROXIES = int(
 )
 if TRUSTED_PROXIES > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Every page: scripts and styles only from the portal's own files, no inline ones
+# (lublin2030.middleware.SecurityHeadersMiddleware); charts are inline SVG, icons data URIs.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
 # Browser features no page of the portal uses (lublin2030.middleware.SecurityHeadersMiddleware).
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "

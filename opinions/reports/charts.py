@@ -106,7 +106,7 @@ def bar_chart(
     height = len(bars) * layout.row_height
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart__svg" role="img" '
-        'width="100%" height="{height}" style="width: 100%; height: {height}px" '
+        'width="100%" height="{height}" '
         'aria-labelledby="{id}-title" aria-describedby="{id}-desc" '
         'font-family="{font}" font-size="{size}" fill="{ink}">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{description}</desc>'

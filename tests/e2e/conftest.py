@@ -23,8 +23,7 @@ from django.db.backends.signals import connection_created
 from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.conftest import LUBLIN_PROCESS
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, editor, moderator
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -137,15 +136,14 @@ def record_server_errors(page: Page, server_errors: list[str]) -> None:
         if response.status >= 500 or broken_asset:
             server_errors.append(f"{response.status} {response.request.method} {response.url}")
 
+    def record_csp_violation(message: Any) -> None:
+        # The pages carry a Content-Security-Policy without 'unsafe-inline': an inline
+        # script or style anywhere shows up here, and fails the test.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            server_errors.append(f"CSP on {page.url}: {message.text}")
+
     page.on("response", record)
-
-
-@pytest.fixture
-def lublin_process(transactional_db: None) -> None:
-    """The shipped Lublin 2030 process, for the live server's transactional database."""
-    from stages.process_loader import load_process
-
-    load_process(LUBLIN_PROCESS)
+    page.on("console", record_csp_violation)
 
 
 def _axe_source() -> str:
@@ -168,7 +166,9 @@ def format_violations(violations: list[dict[str, Any]], max_targets: int = 3) ->
 def assert_accessible(page: Page) -> None:
     """Run axe-core on the page as it is now; fail listing every WCAG 2.1 A/AA violation."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=_axe_source())
+        # Evaluated through the DevTools protocol, which the page's Content-Security-Policy
+        # does not govern: an inline <script> tag would be refused, as it should be.
+        page.evaluate(_axe_source())
     results = page.evaluate(AXE_RUN)
     violations: list[dict[str, Any]] = results["violations"]
     assert not violations, (
@@ -196,6 +196,16 @@ def verified_user(user: User) -> User:
 
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
+
+
+@pytest.fixture
+def verified_moderator(lublin_process: None) -> User:
+    return verified_user(moderator())
+
+
+@pytest.fixture
+def verified_editor(lublin_process: None) -> User:
+    return verified_user(editor())
 
 
 def log_in(page: Page, user: User) -> None:

@@ -104,3 +104,38 @@ def test_the_security_log_has_logins_failures_refusals_and_role_changes(
     assert any(line.startswith("roles changed") and f"target_user={resident.pk}" in line
                for line in lines)  # fmt: skip
     assert not any(TEST_PASSWORD in line or "not the password" in line for line in lines)
+
+
+def test_every_page_sends_a_content_security_policy_without_inline_code(client: Client) -> None:
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+# The PDF's template is rendered by WeasyPrint, never served: its <style> is allowed.
+SERVED_ONLY_AS_PDF = {"opinions/reports/print.html"}
+
+
+def test_no_served_template_has_inline_scripts_styles_or_handlers() -> None:
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "templates"
+    found = []
+    for path in sorted(root.rglob("*.html")):
+        name = path.relative_to(root).as_posix()
+        if name in SERVED_ONLY_AS_PDF:
+            continue
+        html = path.read_text(encoding="utf-8")
+        for pattern in (
+            r"<script(?![^>]*\bsrc=)[^>]*>",
+            r"<style\b",
+            r"\sstyle=\"",
+            r"\son[a-z]+=\"",
+        ):
+            found.extend(f"{name}: {match}" for match in re.findall(pattern, html))
+    assert found == []
