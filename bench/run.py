@@ -4,6 +4,9 @@ http_pages: the home page and a stage page under load from a second process on l
 with the server in its production configuration (gunicorn, DEBUG off, hashed static files).
 opinions_submit, opinions_list, opinions_import: see bench/opinions_bench.py.
 reports_build: bench/reports_bench.py; workgroups: bench/workgroups_bench.py.
+faults: bench/faults_bench.py (Redis, the worker and the web server killed under load; about
+two and a half minutes, PostgreSQL needed): only with `--only faults`, not in the default or
+--quick run.
 
 The database is a SQLite file under var/bench/ (kept between runs), or DATABASE_URL when it
 is set. It holds the Lublin 2030 process and demo opinions: 20,000 with --quick (CI checks
@@ -97,7 +100,11 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
     return results
 
 
-SECTIONS = ("http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups")
+SECTIONS = (
+    "http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups", "faults",
+)  # fmt: skip
+# Run when no --only is given; faults takes minutes and brings up its own Redis and database.
+DEFAULT_SECTIONS = tuple(section for section in SECTIONS if section != "faults")
 
 
 def main() -> None:
@@ -122,9 +129,16 @@ def main() -> None:
         f"else {IMPORT_ROWS})",
     )
     args = parser.parse_args()
-    sections = set(args.only or SECTIONS)
+    sections = set(args.only or DEFAULT_SECTIONS)
     OUT.mkdir(parents=True, exist_ok=True)
     env = bench_env()
+    if "faults" in sections:
+        import faults_bench  # see bench/faults_bench.py
+
+        write("faults", faults_bench.run(env, OUT), faults_bench.print_report)
+        sections.discard("faults")
+        if not sections:
+            return
     opinions = (
         args.opinions
         if args.opinions is not None

@@ -93,12 +93,15 @@ def heartbeat(token: str, every: float | None = None) -> Iterator[None]:
         thread.join()
 
 
-def ask_for_another_run() -> None:
-    """Tell the working run that opinions may have come after it looked."""
+def ask_for_another_run() -> bool:
+    """Tell the working run that opinions may have come after it looked; True if this is the
+    first such request since the working run started (the caller then sends one run for
+    when the lease lapses, in case the working run has died: only one, so nothing spins)."""
     try:
-        cache.set(_again_key(), 1, timeout=LEASE_SECONDS * 2)
+        return bool(cache.add(_again_key(), 1, timeout=LEASE_SECONDS * 2))
     except Exception:
         logger.warning("analysis claim unreachable; the periodic run will look")
+        return False
 
 
 def another_run_wanted() -> bool:

@@ -35,8 +35,11 @@ def analyse_submitted_opinions() -> int:
     token = claims.claim_run()
     if token is None:
         # Another run is working, and may have looked before this run's opinions were
-        # committed: it looks once more when it is done (no task is sent, so nothing spins).
-        claims.ask_for_another_run()
+        # committed: it looks once more when it is done. The first run to ask also sends one
+        # run for when the lease lapses, in case the working run has died (a killed worker):
+        # one per lease, so nothing spins.
+        if claims.ask_for_another_run():
+            send_now(analyse_submitted_opinions, countdown=claims.LEASE_SECONDS)
         return 0
     try:
         with claims.heartbeat(token):

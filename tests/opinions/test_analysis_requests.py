@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_django.fixtures import Settings
 
 from lublin2030.celery import app
 from opinions.analysis import claims
@@ -19,23 +17,13 @@ from opinions.services.submission import submit_opinion
 from stages.models import Consultation
 from tests.factories import ConsultationFactory, OpinionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 TEXTS = [
     "Więcej zieleni i drzew na osiedlach Czechowa.",
     "Bezpieczne ścieżki rowerowe wzdłuż Bystrzycy.",
     "Tańsze bilety komunikacji miejskiej dla studentów.",
 ]
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Settings, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def consultation() -> Consultation:
-    return ConsultationFactory()
 
 
 class Clock:
@@ -170,15 +158,18 @@ def test_a_broker_failure_loses_no_opinion(
     assert late.analysed_at is not None
 
 
-def test_a_run_that_finds_another_working_asks_it_to_look_again_and_sends_nothing(
+def test_runs_that_find_another_working_ask_it_to_look_again_and_do_not_spin(
     consultation: Consultation, sent: list[str]
 ) -> None:
     OpinionFactory(consultation=consultation, text=TEXTS[0], analysed_at=None)
     working = claims.claim_run()
     assert working is not None
 
-    assert analyse_submitted_opinions() == 0
-    assert sent == []  # no run re-sends itself while another works: nothing spins
+    for _ in range(5):
+        assert analyse_submitted_opinions() == 0
+    # Five runs found the claim taken: one run is sent, for when the lease lapses (should
+    # the working run have died); no other, so nothing spins.
+    assert sent == [analysis_requests.TASK]
     assert Opinion.objects.unanalysed().count() == 1
     assert claims.another_run_wanted() is True  # the working run is asked to look again
     assert claims.another_run_wanted() is False  # once
@@ -208,7 +199,9 @@ def test_the_working_run_looks_again_when_asked(
     monkeypatch.setattr(runs, "analyse_submitted", meanwhile_another_run_comes)
 
     assert analyse_submitted_opinions() == 1
-    assert sent == [analysis_requests.TASK]  # one more look, for what the other run brought
+    # The run that found the claim taken sent one for when the lease lapses; the working
+    # run, asked to look again, sent one more look for what the other run brought.
+    assert sent == [analysis_requests.TASK, analysis_requests.TASK]
 
 
 def test_a_lease_kept_by_its_heartbeat_holds_and_a_dead_runs_lapses(
