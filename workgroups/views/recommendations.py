@@ -68,6 +68,22 @@ def _recommendation(pk: int) -> Recommendation:
     )
 
 
+SUBMIT = "workgroups.submit_recommendation"
+
+
+def _refuse_unless_editable(
+    request: HttpRequest, recommendation: Recommendation, perm: str
+) -> HttpResponseBase | None:
+    """What changing a recommendation checks first: that the person may see it; that it
+    can still be changed (otherwise back to its page with a word why); then `perm`."""
+    if refusal := refuse_unless(request, VIEW, recommendation):
+        return refusal
+    if not recommendation.is_editable:
+        messages.warning(request, _not_editable_message(recommendation))
+        return redirect("workgroups:recommendation_detail", pk=recommendation.pk)
+    return refuse_unless(request, perm, recommendation)
+
+
 def _not_editable_message(recommendation: Recommendation) -> str:
     return _(
         "This recommendation is %(status)s and cannot be changed until the verifiers return it."
@@ -343,12 +359,7 @@ def recommendation_new(request: HttpRequest, slug: str) -> HttpResponseBase:
 
 def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
     recommendation = _recommendation(pk)
-    if refusal := refuse_unless(request, VIEW, recommendation):
-        return refusal
-    if not recommendation.is_editable:
-        messages.warning(request, _not_editable_message(recommendation))
-        return redirect("workgroups:recommendation_detail", pk=pk)
-    if refusal := refuse_unless(request, EDIT, recommendation):
+    if refusal := _refuse_unless_editable(request, recommendation, EDIT):
         return refusal
     return _editor(request, recommendation.group, recommendation)
 
@@ -494,12 +505,7 @@ def _expected_version(request: HttpRequest) -> int | None:
 @require_POST
 def recommendation_restore(request: HttpRequest, pk: int) -> HttpResponseBase:
     recommendation = _recommendation(pk)
-    if refusal := refuse_unless(request, VIEW, recommendation):
-        return refusal
-    if not recommendation.is_editable:
-        messages.warning(request, _not_editable_message(recommendation))
-        return redirect("workgroups:recommendation_detail", pk=pk)
-    if refusal := refuse_unless(request, EDIT, recommendation):
+    if refusal := _refuse_unless_editable(request, recommendation, EDIT):
         return refusal
     number = parse_number(request.POST.get("number", ""), max_digits=9)
     expected = _expected_version(request)
@@ -532,12 +538,9 @@ def recommendation_restore(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_POST
 def recommendation_submit(request: HttpRequest, pk: int) -> HttpResponseBase:
     recommendation = _recommendation(pk)
-    if refusal := refuse_unless(request, VIEW, recommendation):
-        return refusal
-    if not recommendation.is_editable:
-        messages.warning(request, _not_editable_message(recommendation))
-        return redirect("workgroups:recommendation_detail", pk=pk)
-    if refusal := refuse_unless(request, "workgroups.submit_recommendation", recommendation):
+    if refusal := _refuse_unless_editable(
+        request, recommendation, "workgroups.submit_recommendation"
+    ):
         return refusal
     try:
         submit_recommendation(
