@@ -35,3 +35,15 @@ def send_now(task: Sendable, *args: Any, fallback: str = "", **options: Any) -> 
 def send_after_commit(task: Sendable, *args: Any, fallback: str = "", **options: Any) -> None:
     """Send the task once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: send_now(task, *args, fallback=fallback, **options))
+
+
+# Tasks that send e-mail: a mail server that is down (OSError covers SMTP and connection
+# errors) is tried again later, for about a day; the task marks nothing sent until the
+# message is handed over, so a retry sends it exactly once.
+MAIL_TASK_OPTIONS: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": (OSError,),
+    "retry_backoff": 60,
+    "retry_backoff_max": 3600,
+    "max_retries": 8,
+}

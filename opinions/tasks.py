@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from core.tasks import MAIL_TASK_OPTIONS
+
 from .services import author_mail, retention
 
 
@@ -14,16 +16,7 @@ def erase_author_emails() -> int:
     return retention.erase_author_emails()
 
 
-# A mail server that is down (OSError covers SMTP and connection errors) is tried again
-# later; nothing was marked sent, so a retry sends the e-mail exactly once.
-@shared_task(
-    name="opinions.tasks.send_tracking_link",
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
+@shared_task(name="opinions.tasks.send_tracking_link", **MAIL_TASK_OPTIONS)
 def send_tracking_link(opinion_id: int) -> bool:
     """E-mail an opinion's author the private link to follow it (once)."""
     return author_mail.send_tracking_link(opinion_id=opinion_id)
