@@ -23,10 +23,8 @@ from tests.e2e.conftest import (
     celery_worker,
     in_polish,
     log_in,
-    verified_user,
     wait_until,
 )
-from tests.factories import moderator
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -49,11 +47,6 @@ UNKNOWN_AREA = "Kosmodrom"
 SHORT_TEXT = "Za mało."
 FILE_NAME = "karty-punkt-mobilny.csv"
 WORKER_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture
-def verified_moderator(lublin_process: None) -> User:
-    return verified_user(moderator())
 
 
 def import_file(directory: Path) -> Path:

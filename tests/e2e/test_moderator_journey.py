@@ -26,7 +26,6 @@ from tests.e2e.conftest import (
     in_polish,
     log_in,
     record_server_errors,
-    verified_user,
 )
 from tests.factories import moderator
 
@@ -48,11 +47,6 @@ TEXTS = [
 CONTESTED_TEXT = "Sporna: więcej koncertów plenerowych na Starym Mieście latem."
 LATE_TEXT = "Jeszcze jedna: oświetlenie ścieżek rowerowych nad Zalewem Zemborzyckim."
 REJECT_NOTE = "Prosimy o opinię o przyszłości miasta, nie o sprawach prywatnych."
-
-
-@pytest.fixture
-def verified_moderator(lublin_process: None) -> User:
-    return verified_user(moderator())
 
 
 @pytest.fixture

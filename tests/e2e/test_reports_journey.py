@@ -24,10 +24,8 @@ from tests.e2e.conftest import (
     assert_accessible_without_js,
     celery_worker,
     log_in,
-    verified_user,
     wait_until,
 )
-from tests.factories import editor
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Response
@@ -43,9 +41,8 @@ BUILD_SECONDS = 240
 
 
 @pytest.fixture
-def verified_editor(lublin_process: None) -> User:
+def sample_opinions(lublin_process: None) -> None:
     seed_sample_opinions(consultation=Consultation.objects.get(slug="jaki-ma-byc-lublin-w-2030"))
-    return verified_user(editor())
 
 
 @contextmanager
@@ -76,7 +73,7 @@ def all_built() -> bool:
 
 
 def test_editor_builds_publishes_and_reads_the_reports(
-    page: Page, verified_editor: User, live_server: LiveServer
+    page: Page, sample_opinions: None, verified_editor: User, live_server: LiveServer
 ) -> None:
     log_in(page, verified_editor)
     page.goto(STAFF_PATH)

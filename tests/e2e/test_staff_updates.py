@@ -7,13 +7,11 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from stages.models import Stage, StageUpdate
-from tests.e2e.conftest import assert_accessible
-from tests.factories import TEST_PASSWORD, editor
+from tests.e2e.conftest import assert_accessible, log_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -23,7 +21,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 STAGE_II_SLUG = "rozmawiamy-o-przyszlosci"
-HOME_URL = re.compile(r"^https?://[^/]+/$")
 TITLE = "Spotkanie otwarte w dzielnicy Czechów Północny"
 BODY = (
     "Zapraszamy na **spotkanie otwarte** o przyszłości dzielnicy.\n"
@@ -31,31 +28,6 @@ BODY = (
     "- gdzie: Dom Kultury\n"
     "- kiedy: w sobotę o 11:00\n"
 )
-
-
-@pytest.fixture
-def verified_editor(lublin_process: None) -> User:
-    """An editor who can log in: allauth makes e-mail verification mandatory."""
-    user = editor()
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
-
-
-def log_in(page: Page, user: User) -> None:
-    page.goto("/accounts/login/")
-    expect(page.locator("html")).to_have_attribute("lang", "pl")
-    assert_accessible(page)
-    form = page.locator("main form[action='/accounts/login/']")
-    form.locator("input[name='login']").fill(user.email)
-    form.locator("input[name='password']").fill(TEST_PASSWORD)
-    with page.expect_response(
-        lambda r: r.request.method == "POST" and r.url.endswith("/accounts/login/")
-    ) as login_response:
-        form.locator("button[type='submit']").click()
-    status = login_response.value.status
-    assert status < 400, f"logging in answered HTTP {status} (see the server log above)"
-    expect(page).to_have_url(HOME_URL)
-    expect(page.locator("form[action='/accounts/logout/'] button")).to_contain_text(user.email)
 
 
 def latest_updates(page: Page) -> Page:

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
-from pytest_django.fixtures import Settings
 
-from lublin2030.celery import app
-from opinions.analysis import classifier
 from opinions.analysis.classifier import train_area_classifier
 from opinions.analysis.runs import (
     analyse_backlog,
@@ -32,7 +26,7 @@ from stages.models import Consultation, ThematicArea
 from tests.factories import ConsultationFactory, OpinionFactory
 from tests.opinions.test_classifier import LUBLIN_CONSULTATION, load_sample
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 ORIGINAL = (
     "Górki Czechowskie muszą zostać parkiem, a nie osiedlem. To płuca północnej części "
@@ -44,17 +38,6 @@ RETYPED = (
     "Lublina - miejsce gdzie ludzie biegają i spacerują z psem"
 )
 UNRELATED = "Buspasy na głównych ulicach i priorytet dla autobusów na światłach."
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Settings, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    classifier._loaded.clear()
-
-
-@pytest.fixture
-def consultation() -> Consultation:
-    return ConsultationFactory()
 
 
 def opinion(consultation: Consultation, text: str, minutes_ago: int, **fields: object) -> Opinion:
@@ -267,12 +250,6 @@ def test_every_similar_set_contains_a_whole_group(
 
 
 # --- In a real worker: the task runs after the opinion is committed -------------------------
-
-
-@pytest.fixture
-def worker() -> Iterator[None]:
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
 
 
 def test_submitting_enqueues_the_analysis_only_after_commit(

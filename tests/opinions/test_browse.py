@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -17,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from lublin2030.celery import app
 from opinions.analysis.runs import analyse_opinions
 from opinions.analysis.text import lemma_string
 from opinions.models import Channel, Opinion
@@ -180,12 +177,6 @@ def test_search_through_the_real_write_path(client: Client) -> None:
     html = client.get(LIST, {"q": "parking rowerowy"}).content.decode()
 
     assert listed_ids(html) == [saved.pk]
-
-
-@pytest.fixture
-def worker() -> Iterator[None]:
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
 
 
 @pytest.mark.django_db(transaction=True)

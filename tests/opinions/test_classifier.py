@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from pytest_django.fixtures import Settings
 
 from opinions.analysis import classifier
 from opinions.analysis.classifier import evaluate_on_sample, suggest_areas, train_area_classifier
@@ -21,7 +20,7 @@ from opinions.models import AreaClassifierModel, Channel, Opinion
 from stages.models import Consultation, ThematicArea
 from tests.factories import OpinionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 SAMPLE = Path(settings.BASE_DIR) / "data" / "opinions-sample.csv"
 LUBLIN_CONSULTATION = "jaki-ma-byc-lublin-w-2030"
@@ -53,12 +52,6 @@ def load_sample(*, status: str = Opinion.Status.PUBLISHED, limit: int | None = N
         for index, row in enumerate(rows)
     )
     return len(rows)
-
-
-@pytest.fixture(autouse=True)
-def media(settings: Settings, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    classifier._loaded.clear()
 
 
 def test_sample_evaluation_is_reproducible_and_beats_guessing() -> None:

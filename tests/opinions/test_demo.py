@@ -27,11 +27,6 @@ pytestmark = pytest.mark.django_db
 SEED = 7
 
 
-@pytest.fixture
-def consultation(lublin_process: None) -> Consultation:
-    return Consultation.objects.get(slug="jaki-ma-byc-lublin-w-2030")
-
-
 def generator(seed: int = SEED) -> demo.DemoGenerator:
     return demo.DemoGenerator.from_database(seed=seed, events=demo.ensure_demo_events(seed=seed))
 
@@ -53,27 +48,31 @@ def test_the_same_seed_gives_the_same_opinions(lublin_process: None) -> None:
     assert same < 30
 
 
-def test_a_re_seeded_database_gets_the_same_texts(consultation: Consultation) -> None:
-    demo.seed_demo_opinions(consultation=consultation, count=200, seed=SEED)
+def test_a_re_seeded_database_gets_the_same_texts(lublin_consultation: Consultation) -> None:
+    demo.seed_demo_opinions(consultation=lublin_consultation, count=200, seed=SEED)
     before = saved_texts()
     Opinion.objects.all().delete()
     Event.objects.all().delete()
 
-    demo.seed_demo_opinions(consultation=consultation, count=200, seed=SEED)
+    demo.seed_demo_opinions(consultation=lublin_consultation, count=200, seed=SEED)
 
     assert saved_texts() == before
     assert len(before) == 200
 
 
 def test_seeding_again_adds_nothing_and_a_larger_count_adds_the_difference(
-    consultation: Consultation,
+    lublin_consultation: Consultation,
 ) -> None:
-    first = demo.seed_demo_opinions(consultation=consultation, count=300, seed=SEED, batch_size=120)
+    first = demo.seed_demo_opinions(
+        consultation=lublin_consultation, count=300, seed=SEED, batch_size=120
+    )
     texts = saved_texts()
     events = Event.objects.count()
 
-    again = demo.seed_demo_opinions(consultation=consultation, count=300, seed=SEED, batch_size=77)
-    more = demo.seed_demo_opinions(consultation=consultation, count=450, seed=SEED)
+    again = demo.seed_demo_opinions(
+        consultation=lublin_consultation, count=300, seed=SEED, batch_size=77
+    )
+    more = demo.seed_demo_opinions(consultation=lublin_consultation, count=450, seed=SEED)
 
     assert (first.created, first.existing) == (300, 0)
     assert (again.created, again.existing) == (0, 300)
@@ -83,7 +82,7 @@ def test_seeding_again_adds_nothing_and_a_larger_count_adds_the_difference(
     after = saved_texts()
     assert {key: after[key] for key in texts} == texts
     Opinion.objects.filter(fingerprint=demo.demo_fingerprint(SEED, 10)).delete()
-    refill = demo.seed_demo_opinions(consultation=consultation, count=450, seed=SEED)
+    refill = demo.seed_demo_opinions(consultation=lublin_consultation, count=450, seed=SEED)
     assert (refill.created, refill.existing) == (1, 449)
     assert saved_texts() == after
     # Opinion i is the same whether 300 or 450 were asked for.
@@ -91,11 +90,11 @@ def test_seeding_again_adds_nothing_and_a_larger_count_adds_the_difference(
     assert after[demo.demo_fingerprint(SEED, 400)] == check.opinion(400).text
 
 
-def test_a_bulk_load_builds_the_same_indexes_again(consultation: Consultation) -> None:
+def test_a_bulk_load_builds_the_same_indexes_again(lublin_consultation: Consultation) -> None:
     before = index_definitions()
 
     result = demo.seed_demo_opinions(
-        consultation=consultation, count=300, seed=SEED, batch_size=120, bulk_load_from=1
+        consultation=lublin_consultation, count=300, seed=SEED, batch_size=120, bulk_load_from=1
     )
 
     assert result.created == 300
@@ -108,8 +107,8 @@ def index_definitions() -> dict[str, object]:
         return connection.introspection.get_constraints(cursor, Opinion._meta.db_table)
 
 
-def test_the_opinions_spread_like_the_consultation(consultation: Consultation) -> None:
-    demo.seed_demo_opinions(consultation=consultation, count=3000, seed=SEED)
+def test_the_opinions_spread_like_the_consultation(lublin_consultation: Consultation) -> None:
+    demo.seed_demo_opinions(consultation=lublin_consultation, count=3000, seed=SEED)
     opinions = Opinion.objects.all()
 
     channels = Counter(opinions.values_list("channel", flat=True))
@@ -162,8 +161,8 @@ def share_online(opinions: object) -> float:
     return counts.get(Channel.ONLINE, 0) / sum(counts.values())
 
 
-def test_opinions_are_saved_analysed_and_findable(consultation: Consultation) -> None:
-    demo.seed_demo_opinions(consultation=consultation, count=1500, seed=SEED)
+def test_opinions_are_saved_analysed_and_findable(lublin_consultation: Consultation) -> None:
+    demo.seed_demo_opinions(consultation=lublin_consultation, count=1500, seed=SEED)
     opinions = list(Opinion.objects.all())
 
     assert all(opinion.lemmas == lemma_string(opinion.text) for opinion in opinions)
@@ -189,10 +188,10 @@ def test_opinions_are_saved_analysed_and_findable(consultation: Consultation) ->
 
 
 def test_sample_cards_are_published_and_count_as_already_imported(
-    consultation: Consultation,
+    lublin_consultation: Consultation,
 ) -> None:
-    result = demo.seed_sample_opinions(consultation=consultation)
-    again = demo.seed_sample_opinions(consultation=consultation)
+    result = demo.seed_sample_opinions(consultation=lublin_consultation)
+    again = demo.seed_sample_opinions(consultation=lublin_consultation)
 
     assert (result.created, again.created, again.existing) == (240, 0, 240)
     sample = Opinion.objects.all()
@@ -213,10 +212,8 @@ def test_sample_cards_are_published_and_count_as_already_imported(
 
 
 def test_seed_demo_adds_sample_and_generated_opinions_once(
-    lublin_process: None, settings: object, tmp_path: Path
+    lublin_process: None, var_dir: Path
 ) -> None:
-    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
-
     call_command("seed_demo", opinions=150, verbosity=0)
     call_command("seed_demo", opinions=150, verbosity=0)
 
@@ -225,9 +222,7 @@ def test_seed_demo_adds_sample_and_generated_opinions_once(
     assert District.objects.filter(opinions__isnull=False).distinct().count() > 20
 
 
-def test_seed_demo_with_no_opinions(lublin_process: None, settings: object, tmp_path: Path) -> None:
-    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
-
+def test_seed_demo_with_no_opinions(lublin_process: None, var_dir: Path) -> None:
     call_command("seed_demo", opinions=0, verbosity=0)
 
     assert not Opinion.objects.exists()

@@ -42,11 +42,10 @@ from opinions.models import (
 )
 from opinions.services import commenting
 from stages.models import Consultation, District, Stage, StageUpdate, ThematicArea
-from tests.factories import EventFactory, OpinionFactory, editor, moderator
+from tests.factories import OpinionFactory, editor, moderator
 
 pytestmark = pytest.mark.django_db
 
-CONSULTATION = "jaki-ma-byc-lublin-w-2030"
 SENTENCE = "Więcej drzew i ławek w cieniu na Starym Mieście, bo latem jest za gorąco."
 
 FUZZ = hypothesis_settings(
@@ -143,6 +142,8 @@ ANY_KEY = st.one_of(st.uuids().map(str), FUZZ_TEXT)
 # them (tabs become spaces). Not the C1 controls (U+0080–U+009F), which it keeps: see
 # test_clean_text_removes_c1_controls in test_fuzz_import.py.
 FORBIDDEN_IN_TEXT = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# The author's private link: a fresh secrets.token_urlsafe(24), 32 URL-safe characters.
+TRACKING_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 INJECTED = (
     re.compile(r"<script\b[^>]*>\s*alert", re.IGNORECASE),
     re.compile(r"<script\b[^>]*\bsrc=//x\.example", re.IGNORECASE),
@@ -225,8 +226,9 @@ def assert_clean_text(value: str, *, min_length: int = 0, max_length: int | None
 
 
 def assert_complete_opinion(opinion: Opinion) -> None:
-    assert opinion.tracking_token
-    assert opinion.pk is not None
+    assert TRACKING_TOKEN.fullmatch(opinion.tracking_token), opinion.tracking_token
+    # New: its first version, which no moderator has touched.
+    assert (opinion.version, opinion.moderated_by_id) == (1, None)
     assert_clean_text(opinion.text, min_length=TEXT_MIN_LENGTH, max_length=TEXT_MAX_LENGTH)
     assert opinion.channel in Channel.values
     assert opinion.age_band in ["", *AgeBand.values]
@@ -257,21 +259,6 @@ def no_rate_limit(settings: Settings) -> None:
     settings.OPINION_RATE_LIMIT = 100_000
 
 
-@pytest.fixture
-def consultation(lublin_process: None) -> Consultation:
-    return Consultation.objects.get(slug=CONSULTATION)
-
-
-@pytest.fixture
-def moderator_client(lublin_process: None) -> Client:
-    return fuzz_client(moderator())
-
-
-@pytest.fixture
-def event(lublin_process: None) -> Event:
-    return EventFactory(kind=Event.Kind.CAFE, held_on=dt.date(2019, 11, 20))
-
-
 def area_pks() -> list[int]:
     return list(ThematicArea.objects.values_list("pk", flat=True))
 
@@ -286,10 +273,13 @@ def district_pks() -> list[int]:
 @FUZZ
 @given(data=st.data())
 def test_answer_form_never_fails_and_saves_whole_opinions(
-    data: st.DataObject, scripts: ScriptBudget, consultation: Consultation, no_rate_limit: None
+    data: st.DataObject,
+    scripts: ScriptBudget,
+    lublin_consultation: Consultation,
+    no_rate_limit: None,
 ) -> None:
     client = fuzz_client()
-    url = reverse("opinions:answer", kwargs={"slug": consultation.slug})
+    url = reverse("opinions:answer", kwargs={"slug": lublin_consultation.slug})
     budget = scripts.of(client, url)
     post = {
         "text": data.draw(TEXT, label="text"),
@@ -314,7 +304,7 @@ def test_answer_form_never_fails_and_saves_whole_opinions(
         opinion = newest(Opinion)
         assert_complete_opinion(opinion)
         assert opinion.submission_key is not None
-        assert opinion.consultation == consultation
+        assert opinion.consultation == lublin_consultation
         assert response.url == opinion.get_tracking_url()
         # The author's page shows the saved text escaped.
         tracking = client.get(response.url)
@@ -334,9 +324,12 @@ def test_answer_form_never_fails_and_saves_whole_opinions(
 @FUZZ
 @given(data=st.data())
 def test_comment_form_never_fails_and_saves_whole_comments(
-    data: st.DataObject, scripts: ScriptBudget, consultation: Consultation, no_rate_limit: None
+    data: st.DataObject,
+    scripts: ScriptBudget,
+    lublin_consultation: Consultation,
+    no_rate_limit: None,
 ) -> None:
-    opinion = OpinionFactory(consultation=consultation)
+    opinion = OpinionFactory(consultation=lublin_consultation)
     client = fuzz_client()
     url = reverse("opinions:comment", kwargs={"pk": opinion.pk})
     budget = scripts.of(client, opinion.get_absolute_url(), page="detail")
@@ -426,9 +419,12 @@ def assert_moderation_outcome(
 @FUZZ
 @given(data=st.data())
 def test_reject_form_never_fails_and_keeps_a_clean_note(
-    data: st.DataObject, scripts: ScriptBudget, consultation: Consultation, moderator_client: Client
+    data: st.DataObject,
+    scripts: ScriptBudget,
+    lublin_consultation: Consultation,
+    moderator_client: Client,
 ) -> None:
-    opinion = pending(consultation)
+    opinion = pending(lublin_consultation)
     url = reverse("opinions:moderation_reject", args=[opinion.pk])
     budget = scripts.of(
         moderator_client, reverse("opinions:staff_opinion", args=[opinion.pk]), page="staff"
@@ -463,9 +459,12 @@ def test_reject_form_never_fails_and_keeps_a_clean_note(
 @FUZZ
 @given(data=st.data())
 def test_correct_form_never_fails_and_keeps_valid_choices(
-    data: st.DataObject, scripts: ScriptBudget, consultation: Consultation, moderator_client: Client
+    data: st.DataObject,
+    scripts: ScriptBudget,
+    lublin_consultation: Consultation,
+    moderator_client: Client,
 ) -> None:
-    opinion = pending(consultation)
+    opinion = pending(lublin_consultation)
     url = reverse("opinions:moderation_correct", args=[opinion.pk])
     budget = scripts.of(
         moderator_client, reverse("opinions:staff_opinion", args=[opinion.pk]), page="staff"
@@ -490,10 +489,13 @@ def test_correct_form_never_fails_and_keeps_valid_choices(
 @FUZZ
 @given(data=st.data())
 def test_duplicate_form_never_fails_and_points_to_another_opinion(
-    data: st.DataObject, scripts: ScriptBudget, consultation: Consultation, moderator_client: Client
+    data: st.DataObject,
+    scripts: ScriptBudget,
+    lublin_consultation: Consultation,
+    moderator_client: Client,
 ) -> None:
-    original = OpinionFactory(consultation=consultation)
-    opinion = pending(consultation)
+    original = OpinionFactory(consultation=lublin_consultation)
+    opinion = pending(lublin_consultation)
     url = reverse("opinions:moderation_mark_duplicate", args=[opinion.pk])
     budget = scripts.of(
         moderator_client, reverse("opinions:staff_opinion", args=[opinion.pk]), page="staff"
@@ -582,7 +584,7 @@ def test_typein_form_never_fails_and_saves_whole_opinions(
     data: st.DataObject,
     scripts: ScriptBudget,
     event: Event,
-    consultation: Consultation,
+    lublin_consultation: Consultation,
     moderator_client: Client,
 ) -> None:
     url = reverse("opinions:typein", args=[event.pk])
@@ -602,7 +604,7 @@ def test_typein_form_never_fails_and_saves_whole_opinions(
             ),
             label="collected_on",
         ),
-        "consultation": data.draw(choice([consultation.pk]), label="consultation"),
+        "consultation": data.draw(choice([lublin_consultation.pk]), label="consultation"),
         "submission_key": data.draw(ANY_KEY, label="submission_key"),
     }
     htmx = data.draw(st.booleans(), label="htmx")
@@ -670,7 +672,7 @@ def test_stage_update_form_never_fails_and_saves_whole_drafts(
 @FUZZ
 @given(data=st.data())
 def test_opinion_list_filters_never_fail(
-    data: st.DataObject, scripts: ScriptBudget, consultation: Consultation
+    data: st.DataObject, scripts: ScriptBudget, lublin_consultation: Consultation
 ) -> None:
     client = fuzz_client()
     url = reverse("opinions:list")
@@ -684,7 +686,7 @@ def test_opinion_list_filters_never_fail(
             "district": choice(["stare-miasto"]),
             "channel": choice(Channel.values),
             "event": choice(["1"]),
-            "consultation": choice([consultation.slug]),
+            "consultation": choice([lublin_consultation.slug]),
             "sort": choice(["newest", "supported"]),
             "page": NUMBERS,
         }.items()

@@ -22,15 +22,9 @@ from opinions.reports import files as report_files
 from opinions.reports.files import ReportNotBuilt, render_pdf_document, render_report_files
 from tests.opinions.test_report_pages import GREEN_TEXTS, make_report
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 FORMULA = "=cmd|' /C calc'!A0 i więcej drzew w parku"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: SettingsWrapper, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
 
 
 @pytest.fixture
@@ -159,7 +153,8 @@ def test_xlsx_has_every_opinion_of_the_report(report: ThematicReport) -> None:
         assert channel == channels[opinion_id]
         assert collected_on.date() == opinion.collected_on
         assert subtheme.endswith(subthemes[membership.subtheme])
-    assert figures.title
+    with translation.override("pl"):
+        assert figures.title == gettext("Figures")
     assert figures.freeze_panes == "A2"
 
 

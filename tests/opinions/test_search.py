@@ -9,7 +9,7 @@ from opinions.analysis.search import search_opinions, with_all_lemmas, with_any_
 from opinions.analysis.text import lemma_string
 from opinions.models import Opinion
 from stages.models import Consultation
-from tests.factories import ConsultationFactory, OpinionFactory
+from tests.factories import OpinionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +21,6 @@ TEXTS = {
     "bikes": "Ścieżki rowerowe do Zemborzyc i nad Zalew.",
     "nodiacritics": "wiecej zieleni na Czubach, mniej parkingow",
 }
-
-
-@pytest.fixture
-def consultation() -> Consultation:
-    return ConsultationFactory()
 
 
 @pytest.fixture

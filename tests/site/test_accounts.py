@@ -41,9 +41,8 @@ def test_login_page_is_in_the_site_layout_and_polish(client: Client) -> None:
 
 
 def test_seed_demo_creates_an_account_per_role_and_is_safe_to_rerun(
-    lublin_process: None, settings: object, tmp_path: object
+    lublin_process: None, var_dir: object
 ) -> None:
-    settings.VAR_DIR = tmp_path  # type: ignore[attr-defined]
     call_command("seed_demo", opinions=0)
     call_command("seed_demo", opinions=0)
 

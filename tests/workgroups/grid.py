@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.test import Client
 
 from lublin2030.models import User
@@ -51,6 +52,12 @@ class Scene:
         if person is not None:
             client.force_login(person)
         return client
+
+
+def english(client: Client) -> Client:
+    """The client, asking for the pages in English (the messages the tests compare)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def build_scene() -> Scene:

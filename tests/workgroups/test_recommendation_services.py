@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
+from django.utils import timezone
 
 from opinions.models import Opinion
 from tests.factories import OpinionFactory, UserFactory, editor, verifier
@@ -74,6 +75,7 @@ def test_only_members_of_the_group_create(group: WorkingGroup) -> None:
 def test_every_save_makes_a_version_with_author_time_and_note(group: WorkingGroup) -> None:
     anna, piotr = member(group), member(group)
     rec = drafted(group, anna)
+    before = timezone.now()
 
     version = save_recommendation(
         recommendation_id=rec.pk,
@@ -85,7 +87,7 @@ def test_every_save_makes_a_version_with_author_time_and_note(group: WorkingGrou
 
     rec.refresh_from_db()
     assert (version.number, version.author, version.note) == (2, piotr, "Poprawiona diagnoza")
-    assert version.created_at is not None
+    assert before <= version.created_at <= timezone.now()
     assert (rec.version, rec.current, rec.title) == (2, version, "Zielone podwórka i skwery")
     first = RecommendationVersion.objects.get(recommendation=rec, number=1)
     assert first.diagnosis == "Brakuje drzew."  # the older version is untouched

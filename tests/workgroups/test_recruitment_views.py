@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,7 +23,7 @@ from tests.workgroups.factories import (
     member,
     recommendation,
 )
-from tests.workgroups.grid import ROLES, Scene, build_scene
+from tests.workgroups.grid import ROLES, Scene, build_scene, english
 from workgroups.models import (
     Application,
     Membership,
@@ -41,11 +40,6 @@ pytestmark = pytest.mark.django_db
 
 STAFF = {"editor", "superuser"}
 NOW = timezone.now()
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def close(call: RecruitmentCall) -> RecruitmentCall:

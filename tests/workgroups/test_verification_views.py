@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from tests.factories import verifier
 from tests.roles import expect_refused
 from tests.workgroups.factories import WorkingGroupFactory, recommendation
-from tests.workgroups.grid import ROLES, Scene, build_scene
+from tests.workgroups.grid import ROLES, Scene, english
 from workgroups.models import CriterionVerdict, Recommendation, Verification
 from workgroups.services.verification import start_verification
 
@@ -20,16 +19,6 @@ pytestmark = pytest.mark.django_db
 
 VERIFIES = {"verifier", "superuser"}
 QUEUE = reverse("workgroups:verification_queue")
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return build_scene()
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def submitted(scene: Scene, **kwargs: Any) -> Recommendation:

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils import timezone
 
 from tests.roles import expect_refused
 from tests.workgroups.factories import WorkingGroupFactory, member
-from tests.workgroups.grid import ROLES, Scene, build_scene
+from tests.workgroups.grid import ROLES, Scene, english
 from workgroups.models import Membership, WorkingGroup, Workshop
 from workgroups.services.workshops import create_workshop, update_workshop
 
@@ -23,16 +22,6 @@ pytestmark = pytest.mark.django_db
 SEES = {"member", "leader", "moderator", "editor", "superuser"}
 MANAGES = {"leader", "moderator", "editor", "superuser"}
 WHEN = "2030-03-14T17:00"
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return build_scene()
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def workshop_of(group: WorkingGroup, **fields: Any) -> Workshop:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from tests.factories import OpinionFactory, moderator
 from tests.opinions.test_report_pages import report_content
 from tests.roles import expect_refused
 from tests.workgroups.factories import WorkingGroupFactory, member, recommendation
-from tests.workgroups.grid import ROLES, Scene, build_scene
+from tests.workgroups.grid import ROLES, Scene, english
 from workgroups.models import CriterionVerdict, Recommendation, Verification, WorkingGroup
 
 pytestmark = pytest.mark.django_db
@@ -42,16 +41,6 @@ def built_report(area: Any, *, published: bool, version: int = 1) -> ThematicRep
         content=report_content(opinions, area=area),
         published_at=now if published else None,
     )
-
-
-def english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return build_scene()
 
 
 def pages(scene: Scene, draft: ThematicReport) -> dict[str, str]:
