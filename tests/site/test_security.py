@@ -125,7 +125,7 @@ def test_no_served_template_has_inline_scripts_styles_or_handlers() -> None:
     from django.conf import settings
 
     root = Path(settings.BASE_DIR) / "templates"
-    found = []
+    found: list[str] = []
     for path in sorted(root.rglob("*.html")):
         name = path.relative_to(root).as_posix()
         if name in SERVED_ONLY_AS_PDF:
