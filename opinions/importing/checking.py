@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Count
@@ -78,8 +78,8 @@ def _store_checked_rows(batch: ImportBatch, table: Table, *, today: dt.date | No
                         batch=batch,
                         row_number=row.number,
                         verdict=row.verdict,
-                        reasons=row.reasons,
-                        data=row.data,
+                        reasons=storable(row.reasons),
+                        data=storable(row.data),
                         fingerprint=row.fingerprint,
                     )
                     for row in checked
@@ -120,3 +120,15 @@ def verdict_counts(batch_id: int) -> dict[str, int]:
         "rejected_count": counts.get(ImportRow.Verdict.REJECTED, 0),
         "duplicate_count": counts.get(ImportRow.Verdict.DUPLICATE, 0),
     }
+
+
+def storable(value: Any) -> Any:
+    """The value with NUL characters shown as U+FFFD: PostgreSQL's jsonb cannot hold U+0000,
+    and a row rejected for one is still kept, with its cells, for the import's report."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value
