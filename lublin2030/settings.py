@@ -7,6 +7,7 @@ it uses PostgreSQL and Redis (broker and cache).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -379,3 +380,31 @@ OPINION_TRUSTED_PROXIES = TRUSTED_PROXIES
 PROCESS_FILE = Path(
     os.environ.get("PROCESS_FILE", BASE_DIR / "data" / "processes" / "lublin2030.toml")
 )
+
+# The accessibility statement (/accessibility/, the act of 4 April 2019 on digital
+# accessibility): the site's dates (YYYY-MM-DD) and the contact for accessibility requests.
+# The contact defaults to the one the City Hall gives in the statement of lublin.eu (a role,
+# never a person's name, written in Polish: the page marks it lang="pl"); set the strategy
+# team's own when it has one.
+ACCESSIBILITY_PUBLISHED_ON = dt.date.fromisoformat(
+    os.environ.get("ACCESSIBILITY_PUBLISHED_ON") or "2026-11-22"
+)
+ACCESSIBILITY_UPDATED_ON = dt.date.fromisoformat(
+    os.environ.get("ACCESSIBILITY_UPDATED_ON") or "2026-12-04"
+)
+ACCESSIBILITY_PREPARED_ON = dt.date.fromisoformat(
+    os.environ.get("ACCESSIBILITY_PREPARED_ON") or "2026-12-04"
+)
+# The statement's last review (by 31 March each year, and after every significant change).
+ACCESSIBILITY_REVIEWED_ON = (
+    dt.date.fromisoformat(os.environ["ACCESSIBILITY_REVIEWED_ON"])
+    if os.environ.get("ACCESSIBILITY_REVIEWED_ON")
+    else ACCESSIBILITY_PREPARED_ON
+)
+# (An empty variable, as docker compose passes an unset one, means the default.)
+ACCESSIBILITY_CONTACT_PERSON = (
+    os.environ.get("ACCESSIBILITY_CONTACT_PERSON")
+    or "koordynator ds. dostępności cyfrowej, Urząd Miasta Lublin"
+)
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL") or "ion@lublin.eu"
+ACCESSIBILITY_CONTACT_PHONE = os.environ.get("ACCESSIBILITY_CONTACT_PHONE") or "81 466 30 85"

@@ -6,7 +6,10 @@ from django.views.generic import TemplateView
 
 from . import views
 from .admin_login import throttled_admin_login
+from .law_pages import law_page_settings
 from .mine import my_page
+
+LAW_PAGE_CONTEXT = {"law": law_page_settings}
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,8 +17,13 @@ urlpatterns = [
     path("moje/", my_page, name="mine"),
     path(
         "accessibility/",
-        TemplateView.as_view(template_name="accessibility.html"),
+        TemplateView.as_view(template_name="accessibility.html", extra_context=LAW_PAGE_CONTEXT),
         name="accessibility",
+    ),
+    path(
+        "privacy/",
+        TemplateView.as_view(template_name="privacy.html", extra_context=LAW_PAGE_CONTEXT),
+        name="privacy",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
