@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stages.models import Consultation, District, ThematicArea
+from stages.models import Consultation, District, Section, ThematicArea
 
 TEXT_MIN_LENGTH = 10
 TEXT_MAX_LENGTH = 5000
@@ -78,6 +78,15 @@ class Event(models.Model):
     title = models.CharField(_("title"), max_length=200)
     held_on = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=200, blank=True)
+    # A meeting announced on a consultation's page, where its comments are also collected.
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("consultation"),
+    )
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("district")
     )
@@ -113,6 +122,12 @@ class OpinionQuerySet(models.QuerySet["Opinion"]):
         return self.filter(analysed_at__isnull=True)
 
 
+class SubmitterKind(models.TextChoices):
+    PERSON = "person", _("private person")
+    ORGANISATION = "organisation", _("organisation or institution")
+    PUBLIC_BODY = "public-body", _("municipality or other public body")
+
+
 class RejectionReason(models.TextChoices):
     OFF_TOPIC = "off-topic", _("not about the city's future")
     OFFENSIVE = "offensive", _("offensive or hateful language")
@@ -135,8 +150,32 @@ class Opinion(models.Model):
         related_name="opinions",
         verbose_name=_("consultation"),
     )
-    # Document consultations (a later stage) number their sections.
-    section = models.PositiveIntegerField(_("section"), null=True, blank=True)
+    # A comment in a consultation of a document or of the recommendations: the section it
+    # is about, what the commenter proposes instead and why, and who sends it.
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("section"),
+    )
+    proposed_wording = models.TextField(_("proposed wording"), blank=True)
+    justification = models.TextField(_("justification"), blank=True)
+    submitter_kind = models.CharField(
+        _("sent by"), max_length=12, choices=SubmitterKind.choices, default=SubmitterKind.PERSON
+    )
+    # Public for institutions (the law asks for their comments by name), empty for persons.
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # The answer given to this comment (one answer may cover several duplicates).
+    answer = models.ForeignKey(
+        "ConsultationAnswer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("answer"),
+    )
     text = models.TextField(_("opinion"))
     area = models.ForeignKey(
         ThematicArea,
@@ -240,6 +279,11 @@ class Opinion(models.Model):
             models.Index(fields=["status", "event", "created_at"], name="opinion_status_event"),
             models.Index(fields=["status", "support_count"], name="opinion_status_support"),
             models.Index(fields=["consultation", "status"], name="opinion_consultation_status"),
+            models.Index(
+                fields=["section", "status", "created_at"],
+                name="opinion_section_status",
+                condition=Q(section__isnull=False),
+            ),
             models.Index(
                 fields=["created_at"],
                 name="opinion_unanalysed",
@@ -567,3 +611,9 @@ class ReportMembership(models.Model):
 
     def __str__(self) -> str:
         return f"opinion {self.opinion_id} in report {self.report_id}"
+
+
+# Answers to consultation comments and the consultation report live in their sub-packages;
+# Django finds models through this module.
+from opinions.answers.models import ConsultationAnswer as ConsultationAnswer  # noqa: E402
+from opinions.answers.models import ConsultationReport as ConsultationReport  # noqa: E402

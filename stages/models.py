@@ -329,8 +329,17 @@ class Consultation(Localized):
     question_en = models.CharField(_("question (English)"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
+    # How residents comment (besides this portal): addresses, forms, meetings.
+    how_to_comment = models.TextField(_("how to comment"), blank=True)
+    how_to_comment_en = models.TextField(_("how to comment (English)"), blank=True)
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
+    # A consultation the law requires (art. 6 of the act on development policy): open at
+    # least STATUTORY_MIN_DAYS, and a report on every comment within REPORT_DUE_DAYS.
+    statutory = models.BooleanField(_("required by law"), default=False)
+
+    STATUTORY_MIN_DAYS = 35
+    REPORT_DUE_DAYS = 30
 
     objects = ConsultationQuerySet.as_manager()
 
@@ -370,3 +379,18 @@ class Consultation(Localized):
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
         return self.status_at(now) == self.Status.OPEN
+
+    @property
+    def report_due_at(self) -> dt.datetime:
+        """The last moment the consultation report may be published (closing + 30 days)."""
+        return self.closes_at + dt.timedelta(days=self.REPORT_DUE_DAYS)
+
+    @property
+    def takes_comments_on_sections(self) -> bool:
+        return self.kind in (self.Kind.DOCUMENT, self.Kind.RECOMMENDATIONS)
+
+
+# The document and strategy models live in their sub-packages; Django finds models through
+# this module, so they are imported here (they refer to the models above by name).
+from stages.documents.models import DocumentVersion as DocumentVersion  # noqa: E402
+from stages.documents.models import Section as Section  # noqa: E402
