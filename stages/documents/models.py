@@ -110,8 +110,9 @@ class Section(models.Model):
         return f"§{self.number} {self.heading}".strip()
 
     def get_absolute_url(self) -> str:
+        # The reading page lives with the comments it shows (opinions/, the layer above).
         return reverse(
-            "stages:document_section",
+            "opinions:document_section",
             kwargs={
                 "slug": self.version.consultation.slug,
                 "version": self.version.number,
