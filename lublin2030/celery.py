@@ -46,7 +46,9 @@ app = Celery("lublin2030")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The opinions app keeps each subsystem's tasks beside it.
-app.autodiscover_tasks(["opinions.analysis", "opinions.importing", "opinions.reports"])
+app.autodiscover_tasks(
+    ["opinions.analysis", "opinions.importing", "opinions.reports", "opinions.answers"]
+)
 
 
 @worker_process_init.connect

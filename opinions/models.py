@@ -167,6 +167,8 @@ class Opinion(models.Model):
     )
     # Public for institutions (the law asks for their comments by name), empty for persons.
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # When the published answer went to author_email (once, by a Celery task).
+    answer_mailed_at = models.DateTimeField(null=True, blank=True)
     # The answer given to this comment (one answer may cover several duplicates).
     answer = models.ForeignKey(
         "ConsultationAnswer",
