@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from opinions.reports import views as reports
-from opinions.views import moderation, paper, public
+from opinions.views import consultations, moderation, paper, public
 
 app_name = "opinions"
 
@@ -13,6 +13,13 @@ urlpatterns = [
     # Residents: answering, tracking, browsing, supporting, commenting
     path("answer/", public.answer_current, name="answer_current"),
     path("consultations/<slug:slug>/answer/", public.answer, name="answer"),
+    # Residents: reading a consulted document and commenting on it section by section
+    path("consultations/<slug:slug>/", consultations.consultation_detail, name="consultation"),
+    path(
+        "consultations/<slug:slug>/v<int:version>/<slug:key>/",
+        consultations.section_detail,
+        name="document_section",
+    ),
     path("opinions/", public.opinion_list, name="list"),
     path("opinions/track/<slug:token>/", public.track, name="track"),
     path("opinions/track/<slug:token>/emails/", public.stop_emails, name="stop_emails"),

@@ -369,6 +369,10 @@ class Consultation(Localized):
     def localized_description(self) -> str:
         return self.localized("description")
 
+    @property
+    def localized_how_to_comment(self) -> str:
+        return self.localized("how_to_comment")
+
     def status_at(self, now: dt.datetime | None = None) -> str:
         now = now or timezone.now()
         if now < self.opens_at:

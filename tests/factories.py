@@ -9,7 +9,15 @@ from django.utils import timezone
 from core.roles import EDITORS, MODERATORS, ROLE_PERMISSIONS, VERIFIERS
 from lublin2030.models import User
 from opinions.models import Channel, Event, Opinion
-from stages.models import Consultation, District, Stage, StageUpdate, ThematicArea
+from stages.models import (
+    Consultation,
+    District,
+    DocumentVersion,
+    Section,
+    Stage,
+    StageUpdate,
+    ThematicArea,
+)
 
 TEST_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -113,6 +121,42 @@ class ConsultationFactory(factory.django.DjangoModelFactory[Consultation]):
     question = "Jaki ma być Lublin w 2030 roku?"
     opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=365))
     closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=365))
+
+
+class DocumentConsultationFactory(ConsultationFactory):
+    """A statutory consultation of a draft document, open 40 days from 20 days ago."""
+
+    kind = Consultation.Kind.DOCUMENT
+    title = "Projekt Strategii Lublin 2030"
+    question = ""
+    statutory = True
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=20))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=20))
+
+
+class DocumentVersionFactory(factory.django.DjangoModelFactory[DocumentVersion]):
+    """A published version of a document consultation."""
+
+    class Meta:
+        model = DocumentVersion
+
+    consultation = factory.SubFactory(DocumentConsultationFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    status = DocumentVersion.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class SectionFactory(factory.django.DjangoModelFactory[Section]):
+    class Meta:
+        model = Section
+
+    version = factory.SubFactory(DocumentVersionFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    key = factory.LazyAttribute(lambda o: f"sekcja-{o.position}")
+    number = factory.LazyAttribute(lambda o: str(o.position))
+    level = Section.Level.SECTION
+    heading = factory.Sequence(lambda n: f"Cel operacyjny {n + 1}")
+    body = "Rozwój zielonej i błękitnej infrastruktury w dzielnicach."
 
 
 class EventFactory(factory.django.DjangoModelFactory[Event]):

@@ -7,13 +7,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Decision(models.TextChoices):
-    ACCEPTED = "accepted", _("accepted")
-    PARTLY = "partly", _("partly accepted")
-    NOT_ACCEPTED = "not-accepted", _("not accepted")
-    NOT_APPLICABLE = "not-applicable", _("not applicable")
+    # The words of Polish consultation reports: uwzględniono / uwzględniono częściowo / ...
+    ACCEPTED = "accepted", pgettext_lazy("decision on a comment", "accepted")
+    PARTLY = "partly", pgettext_lazy("decision on a comment", "partly accepted")
+    NOT_ACCEPTED = "not-accepted", pgettext_lazy("decision on a comment", "not accepted")
+    NOT_APPLICABLE = "not-applicable", pgettext_lazy("decision on a comment", "not applicable")
 
 
 class ConsultationAnswerQuerySet(models.QuerySet["ConsultationAnswer"]):

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stages.models import District, ThematicArea
+from stages.models import District, Section, ThematicArea
 
 from ..cleaning import clean_text
 from ..models import (
@@ -80,6 +81,8 @@ def _moderate(
             opinion.status_changed_at = now
             fields.append("status_changed_at")
         opinion.save(update_fields=fields)
+        if opinion.section_id is not None:
+            _count_section_comment(opinion.section_id, before["status"], after["status"])
         ModerationLog.objects.create(
             opinion=opinion,
             actor=moderator,
@@ -90,6 +93,17 @@ def _moderate(
             created_at=now,
         )
     return ModerationResult(opinion, action)
+
+
+def _count_section_comment(section_id: int, before: str, after: str) -> None:
+    """Keep the section's count of published comments (the table of contents shows it)."""
+    published = Opinion.Status.PUBLISHED
+    if before != published and after == published:
+        Section.objects.filter(pk=section_id).update(comment_count=F("comment_count") + 1)
+    elif before == published and after != published:
+        Section.objects.filter(pk=section_id, comment_count__gt=0).update(
+            comment_count=F("comment_count") - 1
+        )
 
 
 def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from core.tasks import send_after_commit
 from opinions import tasks
 from opinions.analysis import requests as analysis_requests
-from stages.models import Consultation, District, ThematicArea
+from stages.models import Consultation, District, Section, ThematicArea
 
 from ..cleaning import clean_text
 from ..models import (
@@ -24,6 +25,7 @@ from ..models import (
     Channel,
     Event,
     Opinion,
+    SubmitterKind,
 )
 
 if TYPE_CHECKING:
@@ -41,6 +43,42 @@ class ConsultationClosed(Exception):
 
 
 # --- Submitting ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionComment:
+    """What a comment on a document (or on the recommendations) adds to an opinion."""
+
+    section: Section | None = None
+    proposed_wording: str = ""
+    justification: str = ""
+    submitter_kind: str = SubmitterKind.PERSON
+    organisation: str = ""
+
+
+def validate_section_comment(consultation: Consultation, comment: SectionComment) -> dict[str, Any]:
+    """The comment's fields as saved; a section of another consultation or a draft is refused."""
+    section = comment.section
+    if section is not None and (
+        section.version.consultation_id != consultation.pk or not section.version.is_published
+    ):
+        raise ValidationError(_("This section is not part of the consultation."), code="section")
+    if comment.submitter_kind not in SubmitterKind.values:
+        raise ValidationError(_("Choose who is sending the comment."), code="submitter_kind")
+    organisation = clean_text(comment.organisation)[:200]
+    if comment.submitter_kind != SubmitterKind.PERSON and not organisation:
+        raise ValidationError(
+            _("Give the name of the organisation or body on whose behalf you comment."),
+            code="organisation",
+        )
+    return {
+        "section": section,
+        "proposed_wording": clean_text(comment.proposed_wording)[:TEXT_MAX_LENGTH],
+        "justification": clean_text(comment.justification)[:TEXT_MAX_LENGTH],
+        "submitter_kind": comment.submitter_kind,
+        # A private person's name is never asked for, so it can never be printed.
+        "organisation": "" if comment.submitter_kind == SubmitterKind.PERSON else organisation,
+    }
 
 
 def validate_opinion_text(text: str) -> str:
@@ -73,6 +111,7 @@ def submit_opinion(
     collected_on: dt.date | None = None,
     submission_key: uuid.UUID | None = None,
     is_suspected_spam: bool = False,
+    comment: SectionComment | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Opinion, bool]:
     """Save an opinion as pending; returns (opinion, created).
@@ -105,6 +144,7 @@ def submit_opinion(
         "created_at": now,
         "submission_key": submission_key,
         "is_suspected_spam": is_suspected_spam,
+        **(validate_section_comment(consultation, comment) if comment else {}),
     }
     try:
         opinion = _insert_opinion(values)

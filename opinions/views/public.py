@@ -149,7 +149,14 @@ def _render_answer(
 @never_cache
 def track(request: HttpRequest, token: str) -> HttpResponse:
     opinion = get_object_or_404(
-        Opinion.objects.select_related("consultation", "area", "district", "duplicate_of"),
+        Opinion.objects.select_related(
+            "consultation",
+            "area",
+            "district",
+            "duplicate_of",
+            "section__version__consultation",
+            "answer__changed_section__version__consultation",
+        ),
         tracking_token=token,
     )
     # What became of it comes from the apps above this one (core.panels).

@@ -7,7 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+
+from stages.markdown import render_markdown
 
 
 class DocumentVersionQuerySet(models.QuerySet["DocumentVersion"]):
@@ -119,6 +122,10 @@ class Section(models.Model):
                 "key": self.key,
             },
         )
+
+    @property
+    def rendered_body(self) -> SafeString:
+        return render_markdown(self.body)
 
     @property
     def label(self) -> str:
