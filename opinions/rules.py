@@ -8,3 +8,7 @@ rules.add_perm("opinions.moderate_opinion", is_moderator)
 rules.add_perm("opinions.import_opinions", is_moderator)
 rules.add_perm("opinions.manage_events", is_moderator)
 rules.add_perm("opinions.view_staff_pages", is_moderator | is_editor)
+
+# Consultation comments: moderators draft the answers, editors approve and publish them.
+rules.add_perm("opinions.answer_comments", is_moderator | is_editor)
+rules.add_perm("opinions.approve_answers", is_editor)

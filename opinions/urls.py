@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from opinions.reports import views as reports
-from opinions.views import consultations, moderation, paper, public
+from opinions.views import answers, consultations, moderation, paper, public
 
 app_name = "opinions"
 
@@ -53,6 +53,19 @@ urlpatterns = [
         name="moderation_mark_duplicate",
     ),
     path("staff/moderation/comments/", moderation.comment_queue, name="comment_queue"),
+    # Staff: answering every comment of a consultation
+    path("staff/consultations/<slug:slug>/answers/", answers.answer_queue, name="answer_queue"),
+    path("staff/consultations/<slug:slug>/answers/new/", answers.answer_post, name="answer_post"),
+    path(
+        "staff/consultations/<slug:slug>/answers/<int:pk>/approve/",
+        answers.answer_approve,
+        name="answer_approve",
+    ),
+    path(
+        "staff/consultations/<slug:slug>/answers/publish/",
+        answers.answers_publish,
+        name="answers_publish",
+    ),
     path(
         "staff/moderation/comments/<int:pk>/publish/",
         moderation.comment_publish,

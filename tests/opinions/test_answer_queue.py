@@ -1,0 +1,124 @@
+"""The answer queue: who may use it, one answer for duplicates, a conflict keeps the text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from opinions.answers.models import ConsultationAnswer, Decision
+from opinions.models import Opinion
+from stages.models import Section
+from tests.factories import DocumentVersionFactory, OpinionFactory, SectionFactory, moderator
+from tests.roles import ROLES, client_for, expect_refused
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def section() -> Section:
+    version = DocumentVersionFactory()
+    return SectionFactory(version=version, key="cel-3-2", number="3.2", heading="Transport")
+
+
+def queue_url(section: Section) -> str:
+    return reverse("opinions:answer_queue", args=[section.version.consultation.slug])
+
+
+def post_url(section: Section) -> str:
+    return reverse("opinions:answer_post", args=[section.version.consultation.slug])
+
+
+def comments(section: Section, n: int) -> list[Opinion]:
+    return [
+        OpinionFactory(consultation=section.version.consultation, section=section) for _ in range(n)
+    ]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_queue_is_for_moderators_and_editors(role: str, section: Section) -> None:
+    client, _user = client_for(role)
+    response = client.get(queue_url(section))
+    if role in ("moderator", "editor", "superuser"):
+        assert response.status_code == 200
+    else:
+        expect_refused(response, role)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_only_editors_publish_answers(role: str, section: Section) -> None:
+    client, _user = client_for(role)
+    url = reverse("opinions:answers_publish", args=[section.version.consultation.slug])
+    response = client.post(url)
+    if role in ("editor", "superuser"):
+        assert response.status_code == 302
+    else:
+        expect_refused(response, role)
+
+
+def answer_post(comments: list[Opinion], **fields: Any) -> dict[str, Any]:
+    return {
+        "comment": [str(c.pk) for c in comments],
+        **{f"seen-{c.pk}": "-" for c in comments},
+        "decision": Decision.NOT_ACCEPTED,
+        "justification": "Linia tramwajowa nie mieści się w budżecie do 2030 roku.",
+        "changed_section": "",
+        **fields,
+    }
+
+
+def test_one_answer_for_three_duplicates(section: Section) -> None:
+    three = comments(section, 3)
+    client = Client()
+    client.force_login(moderator())
+    response = client.post(post_url(section), answer_post(three))
+    assert response.status_code == 302
+    answer = ConsultationAnswer.objects.get()
+    assert answer.comments.count() == 3
+    assert answer.status == ConsultationAnswer.Status.DRAFT
+    # They leave the default "unanswered" view of the queue.
+    page = client.get(queue_url(section)).content.decode()
+    for comment in three:
+        assert f'name="comment" value="{comment.pk}"' not in page
+
+
+def test_an_answer_without_justification_is_refused_and_nothing_is_saved(section: Section) -> None:
+    (one,) = comments(section, 1)
+    client = Client()
+    client.force_login(moderator())
+    response = client.post(post_url(section), answer_post([one], justification="  "))
+    assert response.status_code == 400
+    assert "Podaj uzasadnienie" in response.content.decode()
+    assert not ConsultationAnswer.objects.exists()
+
+
+def test_the_second_moderator_sees_a_conflict_and_keeps_the_text(section: Section) -> None:
+    (one,) = comments(section, 1)
+    first, second = Client(), Client()
+    first.force_login(moderator())
+    second.force_login(moderator())
+    # Both drew the queue before either answered ("-": no answer seen).
+    first.post(post_url(section), answer_post([one]))
+    response = second.post(
+        post_url(section),
+        answer_post([one], decision=Decision.ACCEPTED, justification="Moje własne uzasadnienie."),
+    )
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Moje własne uzasadnienie." in html
+    assert "nie mieści się w budżecie" in html
+    assert ConsultationAnswer.objects.get().decision == Decision.NOT_ACCEPTED
+
+
+def test_the_queue_pins_its_queries(section: Section, django_assert_num_queries: Any) -> None:
+    comments(section, 12)
+    client = Client()
+    client.force_login(moderator())
+    client.get(queue_url(section))
+    # session, user, groups (rules), consultation, sections, count, page of comments, the
+    # model backend's user and group permissions (may this user approve?), unanswered count
+    with django_assert_num_queries(10):
+        response = client.get(queue_url(section))
+    assert response.status_code == 200
