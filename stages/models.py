@@ -398,3 +398,14 @@ class Consultation(Localized):
 # this module, so they are imported here (they refer to the models above by name).
 from stages.documents.models import DocumentVersion as DocumentVersion  # noqa: E402
 from stages.documents.models import Section as Section  # noqa: E402
+from stages.strategy.models import DevelopmentArea as DevelopmentArea  # noqa: E402
+from stages.strategy.models import Direction as Direction  # noqa: E402
+from stages.strategy.models import Goal as Goal  # noqa: E402
+from stages.strategy.models import ImplementationUpdate as ImplementationUpdate  # noqa: E402
+from stages.strategy.models import Indicator as Indicator  # noqa: E402
+from stages.strategy.models import Measurement as Measurement  # noqa: E402
+from stages.strategy.models import MonitoringReport as MonitoringReport  # noqa: E402
+from stages.strategy.models import Strategy as Strategy  # noqa: E402
+from stages.strategy.models import StrategyDocument as StrategyDocument  # noqa: E402
+from stages.strategy.models import Task as Task  # noqa: E402
+from stages.strategy.models import UpdateImage as UpdateImage  # noqa: E402
