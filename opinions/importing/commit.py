@@ -16,11 +16,12 @@ from core.tasks import send_after_commit
 from opinions.analysis.tasks import analyse_batch
 from opinions.importing.checking import verdict_counts
 from opinions.importing.messages import COMMIT_FAILED, IMPORTED_MEANWHILE, message
-from opinions.importing.verdicts import ACCEPTED_VERDICTS, CHUNK_SIZE
+from opinions.importing.verdicts import ACCEPTED_VERDICTS, CHUNK_SIZE, section_numbers
 from opinions.models import (
     ImportBatch,
     ImportRow,
     Opinion,
+    SubmitterKind,
 )
 from stages.models import District, ThematicArea
 
@@ -109,6 +110,7 @@ def commit_batch(*, batch_id: int, now: dt.datetime | None = None) -> int:
 def _save_opinions(batch: ImportBatch, *, now: dt.datetime) -> int:
     areas = dict(ThematicArea.objects.values_list("slug", "pk"))
     districts = dict(District.objects.values_list("slug", "pk"))
+    sections = section_numbers(batch.consultation)
     accepted = ImportRow.objects.filter(batch=batch, verdict__in=ACCEPTED_VERDICTS)
     last_row, saved = 0, 0
     while True:
@@ -136,6 +138,14 @@ def _save_opinions(batch: ImportBatch, *, now: dt.datetime) -> int:
                     status=Opinion.Status.PENDING,
                     fingerprint=row_print,
                     import_batch_id=batch.pk,
+                    # Rows checked before sections could be given have neither key.
+                    section_id=sections.get(data.get("section") or ""),
+                    organisation=data.get("organisation", ""),
+                    submitter_kind=(
+                        SubmitterKind.ORGANISATION
+                        if data.get("organisation")
+                        else SubmitterKind.PERSON
+                    ),
                 )
                 for _number, data, row_print in chunk
             ],

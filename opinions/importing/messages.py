@@ -72,6 +72,10 @@ TEXT_TOO_SHORT = gettext_noop("text shorter than %(min)s characters")
 TEXT_TOO_LONG = gettext_noop("text longer than %(max)s characters (it has %(length)s)")
 UNKNOWN_AREA = gettext_noop("unknown area “%(value)s”")
 UNKNOWN_DISTRICT = gettext_noop("unknown district “%(value)s”")
+UNKNOWN_SECTION = gettext_noop(
+    "unknown section “%(value)s” (give its number in the latest version of the document)"
+)
+NO_SECTIONS = gettext_noop("a section “%(value)s”, but this consultation has no document")
 UNKNOWN_CHANNEL = gettext_noop("unknown channel “%(value)s”")
 NO_CHANNEL = gettext_noop("no channel, and no event to take it from")
 UNKNOWN_AGE_BAND = gettext_noop("unknown age band “%(value)s”")

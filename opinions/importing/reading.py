@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 
 COLUMNS = ("text", "area", "district", "channel", "age_band", "collected_on")
+# Columns a file may add: the section a consultation comment is about (its number in the
+# document's latest version) and the organisation or body that sent it.
+OPTIONAL_COLUMNS = ("section", "organisation")
 MAX_ROWS = 200_000
 # Rows per step: one duplicate lookup, one bulk insert and one progress UPDATE each.
 XLSX_SUFFIXES = {".xlsx"}
@@ -95,7 +98,11 @@ def _table(records: Iterator[tuple[int, list[Cell]]], *, limit: int, stop_at_lim
             if all(_is_blank(cell) for cell in cells):
                 continue
             header = _header(cells)
-            positions = {column: header.index(column) for column in COLUMNS}
+            positions = {
+                column: header.index(column)
+                for column in (*COLUMNS, *OPTIONAL_COLUMNS)
+                if column in header
+            }
             continue
         if all(_is_blank(cell) for cell in cells):
             continue
@@ -104,10 +111,11 @@ def _table(records: Iterator[tuple[int, list[Cell]]], *, limit: int, stop_at_lim
                 break
             raise FileRefused(FILE_TOO_MANY_ROWS, max=f"{MAX_ROWS:,}".replace(",", " "))
         width = len(header)
-        values = {
-            column: cells[index] if index < len(cells) else ""
+        values: dict[str, Cell] = dict.fromkeys(OPTIONAL_COLUMNS, "")
+        values.update(
+            (column, cells[index] if index < len(cells) else "")
             for column, index in positions.items()
-        }
+        )
         extra = any(not _is_blank(cell) for cell in cells[width:])
         rows.append(RawRow(number, values, extra))
     if header is None:
@@ -131,7 +139,7 @@ def _header(cells: Sequence[Cell]) -> list[str]:
         names.pop()  # spreadsheets often leave empty cells after the last column
     expected = ", ".join(COLUMNS)
     missing = [column for column in COLUMNS if column not in names]
-    unknown = [name or "(empty)" for name in names if name not in COLUMNS]
+    unknown = [name or "(empty)" for name in names if name not in (*COLUMNS, *OPTIONAL_COLUMNS)]
     if unknown and missing:
         raise FileRefused(
             FILE_WRONG_COLUMNS,

@@ -34,6 +34,7 @@ from opinions.importing.messages import (
     MOJIBAKE_IN_TEXT,
     NO_CHANNEL,
     NO_DATE,
+    NO_SECTIONS,
     NO_VALUE_READ,
     REPEATS_ROW,
     TEXT_TIDIED,
@@ -43,6 +44,7 @@ from opinions.importing.messages import (
     UNKNOWN_AREA,
     UNKNOWN_CHANNEL,
     UNKNOWN_DISTRICT,
+    UNKNOWN_SECTION,
     UNREADABLE_DATE,
     Message,
     message,
@@ -87,9 +89,15 @@ class CheckedRow:
         return self.verdict in ACCEPTED_VERDICTS
 
 
-def fingerprint(*, text: str, collected_on: dt.date, channel: str, district: str, area: str) -> str:
-    """The same card imported twice has the same fingerprint (Opinion.fingerprint is unique)."""
-    key = "\x1f".join([text, collected_on.isoformat(), channel, district, area])
+def fingerprint(
+    *, text: str, collected_on: dt.date, channel: str, district: str, area: str, section: str = ""
+) -> str:
+    """The same card imported twice has the same fingerprint (Opinion.fingerprint is unique).
+
+    The section joins the key only when there is one, so earlier fingerprints still match.
+    """
+    parts = [text, collected_on.isoformat(), channel, district, area]
+    key = "\x1f".join([*parts, section] if section else parts)
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -131,6 +139,7 @@ class RowChecker:
         self.event = event
         self.today = today or timezone.localdate()
         self.opens_on = timezone.localdate(consultation.opens_at) if consultation else None
+        self.sections = section_numbers(consultation) if consultation else {}
         self.area_slugs: set[str] = set()
         self.areas: dict[str, str] = {}
         for area in ThematicArea.objects.all():
@@ -178,6 +187,8 @@ class RowChecker:
         channel = self._channel(raw["channel"], problems, notes)
         age_band = self._age_band(raw["age_band"], problems, notes)
         collected_on = self._date(row.values["collected_on"], problems, notes)
+        section = self._section(raw.get("section", ""), problems)
+        organisation = clean_text(raw.get("organisation", ""))[:200]
 
         if problems or collected_on is None:
             return CheckedRow(row.number, ImportRow.Verdict.REJECTED, problems, raw)
@@ -188,12 +199,29 @@ class RowChecker:
             "channel": channel,
             "age_band": age_band,
             "collected_on": collected_on.isoformat(),
+            "section": section,
+            "organisation": organisation,
         }
         verdict = ImportRow.Verdict.NORMALISED if notes else ImportRow.Verdict.ACCEPTED
         row_print = fingerprint(
-            text=text, collected_on=collected_on, channel=channel, district=district, area=area
+            text=text,
+            collected_on=collected_on,
+            channel=channel,
+            district=district,
+            area=area,
+            section=section,
         )
         return CheckedRow(row.number, verdict, notes, data, row_print)
+
+    def _section(self, raw: str, problems: list[Message]) -> str:
+        number = raw.strip().lstrip("§").strip().rstrip(".")
+        if not number:
+            return ""
+        if not self.sections:
+            problems.append(message(NO_SECTIONS, value=_shown(raw)))
+        elif number not in self.sections:
+            problems.append(message(UNKNOWN_SECTION, value=_shown(raw)))
+        return number
 
     def _area(self, raw: str, problems: list[Message], notes: list[Message]) -> str:
         if raw in self.area_slugs or not raw.strip():
@@ -317,6 +345,14 @@ def _shown(value: str) -> str:
     """A cell's value as quoted in a reason: one line, not too long."""
     value = " ".join(value.split())
     return value if len(value) <= 60 else value[:59] + "…"
+
+
+def section_numbers(consultation: Consultation) -> dict[str, int]:
+    """Section number → id in the consultation's latest published document version."""
+    version = consultation.document_versions.published().order_by("-number").first()
+    if version is None:
+        return {}
+    return dict(version.sections.values_list("number", "pk"))
 
 
 def check_rows(
