@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.roles import EDITORS, MODERATORS, VERIFIERS
+from lublin2030.demo import consultations as consultations_demo
 from lublin2030.demo import opinions as demo
 from lublin2030.demo import workgroups as workgroups_demo
 from lublin2030.models import User
@@ -116,6 +117,7 @@ class Command(BaseCommand):
         if options["opinions"]:
             self._opinions(options["opinions"], options["seed"], options["verbosity"])
         self._working_groups(users, options["seed"], options["verbosity"])
+        self._consultation_comments(users, options["seed"], options["verbosity"])
         if options["verbosity"] < 1:
             return
         self.stdout.write(self.style.SUCCESS("Demo accounts (log in at /accounts/login/):"))
@@ -193,6 +195,24 @@ class Command(BaseCommand):
                     f"{summary.evidence_links} evidence links."
                 )
             )
+
+    def _consultation_comments(self, users: dict[str, User], seed: int, verbosity: int) -> None:
+        """Comments and answers on every consulted document that has a published version."""
+        documents = Consultation.objects.filter(
+            kind=Consultation.Kind.DOCUMENT, document_versions__status="published"
+        ).distinct()
+        for consultation in documents:
+            summary = consultations_demo.seed_consultation_comments(
+                consultation=consultation,
+                moderator=users["moderacja@demo.lublin2030.pl"],
+                editor=users["redakcja@demo.lublin2030.pl"],
+                seed=seed,
+            )
+            if verbosity >= 1 and summary.comments:
+                self.stdout.write(
+                    f"{consultation.slug}: {summary.comments} comments, {summary.answers} "
+                    f"answers ({summary.published_answers} published)"
+                )
 
     def _updates(self, author: User) -> None:
         now = timezone.now()
