@@ -25,21 +25,27 @@ from stages.models import Consultation, Section
 DEFAULT_COMMENTS = 300
 
 COMMENTS = [
-    "W części „{heading}” brakuje mierzalnych wskaźników – jak sprawdzimy, czy cel został osiągnięty?",
-    "Proszę dopisać w „{heading}” konkretne działania dla dzielnic peryferyjnych, nie tylko dla centrum.",
-    "Zapis „{heading}” jest zbyt ogólny. Mieszkańcy oczekują terminów i odpowiedzialnych jednostek.",
+    "W części „{heading}” brakuje mierzalnych wskaźników – jak sprawdzimy, czy cel został "
+    "osiągnięty?",
+    "Proszę dopisać w „{heading}” konkretne działania dla dzielnic peryferyjnych, nie tylko dla "
+    "centrum.",
+    "Zapis „{heading}” jest zbyt ogólny. Mieszkańcy oczekują terminów i odpowiedzialnych "
+    "jednostek.",
     "W „{heading}” warto uwzględnić potrzeby osób starszych i osób z niepełnosprawnościami.",
-    "Popieram kierunek opisany w „{heading}”, ale trzeba zapewnić na niego środki w budżecie miasta.",
+    "Popieram kierunek opisany w „{heading}”, ale trzeba zapewnić na niego środki w budżecie "
+    "miasta.",
     "„{heading}”: proponuję połączyć ten zapis z polityką klimatyczną i retencją wody opadowej.",
     "Brakuje mi w „{heading}” współpracy z gminami Lubelskiego Obszaru Funkcjonalnego.",
     "W „{heading}” należy wyraźnie wspomnieć o ochronie terenów zielonych przed zabudową.",
     "Dobrze, że „{heading}” mówi o młodzieży, ale zabrakło miejsc spotkań i oferty po szkole.",
     "„{heading}” pomija transport rowerowy – prosimy o spójną sieć dróg rowerowych do 2030 roku.",
     "Sugeruję, by w „{heading}” dodać budżet obywatelski jako narzędzie realizacji.",
-    "W „{heading}” pojawia się pojęcie „miasto 15-minutowe” bez wyjaśnienia, co to oznacza dla osiedli.",
+    "W „{heading}” pojawia się pojęcie „miasto 15-minutowe” bez wyjaśnienia, co to oznacza dla "
+    "osiedli.",
 ]
 PROPOSALS = [
-    "Miasto zapewnia w każdej dzielnicy dostęp do zieleni, usług i transportu publicznego w zasięgu 15 minut pieszo.",
+    "Miasto zapewnia w każdej dzielnicy dostęp do zieleni, usług i transportu publicznego w "
+    "zasięgu 15 minut pieszo.",
     "Do 2030 roku powstanie spójna sieć tras rowerowych łącząca wszystkie dzielnice z centrum.",
     "Działania realizujemy we współpracy z gminami Lubelskiego Obszaru Funkcjonalnego.",
     "",
@@ -61,7 +67,9 @@ ORGANISATIONS = [
     (SubmitterKind.ORGANISATION, "Uniwersytet Marii Curie-Skłodowskiej"),
 ]
 ANSWERS = {
-    Decision.ACCEPTED: "Uwagę uwzględniono: zapis uzupełniono w kolejnej wersji projektu strategii.",
+    Decision.ACCEPTED: (
+        "Uwagę uwzględniono: zapis uzupełniono w kolejnej wersji projektu strategii."
+    ),
     Decision.PARTLY: (
         "Uwagę uwzględniono częściowo: kierunek dopisano, a szczegółowe działania i terminy "
         "określą programy realizacyjne strategii."
