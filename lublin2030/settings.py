@@ -372,6 +372,8 @@ OPINION_RATE_WINDOW_SECONDS = int(os.environ.get("OPINION_RATE_WINDOW_SECONDS", 
 # Days after the process ends (its last stage) that authors' e-mail addresses are kept.
 AUTHOR_EMAIL_RETENTION_DAYS = int(os.environ.get("AUTHOR_EMAIL_RETENTION_DAYS", "180"))
 # Supports („Popieram”) one anonymous client may give per window.
+# The largest document (DOCX or Markdown) staff may upload to a consultation, in bytes.
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 SUPPORT_RATE_LIMIT = int(os.environ.get("SUPPORT_RATE_LIMIT", "200"))
 # Behind N reverse proxies the client is the N-th address from the right of
 # X-Forwarded-For; 0 (no proxy) uses REMOTE_ADDR, which a client cannot forge.
