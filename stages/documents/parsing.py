@@ -3,7 +3,7 @@
 Headings make the sections: `#` a chapter, `##` a section, `###` a paragraph (deeper
 headings stay in the text). A heading may carry its own number ("3.2 Title", "II. Title");
 otherwise the number follows from the hierarchy (1, 1.1, 1.1.1), continuing from the last
-number a sibling carried. A single `#` heading above `##` chapters is the document's title.
+number a sibling carried. In Markdown, a single `#` heading above `##` chapters is the title.
 A DOCX file is converted to Markdown with mammoth (Heading 1/2/3 styles become `#`/`##`/`###`)
 after its zip directory has been checked, so that a zip bomb is refused before a byte of
 it is inflated.
@@ -85,8 +85,12 @@ class _Numbering:
 # --- Markdown ---------------------------------------------------------------------------------
 
 
-def parse_markdown(text: str) -> ParsedDocument:
-    """Sections of a Markdown text. Raises DocumentRefused when there is no heading."""
+def parse_markdown(text: str, *, title_heading: bool = True) -> ParsedDocument:
+    """Sections of a Markdown text. Raises DocumentRefused when there is no heading.
+
+    With `title_heading`, a lone `#` heading above the others is the document's title (a
+    Word document has its own Title style for that, so its Heading 1 is always a chapter).
+    """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
     headings, bodies = _split(lines)
     if not headings:
@@ -99,7 +103,7 @@ def parse_markdown(text: str) -> ParsedDocument:
         )
     title = ""
     preamble = bodies[0]
-    if _is_title(headings):
+    if title_heading and _is_title(headings):
         title = headings[0].text.strip()
         preamble = _join(preamble, bodies[1])
         headings, bodies = headings[1:], ["", *bodies[2:]]
@@ -280,7 +284,7 @@ def parse_docx(content: bytes) -> ParsedDocument:
         raise DocumentRefused(
             _("The Word document could not be read (%(error)s).") % {"error": type(error).__name__}
         ) from error
-    return parse_markdown(_unescape(result.value))
+    return parse_markdown(_unescape(result.value), title_heading=False)
 
 
 def _no_image(image: object) -> list[object]:

@@ -23,6 +23,7 @@ from .parsing import (
     ParsedDocument,
     ParsedSection,
     assign_keys,
+    parse_file,
 )
 
 if TYPE_CHECKING:
@@ -357,3 +358,35 @@ def _sync_existing(version: DocumentVersion, parsed: Sequence[ParsedSection]) ->
         removed=len(removed),
         kept=len(kept),
     )
+
+
+# --- Loading a file ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    version: DocumentVersion
+    # False: the file held the same sections as the latest version, which is returned.
+    created: bool
+
+
+def load_document(
+    *,
+    consultation: Consultation,
+    content: bytes,
+    name: str,
+    user: User | None,
+    publish: bool = False,
+) -> LoadResult:
+    """A Markdown or DOCX file read into a new draft (published at once with `publish`).
+    Raises DocumentRefused (the file) or DocumentError (the document); nothing is saved then."""
+    parsed = parse_file(content, name)
+    with transaction.atomic():
+        before = consultation.document_versions.aggregate(top=Max("number"))["top"] or 0
+        version = create_draft_version(
+            consultation=consultation, parsed=parsed, source_name=name, user=user
+        )
+        created = version.number > before
+        if publish and not version.is_published:
+            publish_version(version=version)
+    return LoadResult(version=version, created=created)

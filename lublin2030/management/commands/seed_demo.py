@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from core.roles import EDITORS, MODERATORS, VERIFIERS
 from lublin2030.demo import consultations as consultations_demo
+from lublin2030.demo import documents as documents_demo
 from lublin2030.demo import opinions as demo
 from lublin2030.demo import workgroups as workgroups_demo
 from lublin2030.models import User
@@ -117,6 +118,7 @@ class Command(BaseCommand):
         if options["opinions"]:
             self._opinions(options["opinions"], options["seed"], options["verbosity"])
         self._working_groups(users, options["seed"], options["verbosity"])
+        self._draft_strategy(users, options["verbosity"])
         self._consultation_comments(users, options["seed"], options["verbosity"])
         if options["verbosity"] < 1:
             return
@@ -193,6 +195,16 @@ class Command(BaseCommand):
                     f"Working groups: {summary.groups} groups, {summary.members} members, "
                     f"{summary.recommendations} recommendations, {summary.versions} versions, "
                     f"{summary.evidence_links} evidence links."
+                )
+            )
+
+    def _draft_strategy(self, users: dict[str, User], verbosity: int) -> None:
+        result = documents_demo.seed_draft_strategy(editor=users["redakcja@demo.lublin2030.pl"])
+        if result is not None and result.created and verbosity >= 1:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Draft strategy: {documents_demo.SLUG}, version {result.version.number} "
+                    f"published ({result.version.sections.count()} sections)."
                 )
             )
 
