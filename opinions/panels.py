@@ -14,6 +14,7 @@ def register_panels() -> None:
     """Called from OpinionsConfig.ready()."""
     from stages.panels import STAGE_PAGE
 
+    from .answers.selectors import stage_consultations_panel
     from .reports.selectors import stage_reports_panel
 
     STAGE_PAGE.register(
@@ -22,5 +23,13 @@ def register_panels() -> None:
             "opinions/reports/partials/stage_panel.html",
             context=stage_reports_panel,
             order=10,
+        )
+    )
+    STAGE_PAGE.register(
+        Panel(
+            "consultations",
+            "opinions/consultations/partials/stage_panel.html",
+            context=stage_consultations_panel,
+            order=5,
         )
     )

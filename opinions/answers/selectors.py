@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Mapping
+from typing import Any
 
-from stages.models import Consultation, DocumentVersion, Section
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from stages.models import Consultation, DocumentVersion, Section, Stage
 
 from ..models import Opinion
 
@@ -35,3 +39,11 @@ def general_comments(consultation: Consultation) -> QuerySet[Opinion]:
         .select_related("answer__changed_section__version__consultation")
         .order_by("created_at", "pk")
     )
+
+
+def stage_consultations_panel(request: HttpRequest, stage: Stage) -> Mapping[str, Any] | None:
+    """The stage page's panel (core.panels): its consultations, with their state and link."""
+    consultations = list(stage.consultations.order_by("opens_at", "pk"))
+    if not consultations:
+        return None
+    return {"consultations": [(c, c.status_at()) for c in consultations]}

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..models import SubmitterKind
 from ..services.submission import validate_opinion_text
@@ -16,7 +17,7 @@ OPTIONAL_TEXT_LIMIT = 5000
 
 class SectionCommentForm(TextLimitsMixin, SubmissionKeyMixin, SpamTrapMixin, forms.Form):
     text = opinion_text_field(
-        _("Your comment"),
+        pgettext_lazy("consultation", "Your comment"),
         help_text=_(
             "What should change in this part, or what is missing? Please do not give "
             "anyone's name, address or telephone number."

@@ -93,8 +93,9 @@ def test_stage_page_query_count_is_fixed(
     for _ in range(5):
         StageUpdateFactory(stage=stage)
     # 1 stage by slug, 1 all stages (previous/next), 1 visible updates of the stage,
-    # 1 published thematic reports of the stage (the site's report tag).
-    with django_assert_num_queries(4):  # type: ignore[operator]
+    # 1 its consultations (the consultations panel), 1 published thematic reports of the
+    # stage (the reports panel).
+    with django_assert_num_queries(5):  # type: ignore[operator]
         client.get(stage.get_absolute_url())
 
 
