@@ -94,7 +94,7 @@ def create_draft_version(
             source_name=source_name[:200],
             created_by=user,
         )
-        _create_sections(version, sections, keys)
+        create_sections(version, sections, keys)
     return version
 
 
@@ -141,10 +141,12 @@ def _same_sections(version: DocumentVersion, sections: Sequence[ParsedSection]) 
     return stored == [(s.number, s.level, s.heading, s.body) for s in sections]
 
 
-def _create_sections(
+def create_sections(
     version: DocumentVersion, sections: Sequence[ParsedSection], keys: Sequence[str]
 ) -> list[Section]:
-    """One insert per level, so that each level's parents already have their ids."""
+    """Write a new version's sections, one insert per level (so that each level's parents
+    already have their ids). For the services here and bench data; call it in a
+    transaction, on a version that has no sections yet."""
     rows = [
         Section(
             version=version,
@@ -302,7 +304,7 @@ def sync_recommendation_sections(
             },
         )
         if created_version:
-            _create_sections(version, parsed, [s.key for s in parsed])
+            create_sections(version, parsed, [s.key for s in parsed])
             return SyncResult(version, created=len(parsed), updated=0, removed=0, kept=0)
         return _sync_existing(version, parsed)
 
