@@ -1,6 +1,6 @@
 """A consulted document of N sections made quickly, for benchmarks (not a benchmark itself).
 
-    from bench.documents import make_document_version
+    from document_sections import make_document_version  # bench/ is on sys.path
     version = make_document_version(consultation=c, sections=200)            # version 1
     version2 = make_document_version(consultation=c, sections=200, revise=10)  # every 10th changed
 
