@@ -47,7 +47,13 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The opinions app keeps each subsystem's tasks beside it.
 app.autodiscover_tasks(
-    ["opinions.analysis", "opinions.importing", "opinions.reports", "opinions.answers"]
+    [
+        "opinions.analysis",
+        "opinions.importing",
+        "opinions.reports",
+        "opinions.answers",
+        "opinions.answers.report",
+    ]
 )
 
 

@@ -33,24 +33,23 @@ The shape of `ThematicReport.content` is the contract with the report pages and 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from celery import group
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.builds import builder_lock, snapshot
 from core.bulk import insert_rows
 from core.security import log_security_event
 from core.tasks import send_after_commit
@@ -394,44 +393,9 @@ class _ClaimLost(Exception):
     """Another build took the report over (its claim expired); this one stops quietly."""
 
 
-@contextmanager
-def _builder_lock(report_id: int) -> Iterator[bool]:
-    """True while this process is the only live builder of the report.
-
-    The lock is released when its holder ends, even by SIGKILL (the database closes the
-    session; the kernel closes the file), so it tells a live builder from a dead one.
-    """
-    if connection.vendor == "postgresql":
-        key = (LOCK_NAMESPACE << 32) | report_id
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s::bigint)", [key])
-            row = cursor.fetchone()
-        locked = bool(row and row[0])
-        try:
-            yield locked
-        finally:
-            if locked:
-                try:
-                    with connection.cursor() as cursor:
-                        cursor.execute("SELECT pg_advisory_unlock(%s::bigint)", [key])
-                except DatabaseError:
-                    # The session is gone, and its lock with it.
-                    logger.warning("could not release the lock of report %s", report_id)
-        return
-    path = Path(settings.VAR_DIR) / "locks" / f"report-{report_id}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            locked = False
-        else:
-            locked = True
-        try:
-            yield locked
-        finally:
-            if locked:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+def _builder_lock(report_id: int) -> AbstractContextManager[bool]:
+    """True while this process is the only live builder of the report (core.locks)."""
+    return builder_lock(kind="report", namespace=LOCK_NAMESPACE, pk=report_id)
 
 
 def _claim(report_id: int) -> dt.datetime | None:
@@ -535,17 +499,7 @@ class _Built:
     memberships: list[tuple[int, int | None]]
 
 
-@contextmanager
-def _snapshot() -> Iterator[None]:
-    """One consistent view of the database for all reads of a build (PostgreSQL: a
-    REPEATABLE READ, READ ONLY transaction; every statement sees the same opinions)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
+_snapshot = snapshot
 
 
 def _read(report: ThematicReport) -> _Read:

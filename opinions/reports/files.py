@@ -1,47 +1,44 @@
 """The files of a built thematic report: the PDF (the report page, printed) and the XLSX
 appendix (every opinion the version was built from, and its figures).
 
-A built version never changes, so its files are rendered once: each is stored through the
-field's storage (Django's default storage) and recorded with a conditional UPDATE, so two
-renders at once (the task, and a first download that did not wait for it) store one file
-each and keep the first; the loser deletes its copy.
+A built version never changes, so its files are rendered once (opinions.printing.store_file):
+two renders at once (the task, and a first download that did not wait for it) keep one.
 """
 
 from __future__ import annotations
 
 import io
-import mimetypes
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urljoin, urlsplit
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.core.files.base import ContentFile
-from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment
 
-from opinions.cleaning import neutralise_formula
 from opinions.models import Channel, ReportMembership, ThematicReport
+from opinions.printing import LOCAL_BASE as LOCAL_BASE
+from opinions.printing import (
+    PDF_VARIANT,
+    bold_cells,
+    cell_value,
+    pdf_document,
+    portal_url,
+    sheet_with_columns,
+    static_only_fetcher,
+    store_file,
+)
 from opinions.reports.charts import COMPACT, report_figures
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
 
 PRINT_TEMPLATE = "opinions/reports/print.html"
-# Relative links of the report (its opinions, the other pages) resolve against the portal's
-# public address when it is configured; without one they stay out of the PDF, whose quotes
-# name their opinion's number anyway (as the XLSX appendix does).
-PORTAL_URL_SETTING = "PORTAL_URL"
-LOCAL_BASE = "https://portal.invalid/"
-PDF_VARIANT = "pdf/ua-1"
+# The PDF's relative links resolve against the portal's address (opinions.printing); without
+# one they stay out of the PDF, whose quotes name their opinion's number anyway (as the XLSX
+# appendix does).
 MEMBERSHIP_CHUNK = 2000
 
 
@@ -70,15 +67,7 @@ def _base_name(report: ThematicReport) -> str:
 
 
 def _store(report: ThematicReport, field: str, filename: str, data: bytes) -> None:
-    file: FieldFile = getattr(report, field)
-    name = file.field.generate_filename(report, filename)
-    stored = file.storage.save(name, ContentFile(data))
-    claimed = (
-        ThematicReport.objects.filter(pk=report.pk, **{field: ""}).update(**{field: stored}) == 1
-    )
-    if not claimed:
-        # Someone else rendered it first; theirs is kept (it is the same report).
-        file.storage.delete(stored)
+    store_file(report, field, filename, data)
 
 
 # --- PDF ------------------------------------------------------------------------------------
@@ -91,12 +80,7 @@ def render_pdf(report: ThematicReport) -> bytes:
 
 def render_pdf_document(report: ThematicReport) -> Document:
     """The report laid out on A4 pages by WeasyPrint (its `pages` are the PDF's pages)."""
-    from weasyprint import HTML
-
-    html = render_to_string(PRINT_TEMPLATE, print_context(report))
-    base_url = _portal_url() or LOCAL_BASE
-    document = HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher)
-    return document.render(pdf_variant=PDF_VARIANT)
+    return pdf_document(render_to_string(PRINT_TEMPLATE, print_context(report)))
 
 
 def print_context(report: ThematicReport) -> dict[str, Any]:
@@ -115,35 +99,8 @@ def print_context(report: ThematicReport) -> dict[str, Any]:
     }
 
 
-def _portal_url() -> str:
-    value = str(getattr(settings, PORTAL_URL_SETTING, "") or "")
-    return value if value.endswith("/") or not value else value + "/"
-
-
-def _static_only_fetcher(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
-    """WeasyPrint fetches nothing from the network: only the portal's own static files."""
-    parts = urlsplit(url)
-    base = urlsplit(urljoin(_portal_url() or LOCAL_BASE, settings.STATIC_URL))
-    if parts.scheme in {"http", "https"} and parts.netloc == base.netloc:
-        relative = unquote(parts.path).removeprefix(base.path)
-        if relative != unquote(parts.path) and ".." not in Path(relative).parts:
-            found = finders.find(relative) or _collected(relative)
-            if found:
-                path = Path(found)
-                return {
-                    "string": path.read_bytes(),
-                    "mime_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
-                    "redirected_url": url,
-                }
-    raise ValueError(f"not fetched while rendering a report: {url}")
-
-
-def _collected(relative: str) -> str | None:
-    root = Path(settings.STATIC_ROOT)
-    candidate = (root / relative).resolve()
-    if candidate.is_file() and root.resolve() in candidate.parents:
-        return str(candidate)
-    return None
+_portal_url = portal_url
+_static_only_fetcher = static_only_fetcher
 
 
 # --- XLSX -----------------------------------------------------------------------------------
@@ -159,29 +116,9 @@ def render_xlsx(report: ThematicReport) -> bytes:
     return out.getvalue()
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return neutralise_formula(value)
-
-
-def _header(workbook: Workbook, title: str, columns: list[tuple[str, int]]) -> Any:
-    sheet = workbook.create_sheet(title)
-    for index, (_name, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    return sheet
-
-
-def _bold(sheet: Any, values: list[object]) -> list[Any]:
-    from openpyxl.cell import WriteOnlyCell
-
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=_cell(value))
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
+_cell = cell_value
+_header = sheet_with_columns
+_bold = bold_cells
 
 
 def _opinions_sheet(workbook: Workbook, report: ThematicReport) -> None:

@@ -10,6 +10,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
+from opinions.answers.report import building as consultation_report
 from opinions.reports import building as reports
 
 register = template.Library()
@@ -72,6 +73,10 @@ PROGRESS_NOTES = {
     reports.NOTE_QUEUE_UNAVAILABLE: gettext_lazy(
         "the task queue could not be reached: retry now, or it is sent again tonight"
     ),
+    # The consultation report's own steps (opinions/answers/report/building.py).
+    consultation_report.NOTE_COMMENTS: gettext_lazy("reading the comments and answers"),
+    consultation_report.NOTE_PDF: gettext_lazy("laying out the PDF"),
+    consultation_report.NOTE_XLSX: gettext_lazy("writing the spreadsheet"),
 }
 
 

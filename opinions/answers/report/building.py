@@ -1,0 +1,315 @@
+"""The consultation report's versions: requested by an editor, built by Celery, published.
+
+Writes go through the functions here: `request_report` (a new queued version, its build
+sent after commit; refused while another is queued or building), `build_report` (the task's
+work), `retry_report` (a failed version, or one whose task never left) and `publish_report`
+(refused while any comment is unanswered).
+
+A build is safe to run twice or to be killed halfway, as a thematic report's is
+(opinions/reports/building.py): a lock that dies with its process (core.builds) tells a
+live builder from a dead one; a conditional UPDATE claims the version, its `started_at`
+being the claim's token; progress notes and the result are written only while the token
+holds; the content is read in one snapshot; the PDF and the XLSX are rendered from the
+content and stored, and the content, the files' names and the status are written in one
+transaction (a lost claim deletes its files). A built version never changes again, except
+`published_at`/`published_by`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.builds import builder_lock
+from core.security import log_security_event
+from core.tasks import send_now
+from opinions.answers.models import ConsultationReport
+from opinions.answers.report import tasks
+from opinions.answers.report.content import read_content, unanswered_count
+from stages.models import Consultation
+
+if TYPE_CHECKING:
+    from lublin2030.models import User
+
+logger = logging.getLogger(__name__)
+
+# `progress_note` codes (the pages translate them; opinions/templatetags/portal_reports.py).
+NOTE_STARTED = "started"
+NOTE_COMMENTS = "comments"
+NOTE_PDF = "pdf"
+NOTE_XLSX = "xlsx"
+NOTE_SAVING = "saving"
+NOTE_DONE = "done"
+NOTE_FAILED = "failed"
+NOTE_QUEUE_UNAVAILABLE = "queue-unavailable"
+# Keeps these builds' advisory locks apart from the thematic reports' and any other use.
+LOCK_NAMESPACE = 0x6372_6570  # "crep"
+RUNNING = (ConsultationReport.Status.QUEUED, ConsultationReport.Status.BUILDING)
+
+ProgressCallback = Callable[[int, str], None]
+
+
+# --- Requesting a build --------------------------------------------------------------------
+
+
+def _refuse_if_running(consultation: Consultation) -> None:
+    if ConsultationReport.objects.filter(consultation=consultation, status__in=RUNNING).exists():
+        raise ValidationError(
+            _("A version of this report is being built; wait until it is done."),
+            code="running",
+        )
+
+
+def request_report(
+    *, consultation: Consultation, requested_by: User | None, now: dt.datetime | None = None
+) -> ConsultationReport:
+    """A new queued version of the consultation's report; its build is sent after commit.
+
+    Refused while another version is queued or building. Two editors clicking at once
+    compute the same number: the unique constraint refuses the second, which then finds
+    the first one's version running and is refused too.
+    """
+    now = now or timezone.now()
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                _refuse_if_running(consultation)
+                latest = ConsultationReport.objects.filter(consultation=consultation).aggregate(
+                    top=Max("version")
+                )["top"]
+                report = ConsultationReport.objects.create(
+                    consultation=consultation,
+                    version=(latest or 0) + 1,
+                    status=ConsultationReport.Status.QUEUED,
+                    requested_by=requested_by,
+                    requested_at=now,
+                )
+                transaction.on_commit(partial(enqueue_build, report.pk))
+                return report
+        except IntegrityError:
+            continue
+    raise IntegrityError(f"could not number a new version of the report on {consultation}")
+
+
+def enqueue_build(report_id: int) -> bool:
+    """Send the build now; False if the broker is down (the version stays queued and says
+    so; the staff page offers to send it again)."""
+    if send_now(tasks.build_consultation_report, report_id, fallback="retry on the staff page"):
+        return True
+    ConsultationReport.objects.filter(pk=report_id, status=ConsultationReport.Status.QUEUED).update(
+        progress_note=NOTE_QUEUE_UNAVAILABLE
+    )
+    return False
+
+
+def retry_report(*, report: ConsultationReport) -> ConsultationReport:
+    """A failed version (or one whose task never left) back to queued, and sent again."""
+    retriable = Q(status=ConsultationReport.Status.FAILED) | Q(
+        status=ConsultationReport.Status.QUEUED, progress_note=NOTE_QUEUE_UNAVAILABLE
+    )
+    with transaction.atomic():
+        updated = ConsultationReport.objects.filter(retriable, pk=report.pk).update(
+            status=ConsultationReport.Status.QUEUED,
+            progress=0,
+            progress_note="",
+            error="",
+            started_at=None,
+        )
+        if not updated:
+            raise ValidationError(_("Only a failed version can be built again."), code="state")
+        transaction.on_commit(lambda: enqueue_build(report.pk))
+    report.refresh_from_db()
+    return report
+
+
+# --- Building ------------------------------------------------------------------------------
+
+
+class _ClaimLost(Exception):
+    """Another build took the version over; this one stops quietly and writes nothing."""
+
+
+def _claim(report_id: int) -> dt.datetime | None:
+    """Mark the version building; its new `started_at` is the token (None: built, or gone).
+
+    Only called with the builder lock held, so a version marked building has no live
+    builder: its worker was killed, and a redelivered task takes over at once.
+    """
+    now = timezone.now()
+    Status = ConsultationReport.Status
+    updated = ConsultationReport.objects.filter(
+        pk=report_id, status__in=[Status.QUEUED, Status.FAILED, Status.BUILDING]
+    ).update(
+        status=Status.BUILDING,
+        started_at=now,
+        built_at=None,
+        progress=0,
+        progress_note=NOTE_STARTED,
+        error="",
+    )
+    return now if updated else None
+
+
+class _Progress:
+    """Progress written by conditional UPDATEs that commit at once, so the page polling it
+    sees them; a lost claim stops the build."""
+
+    def __init__(
+        self, report_id: int, token: dt.datetime, callback: ProgressCallback | None
+    ) -> None:
+        self.report_id = report_id
+        self.token = token
+        self.callback = callback
+
+    def __call__(self, percent: int, note: str) -> None:
+        updated = ConsultationReport.objects.filter(
+            pk=self.report_id, status=ConsultationReport.Status.BUILDING, started_at=self.token
+        ).update(progress=percent, progress_note=note)
+        if not updated:
+            raise _ClaimLost
+        if self.callback is not None:
+            self.callback(percent, note)
+
+
+def build_report(
+    *, report_id: int, on_progress: ProgressCallback | None = None
+) -> ConsultationReport:
+    """Build one version: its content, PDF and XLSX. A version that is built, or being
+    built by a live process, is left alone (a second run is a no-op); a failure marks the
+    version failed with why."""
+    with builder_lock(kind="consultation-report", namespace=LOCK_NAMESPACE, pk=report_id) as held:
+        if not held:
+            logger.info("consultation report %s is being built by another process", report_id)
+            return ConsultationReport.objects.get(pk=report_id)
+        token = _claim(report_id)
+        if token is None:
+            return ConsultationReport.objects.get(pk=report_id)
+        progress = _Progress(report_id, token, on_progress)
+        try:
+            _build(report_id, token, progress)
+            if on_progress is not None:
+                on_progress(100, NOTE_DONE)
+        except _ClaimLost:
+            logger.warning("consultation report %s was taken over by another build", report_id)
+        except Exception as error:
+            logger.exception("building consultation report %s failed", report_id)
+            _mark_failed(report_id, token, error)
+    return ConsultationReport.objects.get(pk=report_id)
+
+
+def _build(report_id: int, token: dt.datetime, progress: _Progress) -> None:
+    from opinions.answers.report import files
+
+    report = ConsultationReport.objects.select_related("consultation").get(pk=report_id)
+    progress(10, NOTE_COMMENTS)
+    content = read_content(report.consultation)
+    # The files show the moment the version was built: the one the status will record.
+    report.content = content
+    report.built_at = timezone.now()
+    progress(35, NOTE_PDF)
+    pdf = files.render_pdf(report)
+    progress(80, NOTE_XLSX)
+    xlsx = files.render_xlsx(report)
+    progress(90, NOTE_SAVING)
+    _save(report, token, pdf=pdf, xlsx=xlsx)
+
+
+def _save(report: ConsultationReport, token: dt.datetime, *, pdf: bytes, xlsx: bytes) -> None:
+    """The files stored, then the content, their names and the status in one transaction;
+    a lost claim deletes the stored files."""
+    base = f"raport-z-konsultacji-{report.consultation.slug}-v{report.version}-{report.pk}"
+    stored: dict[str, str] = {}
+    for field, data, suffix in (("pdf", pdf, "pdf"), ("xlsx", xlsx, "xlsx")):
+        file = getattr(report, field)
+        name = file.field.generate_filename(report, f"{base}.{suffix}")
+        stored[field] = file.storage.save(name, ContentFile(data))
+    try:
+        with transaction.atomic():
+            updated = ConsultationReport.objects.filter(
+                pk=report.pk, status=ConsultationReport.Status.BUILDING, started_at=token
+            ).update(
+                status=ConsultationReport.Status.BUILT,
+                content=report.content,
+                comment_count=report.content["totals"]["published"],
+                built_at=report.built_at,
+                progress=100,
+                progress_note=NOTE_DONE,
+                error="",
+                **stored,
+            )
+            if not updated:
+                raise _ClaimLost
+    except BaseException:
+        for field, name in stored.items():
+            getattr(report, field).storage.delete(name)
+        raise
+
+
+def _mark_failed(report_id: int, token: dt.datetime, error: Exception) -> None:
+    reason = f"{type(error).__name__}: {error}".strip()
+    ConsultationReport.objects.filter(
+        pk=report_id, status=ConsultationReport.Status.BUILDING, started_at=token
+    ).update(
+        status=ConsultationReport.Status.FAILED, error=reason[:2000], progress_note=NOTE_FAILED
+    )
+
+
+# --- Publishing ----------------------------------------------------------------------------
+
+
+def publish_refusal(report: ConsultationReport) -> str:
+    """Why this version cannot be published now ("" when it can)."""
+    if report.status != ConsultationReport.Status.BUILT:
+        return _("Only a built version can be published.")
+    if report.is_published:
+        return _("This version is public already.")
+    remaining = unanswered_count(report.consultation)
+    if remaining:
+        return ngettext(
+            "%(count)d comment is still unanswered: every comment needs a published answer "
+            "before the report is published.",
+            "%(count)d comments are still unanswered: every comment needs a published answer "
+            "before the report is published.",
+            remaining,
+        ) % {"count": remaining}
+    built_without: int = (report.content or {}).get("unanswered_count", 0)
+    if built_without:
+        return ngettext(
+            "This version was built while %(count)d comment was unanswered; build a new "
+            "version and publish that one.",
+            "This version was built while %(count)d comments were unanswered; build a new "
+            "version and publish that one.",
+            built_without,
+        ) % {"count": built_without}
+    return ""
+
+
+def publish_report(
+    *, report: ConsultationReport, editor: User, now: dt.datetime | None = None
+) -> ConsultationReport:
+    """Make a built, complete version public; refused while any comment is unanswered.
+
+    Earlier published versions stay public (the page lists them under the latest).
+    """
+    refusal = publish_refusal(report)
+    if refusal:
+        raise ValidationError(refusal, code="refused")
+    updated = ConsultationReport.objects.filter(
+        pk=report.pk, status=ConsultationReport.Status.BUILT, published_at__isnull=True
+    ).update(published_at=now or timezone.now(), published_by=editor)
+    if not updated:
+        raise ValidationError(_("This version is public already."), code="state")
+    log_security_event("consultation report published", user=editor, report=report.pk)
+    report.refresh_from_db()
+    return report

@@ -1,0 +1,158 @@
+"""The files of a consultation report version, rendered from its content during the build:
+the PDF (the report page, printed by WeasyPrint) and the XLSX (a sheet of figures and a
+sheet of every comment with its answer). Neither reads the database: the content is what
+the version says, so the page and both files say the same."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment
+
+from opinions.answers.models import ConsultationReport
+from opinions.answers.report.display import report_figures
+from opinions.printing import (
+    PDF_VARIANT,
+    bold_cells,
+    cell_value,
+    pdf_document,
+    portal_url,
+    sheet_with_columns,
+)
+from opinions.reports.charts import COMPACT
+
+PRINT_TEMPLATE = "opinions/answers/report/print.html"
+
+
+def print_context(report: ConsultationReport) -> dict[str, Any]:
+    return {
+        "report": report,
+        "consultation": report.consultation,
+        "content": report.content,
+        "figures": report_figures(report.content, layout=COMPACT),
+        "print": True,
+        "has_links": bool(portal_url()),
+        "printed_at": timezone.now(),
+        "PORTAL_NAME": settings.PORTAL_NAME,
+    }
+
+
+def render_html(report: ConsultationReport) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(PRINT_TEMPLATE, print_context(report))
+
+
+def render_pdf(report: ConsultationReport) -> bytes:
+    document = pdf_document(render_html(report))
+    return bytes(document.write_pdf(pdf_variant=PDF_VARIANT))
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def render_xlsx(report: ConsultationReport) -> bytes:
+    """A sheet of the figures, then one row per published comment with its answer."""
+    with translation.override(settings.LANGUAGE_CODE):
+        workbook = Workbook(write_only=True)
+        _figures_sheet(workbook, report)
+        _comments_sheet(workbook, report)
+        out = io.BytesIO()
+        workbook.save(out)
+    return out.getvalue()
+
+
+def _figures_sheet(workbook: Workbook, report: ConsultationReport) -> None:
+    content = report.content
+    sheet = sheet_with_columns(
+        workbook, _("Figures"), [(_("What"), 60), (_("Comments"), 12), ("%", 10)]
+    )
+    sheet.append(bold_cells(sheet, [_("What"), _("Comments"), _("Share (%)")]))
+    sheet.append([cell_value(_("Consultation")), cell_value(content["consultation"]["title"])])
+    totals = content["totals"]
+    for label, key in (
+        (_("Comments received"), "received"),
+        (_("Published and answered below"), "published"),
+        (_("Not published (moderation)"), "rejected"),
+        (_("Waiting for moderation"), "pending"),
+        (_("With a published answer"), "answered"),
+        (_("Still unanswered"), "unanswered"),
+    ):
+        sheet.append([cell_value(label), totals[key], None])
+    for figure in report_figures(content):
+        sheet.append([])
+        sheet.append(bold_cells(sheet, [figure.title, figure.total, None]))
+        for bar in figure.bars:
+            sheet.append([cell_value(bar.label), bar.count, round(bar.percent, 2)])
+    institutions = content.get("institutions") or []
+    if institutions:
+        sheet.append([])
+        sheet.append(bold_cells(sheet, [_("Institutions that commented"), _("Comments"), None]))
+        for item in institutions:
+            sheet.append([cell_value(item["name"]), item["count"], None])
+
+
+COMMENT_COLUMNS = [
+    (gettext_noop("No."), 8),
+    (gettext_noop("Section"), 30),
+    (gettext_noop("Sent by"), 22),
+    (gettext_noop("Organisation"), 28),
+    (gettext_noop("Channel"), 18),
+    (gettext_noop("Received"), 12),
+    (gettext_noop("Comment"), 70),
+    (gettext_noop("Proposed wording"), 50),
+    (gettext_noop("Justification of the comment"), 50),
+    (gettext_noop("Position"), 18),
+    (gettext_noop("Justification of the position"), 70),
+    (gettext_noop("Changed section"), 24),
+]
+
+
+def _comments_sheet(workbook: Workbook, report: ConsultationReport) -> None:
+    columns = [(_(name), width) for name, width in COMMENT_COLUMNS]
+    sheet = sheet_with_columns(workbook, _("Comments and answers"), columns)
+    sheet.append(bold_cells(sheet, [name for name, _width in columns]))
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def wrapped(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=cell_value(value))
+        cell.alignment = wrap
+        return cell
+
+    no_answer = _("no answer yet")
+    for group in report.content.get("groups", []):
+        for comment in group["comments"]:
+            answer = comment["answer"] or {}
+            changed = answer.get("changed_section")
+            sheet.append(
+                [
+                    comment["number"],
+                    cell_value(group["label"]),
+                    cell_value(comment["submitter_label"]),
+                    cell_value(comment["organisation"]),
+                    cell_value(comment["channel_label"]),
+                    cell_value(comment["received"] or ""),
+                    wrapped(comment["text"]),
+                    wrapped(comment["proposed_wording"]),
+                    wrapped(comment["justification"]),
+                    cell_value(answer.get("decision_label", no_answer)),
+                    wrapped(answer.get("justification", "")),
+                    cell_value(_changed_label(changed)),
+                ]
+            )
+
+
+def _changed_label(changed: dict[str, Any] | None) -> str:
+    if not changed:
+        return ""
+    return _("§%(number)s of version %(version)s") % {
+        "number": changed["number"],
+        "version": changed["version"],
+    }

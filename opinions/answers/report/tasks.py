@@ -1,0 +1,15 @@
+"""Celery tasks of the consultation report: each takes an id, calls one service, and is safe
+to run twice. Names keep the `opinions.tasks.` prefix and the work's modules are imported
+inside each task, for the reasons given in opinions/analysis/tasks.py."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="opinions.tasks.build_consultation_report", acks_late=True)
+def build_consultation_report(report_id: int) -> None:
+    """Build one version of a consultation report; a re-run after a crash rebuilds it."""
+    from opinions.answers.report import building
+
+    building.build_report(report_id=report_id)
