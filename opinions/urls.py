@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from opinions.answers.report import views as consultation_report
 from opinions.reports import views as reports
 from opinions.views import answers, consultations, moderation, paper, public
 
@@ -115,4 +116,64 @@ urlpatterns = [
     path("reports/<int:pk>/opinions/", reports.report_opinions, name="report_opinions"),
     path("reports/<int:pk>/report.pdf", reports.report_pdf, name="report_pdf"),
     path("reports/<int:pk>/appendix.xlsx", reports.report_xlsx, name="report_xlsx"),
+    # The consultation report: the staff page, then the public pages and files
+    path(
+        "staff/consultations/<slug:slug>/report/",
+        consultation_report.consultation_report_staff,
+        name="consultation_report_staff",
+    ),
+    path(
+        "staff/consultations/<slug:slug>/report/build/",
+        consultation_report.consultation_report_build,
+        name="consultation_report_build",
+    ),
+    path(
+        "staff/consultations/<slug:slug>/report/v<int:version>/progress/",
+        consultation_report.consultation_report_progress,
+        name="consultation_report_progress",
+    ),
+    path(
+        "staff/consultations/<slug:slug>/report/v<int:version>/retry/",
+        consultation_report.consultation_report_retry,
+        name="consultation_report_retry",
+    ),
+    path(
+        "staff/consultations/<slug:slug>/report/v<int:version>/publish/",
+        consultation_report.consultation_report_publish,
+        name="consultation_report_publish",
+    ),
+    path(
+        "consultations/<slug:slug>/report/",
+        consultation_report.consultation_report,
+        name="consultation_report",
+    ),
+    path(
+        "consultations/<slug:slug>/report/report.pdf",
+        consultation_report.consultation_report_file,
+        {"kind": "pdf"},
+        name="consultation_report_pdf",
+    ),
+    path(
+        "consultations/<slug:slug>/report/report.xlsx",
+        consultation_report.consultation_report_file,
+        {"kind": "xlsx"},
+        name="consultation_report_xlsx",
+    ),
+    path(
+        "consultations/<slug:slug>/report/v<int:version>/",
+        consultation_report.consultation_report_version,
+        name="consultation_report_version",
+    ),
+    path(
+        "consultations/<slug:slug>/report/v<int:version>/report.pdf",
+        consultation_report.consultation_report_file,
+        {"kind": "pdf"},
+        name="consultation_report_version_pdf",
+    ),
+    path(
+        "consultations/<slug:slug>/report/v<int:version>/report.xlsx",
+        consultation_report.consultation_report_file,
+        {"kind": "xlsx"},
+        name="consultation_report_version_xlsx",
+    ),
 ]

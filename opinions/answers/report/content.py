@@ -32,6 +32,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.builds import snapshot
 from opinions.answers.models import ConsultationAnswer, Decision
+from opinions.answers.services import unanswered_comments
 from opinions.models import Channel, Opinion, RejectionReason, SubmitterKind
 from opinions.reports.figures import polish_sort_key
 from stages.models import Consultation
@@ -85,21 +86,9 @@ def comments_of(consultation: Consultation) -> QuerySet[Opinion]:
     return Opinion.objects.filter(consultation=consultation)
 
 
-def unanswered_comments(consultation: Consultation) -> QuerySet[Opinion]:
-    """Comments still waiting: for moderation, or (published) for a published answer."""
-    published_answer = ConsultationAnswer.Status.PUBLISHED
-    return (
-        comments_of(consultation)
-        .exclude(status=Opinion.Status.REJECTED)
-        .exclude(
-            status=Opinion.Status.PUBLISHED,
-            answer__status=published_answer,
-        )
-    )
-
-
 def unanswered_count(consultation: Consultation) -> int:
-    return unanswered_comments(consultation).count()
+    """Comments still waiting (the answer queue's count, opinions/answers/services.py)."""
+    return unanswered_comments(consultation)
 
 
 def _polish(value: Any) -> str:
