@@ -20,7 +20,10 @@ from django.db.models.functions import Coalesce
 from lublin2030.models import User
 from opinions.answers.models import ConsultationAnswer, Decision
 from opinions.models import Channel, Opinion, SubmitterKind
-from stages.models import Consultation, Section
+from stages.models import Consultation, Section, Stage
+from workgroups.services.consultation import sync_recommendations_consultations
+
+RECOMMENDATIONS_SLUG = "konsultacje-rekomendacji"
 
 DEFAULT_COMMENTS = 300
 
@@ -203,3 +206,36 @@ def _count_sections(sections: object) -> None:
     Section.objects.filter(pk__in=sections.values("pk")).update(  # type: ignore[attr-defined]
         comment_count=Coalesce(Subquery(published), 0)
     )
+
+
+def seed_recommendations_consultation(*, now: dt.datetime) -> Consultation | None:
+    """An open consultation of the working groups' published recommendations (stage IV).
+
+    Lublin held it from 14 May to 23 June 2021; the demo keeps one open around today so
+    that residents can try commenting on a recommendation.
+    """
+    stage = Stage.objects.filter(number=4).first()
+    if stage is None:
+        return None
+    consultation, _created = Consultation.objects.get_or_create(
+        slug=RECOMMENDATIONS_SLUG,
+        defaults={
+            "stage": stage,
+            "kind": Consultation.Kind.RECOMMENDATIONS,
+            "title": "Konsultacje rekomendacji Tematycznych Grup Roboczych",
+            "title_en": "Consultation of the Thematic Working Groups' recommendations",
+            "description": (
+                "Tematyczne Grupy Robocze przygotowały rekomendacje dla Strategii Lublin 2030: "
+                "wizję, diagnozę, cele i kierunki działań. Przeczytaj je i zgłoś uwagi do "
+                "każdej z nich – każda uwaga dostanie odpowiedź z uzasadnieniem."
+            ),
+            "how_to_comment": (
+                "Uwagi można zgłaszać przez formularz pod każdą rekomendacją, na spotkaniach "
+                "w dzielnicach i w punktach mobilnych (karty papierowe wprowadzają moderatorzy)."
+            ),
+            "opens_at": now - dt.timedelta(days=7),
+            "closes_at": now + dt.timedelta(days=35),
+        },
+    )
+    sync_recommendations_consultations()
+    return consultation

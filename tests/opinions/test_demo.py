@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 
+from lublin2030.demo import consultations as consultations_demo
 from lublin2030.demo import opinions as demo
 from opinions.analysis.search import search_opinions
 from opinions.analysis.text import lemma_string
@@ -217,7 +218,11 @@ def test_seed_demo_adds_sample_and_generated_opinions_once(
     call_command("seed_demo", opinions=150, verbosity=0)
     call_command("seed_demo", opinions=150, verbosity=0)
 
-    assert Opinion.objects.count() == 240 + 150
+    answers = Opinion.objects.filter(consultation__kind="open-question")
+    assert answers.count() == 240 + 150
+    # The consulted draft strategy gets its comments once too.
+    comments = Opinion.objects.filter(consultation__kind="document")
+    assert comments.count() == consultations_demo.DEFAULT_COMMENTS
     assert Opinion.objects.filter(fingerprint__startswith="demo:2030:").count() == 150
     assert District.objects.filter(opinions__isnull=False).distinct().count() > 20
 

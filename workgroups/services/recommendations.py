@@ -33,6 +33,7 @@ from ..models import (
     ReportEvidence,
     WorkingGroup,
 )
+from . import consultation
 
 if TYPE_CHECKING:
     from lublin2030.models import User
@@ -347,4 +348,6 @@ def publish_recommendation(*, recommendation_id: int, actor: User) -> Recommenda
             log_security_event(
                 "recommendation published", user=actor, recommendation=recommendation.pk
             )
+            # Residents comment on it in the recommendations' consultation, if one is open.
+            consultation.sync_recommendations_consultations()
     return recommendation

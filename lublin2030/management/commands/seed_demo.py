@@ -119,7 +119,9 @@ class Command(BaseCommand):
             self._opinions(options["opinions"], options["seed"], options["verbosity"])
         self._working_groups(users, options["seed"], options["verbosity"])
         self._draft_strategy(users, options["verbosity"])
-        self._consultation_comments(users, options["seed"], options["verbosity"])
+        self._consultation_comments(
+            users, options["seed"], options["verbosity"], comments=options["opinions"] > 0
+        )
         if options["verbosity"] < 1:
             return
         self.stdout.write(self.style.SUCCESS("Demo accounts (log in at /accounts/login/):"))
@@ -208,8 +210,14 @@ class Command(BaseCommand):
                 )
             )
 
-    def _consultation_comments(self, users: dict[str, User], seed: int, verbosity: int) -> None:
-        """Comments and answers on every consulted document that has a published version."""
+    def _consultation_comments(
+        self, users: dict[str, User], seed: int, verbosity: int, *, comments: bool
+    ) -> None:
+        """The recommendations' consultation, open; comments and answers on every consulted
+        document that has a published version (unless no opinions at all are wanted)."""
+        consultations_demo.seed_recommendations_consultation(now=timezone.now())
+        if not comments:
+            return
         documents = Consultation.objects.filter(
             kind=Consultation.Kind.DOCUMENT, document_versions__status="published"
         ).distinct()
