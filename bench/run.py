@@ -3,7 +3,8 @@
 http_pages: the home page and a stage page under load from a second process on loopback,
 with the server in its production configuration (gunicorn, DEBUG off, hashed static files).
 opinions_submit, opinions_list, opinions_import: see bench/opinions_bench.py.
-reports_build: bench/reports_bench.py; workgroups: bench/workgroups_bench.py.
+reports_build: bench/reports_bench.py; workgroups: bench/workgroups_bench.py;
+consultations: bench/consultations_bench.py.
 faults: bench/faults_bench.py (Redis, the worker and the web server killed under load; about
 two and a half minutes, PostgreSQL needed): only with `--only faults`, not in the default or
 --quick run.
@@ -101,7 +102,8 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
 
 
 SECTIONS = (
-    "http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups", "faults",
+    "http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups",
+    "consultations", "faults",
 )  # fmt: skip
 # Run when no --only is given; faults takes minutes and brings up its own Redis and database.
 DEFAULT_SECTIONS = tuple(section for section in SECTIONS if section != "faults")
@@ -173,6 +175,11 @@ def main() -> None:
 
         pages = workgroups_bench.run(env, seconds=seconds, database=database)
         write("workgroups", pages | context, workgroups_bench.print_report)
+    if "consultations" in sections:
+        import consultations_bench  # see bench/consultations_bench.py
+
+        pages = consultations_bench.run(env, seconds=seconds, database=database)
+        write("consultations", pages | context, consultations_bench.print_report)
 
 
 def write(name: str, report: dict[str, Any], show: Callable[[dict[str, Any], str], None]) -> None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import permission_required
+from core.html import option_pairs
 from core.params import parse_number, parse_numbers
 from stages.models import Consultation, Section
 
@@ -69,18 +70,22 @@ def _filtered(consultation: Consultation, form: AnswerFilterForm) -> QuerySet[Op
 
 
 def _section_choices(consultation: Consultation) -> tuple[list[Section], list[tuple[str, str]]]:
-    sections = list(
+    rows: list[tuple[int, str, str, str, int]] = list(
         Section.objects.filter(version__consultation=consultation, version__status="published")
-        .select_related("version")
         .order_by("version__number", "position")
+        .values_list("pk", "key", "number", "heading", "version__number")
     )
-    latest = max((s.version.number for s in sections), default=0)
-    current = [s for s in sections if s.version.number == latest]
+    latest = max((row[4] for row in rows), default=0)
+    current = [
+        Section(pk=pk, key=key, number=number, heading=heading)
+        for pk, key, number, heading, version in rows
+        if version == latest
+    ]
     # An answer points at the section of a later version that it changed.
     later = [
-        (str(s.pk), f"{s.label} {s.heading} (v{s.version.number})")
-        for s in sections
-        if s.version.number > 1
+        (str(pk), f"§{number} {heading} (v{version})")
+        for pk, _key, number, heading, version in rows
+        if version > 1
     ]
     return current, later
 
@@ -120,7 +125,10 @@ def _render_queue(
     context: dict[str, Any] = {
         "consultation": consultation,
         "filters": filters,
-        "sections": sections,
+        "section_options": option_pairs(
+            [("-", _("the document as a whole"))]
+            + [(s.key, f"{s.label} {s.heading[:60]}") for s in sections]
+        ),
         "page_obj": page,
         "rows": rows,
         "form": answer_form or AnswerForm(section_choices=later_sections),
