@@ -25,3 +25,21 @@ def test_html_block_is_shown_as_text() -> None:
 def test_javascript_links_are_removed() -> None:
     html = render_markdown("[kliknij](javascript:alert(1))")
     assert "javascript:" not in html
+
+
+def test_many_texts_render_as_one_does_and_come_back_from_the_cache() -> None:
+    import hashlib
+
+    from django.core.cache import cache
+
+    from stages.markdown import CACHE_PREFIX, render_markdown, render_markdown_many
+
+    texts = ["**Zieleń** w dzielnicach", "<script>alert(1)</script> tekst", ""]
+    first = render_markdown_many(texts)
+    assert first == [render_markdown(text) for text in texts]
+    assert "<script>" not in first[1]
+    # Stored by the text's hash: a second page takes it from there without rendering.
+    key = CACHE_PREFIX + hashlib.sha256(texts[0].encode()).hexdigest()
+    assert cache.get(key) == first[0]
+    cache.set(key, "<p>z pamięci podręcznej</p>")
+    assert render_markdown_many(texts)[0] == "<p>z pamięci podręcznej</p>"
