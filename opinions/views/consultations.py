@@ -54,6 +54,9 @@ def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "is_latest": is_latest,
         "sections": sections,
         "events": list(Event.objects.filter(consultation=consultation).order_by("held_on")),
+        "report_published": state == Consultation.Status.CLOSED
+        and consultation.consultation_reports.published().exists(),
+        "can_answer": request.user.has_perm("opinions.answer_comments"),
     }
     return render(request, "opinions/consultations/detail.html", context)
 

@@ -204,3 +204,22 @@ def test_moderation_keeps_the_sections_comment_count(version: DocumentVersion) -
     )
     target.refresh_from_db()
     assert target.comment_count == 0
+
+
+def test_a_closed_consultation_links_its_published_report(version: DocumentVersion) -> None:
+    from opinions.answers.models import ConsultationReport
+
+    consultation = version.consultation
+    Consultation.objects.filter(pk=consultation.pk).update(
+        closes_at=timezone.now() - dt.timedelta(days=1)
+    )
+    url = reverse("opinions:consultation", args=["projekt"])
+    report_url = reverse("opinions:consultation_report", args=["projekt"])
+    assert report_url not in Client().get(url).content.decode()
+    ConsultationReport.objects.create(
+        consultation=consultation,
+        version=1,
+        status=ConsultationReport.Status.BUILT,
+        published_at=timezone.now(),
+    )
+    assert report_url in Client().get(url).content.decode()
