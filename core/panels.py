@@ -63,3 +63,48 @@ class PanelSlot:
             html = render_to_string(panel.template, dict(context), request=request)
             rendered.append(mark_safe(html))  # noqa: S308 - a template's autoescaped output
         return rendered
+
+
+ItemsContext = Callable[[HttpRequest, Any], Mapping[Any, Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ItemPanel:
+    name: str
+    template: str
+    # The context of each item the panel has something for, by the item's id.
+    context: ItemsContext
+    order: int = 100
+
+
+class ItemPanelSlot:
+    """A place repeated for each item of a page (each section of a version comparison).
+
+    A panel's `context` runs once per page view with the page's object and returns the
+    context of every item it has something to show for, keyed by the item's id: one query
+    for the page, however many items it lists. The page asks `render` for the HTML of each
+    item's panels once and places them by id.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._panels: dict[str, ItemPanel] = {}
+
+    def register(self, panel: ItemPanel) -> None:
+        self._panels[panel.name] = panel
+
+    def unregister(self, name: str) -> None:
+        self._panels.pop(name, None)
+
+    @property
+    def panels(self) -> list[ItemPanel]:
+        return sorted(self._panels.values(), key=lambda panel: (panel.order, panel.name))
+
+    def render(self, request: HttpRequest, obj: Any) -> dict[Any, list[SafeString]]:
+        """Each item's panels' HTML, by the item's id (items with nothing are absent)."""
+        rendered: dict[Any, list[SafeString]] = {}
+        for panel in self.panels:
+            for item, context in panel.context(request, obj).items():
+                html = render_to_string(panel.template, dict(context), request=request)
+                rendered.setdefault(item, []).append(mark_safe(html))  # noqa: S308 - autoescaped
+        return rendered

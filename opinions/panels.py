@@ -3,7 +3,7 @@ the opinions app contributes to lower apps' pages."""
 
 from __future__ import annotations
 
-from core.panels import Panel, PanelSlot
+from core.panels import ItemPanel, Panel, PanelSlot
 
 # The private tracking page of an opinion, under "What became of your opinion": each step
 # it reached after publication (cited by a recommendation, adopted into a goal, ...).
@@ -12,8 +12,9 @@ TRACKING_PAGE = PanelSlot("opinion tracking page")
 
 def register_panels() -> None:
     """Called from OpinionsConfig.ready()."""
-    from stages.panels import STAGE_PAGE
+    from stages.panels import STAGE_PAGE, VERSION_COMPARISON_SECTION
 
+    from .answers.panels import answers_by_changed_section
     from .answers.selectors import stage_consultations_panel
     from .reports.selectors import stage_reports_panel
 
@@ -31,5 +32,13 @@ def register_panels() -> None:
             "opinions/consultations/partials/stage_panel.html",
             context=stage_consultations_panel,
             order=5,
+        )
+    )
+    VERSION_COMPARISON_SECTION.register(
+        ItemPanel(
+            "answers that changed the section",
+            "opinions/answers/partials/changed_section_panel.html",
+            context=answers_by_changed_section,
+            order=10,
         )
     )

@@ -7,7 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Stage, StageUpdate
+from .models import Consultation, Stage, StageUpdate
+from .services.consultations import ConsultationRefused, check_dates
 
 
 class StageChoiceField(forms.ModelChoiceField[Stage]):
@@ -47,3 +48,119 @@ class StageStatusForm(forms.Form):
         required=False,
         choices=[("", _("from the dates")), *Stage.Status.choices],
     )
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed on the Warsaw wall clock (the browser's datetime-local)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+    def clean(self, value: Any) -> dt.datetime | None:
+        cleaned: dt.datetime | None = super().clean(value)
+        if cleaned is not None and timezone.is_naive(cleaned):
+            cleaned = timezone.make_aware(cleaned)
+        return cleaned
+
+
+class ConsultationForm(forms.ModelForm[Consultation]):
+    """Validation only; the service (stages.services.consultations) checks the dates."""
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "stage",
+            "slug",
+            "kind",
+            "statutory",
+            "title",
+            "title_en",
+            "opens_at",
+            "closes_at",
+            "question",
+            "question_en",
+            "description",
+            "description_en",
+            "how_to_comment",
+            "how_to_comment_en",
+        ]
+        field_classes = {
+            "stage": StageChoiceField,
+            "opens_at": LocalDateTimeField,
+            "closes_at": LocalDateTimeField,
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "description_en": forms.Textarea(attrs={"rows": 3}),
+            "how_to_comment": forms.Textarea(attrs={"rows": 6}),
+            "how_to_comment_en": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "slug": _(
+                "Its address: consultations/<address>/. Lower-case letters, digits, hyphens."
+            ),
+            "statutory": _(
+                "Required by law (a draft strategy): open at least 35 days, and a report "
+                "answering every comment within 30 days after it closes."
+            ),
+            "opens_at": _("Warsaw time."),
+            "closes_at": _("Warsaw time."),
+            "how_to_comment": _("Besides this portal: addresses, forms, meetings (Markdown)."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("opens_at", "closes_at"):
+            value = self.initial.get(name)
+            if isinstance(value, dt.datetime):
+                self.initial[name] = timezone.localtime(value)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opens_at, closes_at = data.get("opens_at"), data.get("closes_at")
+        if opens_at and closes_at:
+            # The service's own rule, said next to the field (and before the model's
+            # constraint would say it in its own words).
+            try:
+                check_dates(
+                    opens_at=opens_at, closes_at=closes_at, statutory=bool(data.get("statutory"))
+                )
+            except ConsultationRefused as refused:
+                self.add_error(refused.field, refused.message)
+        return data
+
+    def validate_unique(self) -> None:
+        # The service says when the address is taken (it must also hold without this form).
+        pass
+
+
+class DocumentUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Document file"),
+        help_text=_(
+            "A Word document (.docx) with the Heading 1, 2 and 3 styles for chapters, sections "
+            "and paragraphs, or a Markdown file (.md) with #, ## and ### headings."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".docx,.md,.markdown,.txt"}),
+    )
+
+
+class SectionForm(forms.Form):
+    heading = forms.CharField(label=_("Heading"), max_length=300, required=False)
+    body = forms.CharField(
+        label=_("Text (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 14})
+    )
+    key = forms.ChoiceField(
+        label=_("Corresponds to"),
+        required=False,
+        help_text=_(
+            "Which section of the previous version this one continues: the comparison and "
+            "the answers to comments follow it. Choose “a new section” if it continues none."
+        ),
+    )
+
+    def __init__(self, *args: Any, key_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        key = self.fields["key"]
+        assert isinstance(key, forms.ChoiceField)
+        key.choices = key_choices

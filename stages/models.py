@@ -389,6 +389,15 @@ class Consultation(Localized):
         """The last moment the consultation report may be published (closing + 30 days)."""
         return self.closes_at + dt.timedelta(days=self.REPORT_DUE_DAYS)
 
+    def report_days_left(self, now: dt.datetime | None = None) -> int | None:
+        """Days left (Warsaw calendar) to publish the report after a closed consultation;
+        negative when overdue, None while it has not closed."""
+        now = now or timezone.now()
+        if self.status_at(now) != self.Status.CLOSED:
+            return None
+        due = timezone.localdate(self.report_due_at)
+        return (due - timezone.localdate(now)).days
+
     @property
     def takes_comments_on_sections(self) -> bool:
         return self.kind in (self.Kind.DOCUMENT, self.Kind.RECOMMENDATIONS)

@@ -7,3 +7,4 @@ from core.roles import is_editor, is_staff_member
 rules.add_perm("stages.manage_updates", is_editor)
 rules.add_perm("stages.manage_stages", is_editor)
 rules.add_perm("stages.view_staff_pages", is_staff_member)
+rules.add_perm("stages.manage_consultations", is_editor)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from .feeds import LatestUpdatesFeed
-from .views import public, staff
+from .views import documents, public, staff
 
 app_name = "stages"
 
@@ -30,4 +30,61 @@ urlpatterns = [
     ),
     path("staff/stages/", staff.staff_stage_list, name="staff_stage_list"),
     path("staff/stages/<int:pk>/status/", staff.staff_stage_pin, name="staff_stage_pin"),
+    # Consultations and their documents (editors)
+    path(
+        "staff/consultations/",
+        documents.staff_consultation_list,
+        name="staff_consultation_list",
+    ),
+    path(
+        "staff/consultations/new/",
+        documents.staff_consultation_create,
+        name="staff_consultation_create",
+    ),
+    path(
+        "staff/consultations/<int:pk>/edit/",
+        documents.staff_consultation_edit,
+        name="staff_consultation_edit",
+    ),
+    path(
+        "staff/consultations/<int:pk>/document/",
+        documents.staff_document,
+        name="staff_document",
+    ),
+    path(
+        "staff/consultations/<int:pk>/document/upload/",
+        documents.staff_document_upload,
+        name="staff_document_upload",
+    ),
+    path(
+        "staff/consultations/<int:pk>/versions/<int:number>/",
+        documents.staff_version,
+        name="staff_version",
+    ),
+    path(
+        "staff/consultations/<int:pk>/versions/<int:number>/publish/",
+        documents.staff_version_publish,
+        name="staff_version_publish",
+    ),
+    path(
+        "staff/consultations/<int:pk>/versions/<int:number>/discard/",
+        documents.staff_version_discard,
+        name="staff_version_discard",
+    ),
+    path(
+        "staff/consultations/<int:pk>/versions/<int:a>/<int:b>/",
+        documents.staff_version_compare,
+        name="staff_version_compare",
+    ),
+    path(
+        "staff/sections/<int:pk>/edit/",
+        documents.staff_section_edit,
+        name="staff_section_edit",
+    ),
+    # What changed between two published versions, for everyone.
+    path(
+        "consultations/<slug:slug>/versions/<int:a>/<int:b>/",
+        documents.document_compare,
+        name="document_compare",
+    ),
 ]
