@@ -357,6 +357,10 @@ class Consultation(Localized):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        # The consultation's page lives with the comments it takes (opinions/, above).
+        return reverse("opinions:consultation", kwargs={"slug": self.slug})
+
     @property
     def localized_title(self) -> str:
         return self.localized("title")
