@@ -8,6 +8,8 @@ from core.panels import ItemPanel, Panel, PanelSlot
 # The private tracking page of an opinion, under "What became of your opinion": each step
 # it reached after publication (cited by a recommendation, adopted into a goal, ...).
 TRACKING_PAGE = PanelSlot("opinion tracking page")
+# The public page of a published opinion: where it was included and cited (or its answer).
+OPINION_PAGE = PanelSlot("public opinion page")
 
 
 def register_panels() -> None:

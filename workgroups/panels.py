@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from core.panels import Panel
 from opinions.models import Opinion
 
-from .trace import trace
+from .trace import public_trace, trace
 
 
 def tracking_panel(request: HttpRequest, opinion: Opinion) -> Mapping[str, Any] | None:
@@ -20,10 +20,23 @@ def tracking_panel(request: HttpRequest, opinion: Opinion) -> Mapping[str, Any] 
     return {"steps": trace(opinion)}
 
 
+def public_opinion_panel(request: HttpRequest, opinion: Opinion) -> Mapping[str, Any] | None:
+    """The public page of a published opinion: where it was included and who cites it."""
+    return {"steps": public_trace(opinion)}
+
+
 def register_panels() -> None:
     """Called from WorkgroupsConfig.ready()."""
-    from opinions.panels import TRACKING_PAGE
+    from opinions.panels import OPINION_PAGE, TRACKING_PAGE
 
     TRACKING_PAGE.register(
         Panel("trace", "workgroups/partials/trace.html", context=tracking_panel, order=10)
+    )
+    OPINION_PAGE.register(
+        Panel(
+            "public trace",
+            "workgroups/partials/public_trace.html",
+            context=public_opinion_panel,
+            order=10,
+        )
     )

@@ -44,9 +44,39 @@ def trace(opinion: Opinion) -> list[TraceStep]:
     steps = [_received(opinion), _moderated(opinion)]
     if opinion.status != Opinion.Status.PUBLISHED:
         return steps
+    if opinion.section_id is not None or opinion.answer_id is not None:
+        # A comment on a consulted document: what counts is the answer it gets.
+        steps.append(_answered(opinion))
+        return steps
     steps.append(_in_reports(opinion))
     steps.extend(_citations(opinion))
     return steps
+
+
+def public_trace(opinion: Opinion) -> list[TraceStep]:
+    """What anyone may see of a published opinion's way: reports, citations, the answer."""
+    return [step for step in trace(opinion) if step.kind not in ("received", "published")]
+
+
+def _answered(opinion: Opinion) -> TraceStep:
+    answer = opinion.answer  # 1 query unless the caller selected it
+    if answer is None or not answer.is_published:
+        return TraceStep(
+            "answer",
+            _("Not answered yet: every comment gets an answer with its justification."),
+            reached=False,
+        )
+    changed = answer.changed_section
+    return TraceStep(
+        "answer",
+        _("Answered: %(decision)s") % {"decision": answer.get_decision_display()},
+        date=answer.published_at,
+        detail=answer.justification,
+        url=changed.get_absolute_url() if changed else "",
+        link_text=(
+            _("the changed section %(label)s") % {"label": changed.label} if changed else ""
+        ),
+    )
 
 
 def _received(opinion: Opinion) -> TraceStep:

@@ -23,7 +23,7 @@ from stages.models import Consultation
 from .. import browsers, ratelimit, vocabulary
 from ..forms.public import CommentForm, OpinionFilterForm, OpinionForm
 from ..models import Opinion, Support
-from ..panels import TRACKING_PAGE
+from ..panels import OPINION_PAGE, TRACKING_PAGE
 from ..selectors import browse_published
 
 if TYPE_CHECKING:
@@ -309,6 +309,8 @@ def _render_detail(
             "supported": _supports(opinion, user, session_key),
             "form": form,
             "rate_limit_minutes": _minutes(retry_after),
+            # What higher apps show of it (core.panels): the reports and recommendations.
+            "panels": OPINION_PAGE.render(request, opinion),
         },
         status=status,
     )
@@ -320,7 +322,13 @@ def _minutes(seconds: int) -> int:
 
 def _published_opinion(pk: int) -> Opinion:
     return get_object_or_404(
-        Opinion.objects.published().select_related("consultation", "area", "district", "event"),
+        Opinion.objects.published().select_related(
+            "consultation",
+            "area",
+            "district",
+            "event",
+            "answer__changed_section__version__consultation",
+        ),
         pk=pk,
     )
 

@@ -263,8 +263,9 @@ def test_detail_query_count_is_fixed(
 
     # The opinion with its consultation, area, district and event joined; whether this
     # visitor supports it; its published comments. (The visitor is a signed cookie, not a
-    # session: no session query.)
-    with django_assert_num_queries(3):
+    # session: no session query.) What became of it: the published reports it is in, the
+    # recommendations citing it (workgroups' panel).
+    with django_assert_num_queries(5):
         response = client.get(opinion.get_absolute_url())
 
     html = response.content.decode()
@@ -273,9 +274,10 @@ def test_detail_query_count_is_fixed(
     assert pressed(html) == "true"
 
 
-def test_a_first_time_visitor_costs_two_queries(
+def test_a_first_time_visitor_costs_four_queries(
     client: Client, opinion: Opinion, django_assert_num_queries: Any
 ) -> None:
-    # No session yet, so nothing to look up for it: the opinion and its comments.
-    with django_assert_num_queries(2):
+    # No session yet, so nothing to look up for it: the opinion and its comments, and what
+    # became of it (the published reports it is in, the recommendations that cite it).
+    with django_assert_num_queries(4):
         client.get(opinion.get_absolute_url())

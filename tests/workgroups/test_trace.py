@@ -127,3 +127,40 @@ def test_the_tracking_page_shows_the_recommendation_that_cites_the_opinion(
     # The fixed "nothing cites this opinion yet" the page showed whatever happened is gone.
     outcome = html.split('id="outcome-title"')[1].split("</section>")[0]
     assert 'class="empty"' not in outcome
+
+
+def test_the_public_page_shows_where_an_opinion_went_but_not_its_private_steps() -> None:
+    from django.test import Client
+
+    from tests.factories import OpinionFactory
+
+    opinion = OpinionFactory()
+    html = Client().get(opinion.get_absolute_url()).content.decode()
+    assert "Co stało się z tą opinią" in html
+    assert "Jeszcze nie ma jej w opublikowanym raporcie tematycznym" in html
+    # The private steps (when it came in) are for its author's page only.
+    assert "Data wpływu" not in html
+
+
+def test_a_comment_on_a_document_is_traced_to_its_answer() -> None:
+    from django.utils import timezone
+
+    from opinions.answers.models import ConsultationAnswer, Decision
+    from tests.factories import DocumentVersionFactory, OpinionFactory, SectionFactory
+    from workgroups.trace import trace
+
+    section = SectionFactory(version=DocumentVersionFactory())
+    comment = OpinionFactory(consultation=section.version.consultation, section=section)
+    steps = trace(comment)
+    assert [s.kind for s in steps] == ["received", "published", "answer"]
+    assert not steps[-1].reached
+    comment.answer = ConsultationAnswer.objects.create(
+        consultation=section.version.consultation,
+        decision=Decision.ACCEPTED,
+        justification="Dopisano.",
+        status=ConsultationAnswer.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    comment.save()
+    answered = trace(comment)[-1]
+    assert answered.reached and answered.detail == "Dopisano."
