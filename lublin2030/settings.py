@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opinions.tasks.analyse_backlog",
         "schedule": 300.0,
     },
+    # At most one message a day per opinion: what it became since the last one.
+    "send-trace-digests": {
+        "task": "workgroups.tasks.send_trace_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "erase-author-emails": {
         "task": "opinions.tasks.erase_author_emails",
         "schedule": crontab(hour=4, minute=0),

@@ -167,6 +167,10 @@ class Opinion(models.Model):
     )
     # Public for institutions (the law asks for their comments by name), empty for persons.
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    # The steps of what became of the opinion already told to author_email (step keys, see
+    # workgroups.trace_mail), and when: at most one such digest a day.
+    trace_mailed_steps = models.JSONField(default=list, blank=True)
+    trace_mailed_at = models.DateTimeField(null=True, blank=True)
     # When the published answer went to author_email (once, by a Celery task).
     answer_mailed_at = models.DateTimeField(null=True, blank=True)
     # The answer given to this comment (one answer may cover several duplicates).

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from core.tasks import MAIL_TASK_OPTIONS
 
+from . import trace_mail
 from .services import notifications
 
 
@@ -13,3 +14,9 @@ from .services import notifications
 def notify_applicant(application_id: int) -> bool:
     """E-mail one applicant the decision on their application (once: see `notified_at`)."""
     return notifications.notify_applicant(application_id=application_id)
+
+
+@shared_task(name="workgroups.tasks.send_trace_digests")
+def send_trace_digests() -> int:
+    """Daily: each author who left an address hears of the steps their opinion reached."""
+    return trace_mail.send_trace_digests()
