@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from workgroups.views import recommendations, recruitment, verification, workspace
+from workgroups.views import numbers, recommendations, recruitment, verification, workspace
 
 app_name = "workgroups"
 
 urlpatterns = [
+    # The whole in numbers: how many opinions reached each step, and which
+    path("numbers/", numbers.numbers_page, name="numbers"),
+    path("numbers/<slug:step>/", numbers.step_list, name="numbers_step"),
     # Recruitment: calls, applications, selection, rosters
     path("groups/", recruitment.group_list, name="group_list"),
     path("groups/<slug:slug>/", recruitment.group_detail, name="group_detail"),

@@ -1,0 +1,78 @@
+"""The process in numbers: each step counted by area and district, each number a link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from opinions.models import Opinion, ReportMembership
+from tests.factories import OpinionFactory, editor
+from tests.workgroups.factories import WorkingGroupFactory, member
+from tests.workgroups.test_recommendation_helpers import built_report, decide, drafted
+from workgroups.models import OpinionEvidence, Recommendation
+from workgroups.numbers import count_numbers
+from workgroups.services.recommendations import publish_recommendation, submit_recommendation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def spine(db: None) -> dict[str, Any]:
+    """Five published opinions in one area: three in a report, two cited, one adopted."""
+    group = WorkingGroupFactory()
+    area = group.area
+    opinions = [OpinionFactory(area=area) for _ in range(5)]
+    OpinionFactory(area=area, status=Opinion.Status.PENDING)
+    report = built_report(area)
+    for opinion in opinions[:3]:
+        ReportMembership.objects.create(report=report, opinion=opinion)
+    from tests.workgroups.factories import leader
+
+    chair = leader(group)
+    cited = drafted(group, member(group))
+    submit_recommendation(recommendation_id=cited.pk, actor=chair)
+    decide(cited, "verified")
+    publish_recommendation(recommendation_id=cited.pk, actor=editor())
+    for opinion in opinions[:2]:
+        OpinionEvidence.objects.create(recommendation=cited, opinion=opinion)
+    adopted = drafted(group, member(group))
+    submit_recommendation(recommendation_id=adopted.pk, actor=chair)
+    decide(adopted, "verified")
+    publish_recommendation(recommendation_id=adopted.pk, actor=editor())
+    Recommendation.objects.filter(pk=adopted.pk).update(status=Recommendation.Status.ADOPTED)
+    OpinionEvidence.objects.create(recommendation=adopted, opinion=opinions[0])
+    return {"area": area, "opinions": opinions}
+
+
+def test_each_step_is_counted_by_area(spine: dict[str, Any]) -> None:
+    numbers = count_numbers()
+    row = next(r for r in numbers.by_area if r.slug == spine["area"].slug)
+    assert row.counts == (5, 3, 2, 1)
+    assert numbers.totals[0] >= 5
+
+
+def test_the_page_links_each_number_to_the_opinions_it_counts(
+    spine: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    cache.clear()
+    client = Client()
+    page = client.get(reverse("workgroups:numbers")).content.decode()
+    assert "Proces w liczbach" in page
+    cited_url = reverse("workgroups:numbers_step", args=["cited"]) + f"?area={spine['area'].slug}"
+    assert f'href="{cited_url}"' in page
+    # Counted once, then read from the cache: two lists of names at most.
+    with django_assert_max_num_queries(2):
+        client.get(reverse("workgroups:numbers"))
+    listed = client.get(cited_url).content.decode()
+    cited = sorted(o.pk for o in spine["opinions"][:2])
+    for pk in cited:
+        assert reverse("opinions:detail", args=[pk]) in listed
+    assert reverse("opinions:detail", args=[spine["opinions"][4].pk]) not in listed
+
+
+def test_an_unknown_step_is_404(client: Client) -> None:
+    assert client.get("/numbers/nope/").status_code == 404
