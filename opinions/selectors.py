@@ -163,3 +163,11 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.C
     return paging.CountedPaginator(
         opinions.order_by(*ordering), PAGE_SIZE, count=matches, estimate=None
     )
+
+
+def author_mail_links(opinion: Opinion) -> tuple[str, str]:
+    """The absolute addresses every e-mail to an author carries: the opinion's private page
+    and the page that stops the e-mails (for the apps above that write to authors)."""
+    from .services.author_mail import absolute, stop_url
+
+    return absolute(opinion.get_tracking_url()), absolute(stop_url(opinion))

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from opinions.models import Opinion
-from opinions.services.author_mail import absolute, stop_url
+from opinions.selectors import author_mail_links
 
 from .trace import TraceStep, trace
 
@@ -87,14 +87,14 @@ def send_trace_digest(*, opinion_id: int, now: dt.datetime | None = None) -> boo
         new = [step for step in steps if step_key(step) not in told]
         if not new:
             return False
+        tracking_url, stop_url = author_mail_links(opinion)
         with translation.override(settings.LANGUAGE_CODE):
             context = {
                 "opinion": opinion,
                 "steps": new,
                 "portal_name": settings.PORTAL_NAME,
-                "tracking_url": absolute(opinion.get_tracking_url()),
-                "stop_url": absolute(stop_url(opinion)),
-                "absolute": absolute,
+                "tracking_url": tracking_url,
+                "stop_url": stop_url,
             }
             subject = _("What became of your opinion: news")
             body = render_to_string("workgroups/emails/trace_digest.txt", context)
