@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
+from itertools import pairwise
 from pathlib import PurePath
 
 import mammoth
@@ -385,13 +386,14 @@ def assign_keys(sections: Sequence[ParsedSection], previous: Sequence[KnownSecti
     the previous version used for another section."""
     keys: list[str | None] = [section.key or None for section in sections]
     unused = [known for known in previous if known.key not in set(filter(None, keys))]
-    for match in (_same_number_and_heading, _same_heading, _similar_text):
+    for match in (_same_number_and_heading, _same_heading):
         for index, section in enumerate(sections):
             if keys[index] is None and unused:
                 found = match(section, unused)
                 if found is not None:
                     keys[index] = found.key
                     unused.remove(found)
+    _match_similar(sections, keys, unused)
     taken = {key for key in keys if key} | {known.key for known in previous}
     result = []
     for index, section in enumerate(sections):
@@ -424,20 +426,41 @@ def _same_heading(section: ParsedSection, unused: list[KnownSection]) -> KnownSe
     return same[0] if len(same) == 1 else None
 
 
-def _similar_text(section: ParsedSection, unused: list[KnownSection]) -> KnownSection | None:
-    from difflib import SequenceMatcher
+_WORD = re.compile(r"\w+")
 
-    text = _normal(f"{section.heading} {section.body}")
-    best: tuple[float, KnownSection | None] = (SIMILARITY_THRESHOLD, None)
-    for known in unused:
-        matcher = SequenceMatcher(None, text, _normal(f"{known.heading} {known.body}"))
-        # The cheap upper bounds first: most pairs are ruled out without the full ratio.
-        if matcher.real_quick_ratio() < best[0] or matcher.quick_ratio() < best[0]:
+
+def _shingles(heading: str, body: str) -> frozenset[str]:
+    """The words and the pairs of neighbouring words of a section."""
+    words = _WORD.findall(f"{heading} {body}".lower())
+    return frozenset(words) | frozenset(f"{a} {b}" for a, b in pairwise(words))
+
+
+def _match_similar(
+    sections: Sequence[ParsedSection], keys: list[str | None], unused: list[KnownSection]
+) -> None:
+    """The sections left matched to the previous ones left by the overlap of their words
+    and word pairs (Dice coefficient), the most similar pairs first. Set intersections keep
+    it fast: 200 renamed sections against 200 take a fraction of a second, where a
+    character-level difflib ratio took over a minute."""
+    left = [index for index, key in enumerate(keys) if key is None]
+    if not left or not unused:
+        return
+    old = [_shingles(known.heading, known.body) for known in unused]
+    pairs = []
+    for index in left:
+        new = _shingles(sections[index].heading, sections[index].body)
+        for position, shingles in enumerate(old):
+            total = len(new) + len(shingles)
+            if total and 2 * len(new & shingles) / total >= SIMILARITY_THRESHOLD:
+                pairs.append((2 * len(new & shingles) / total, -index, -position))
+    taken_new: set[int] = set()
+    taken_old: set[int] = set()
+    for _score, index, position in sorted(pairs, reverse=True):
+        if -index in taken_new or -position in taken_old:
             continue
-        ratio = matcher.ratio()
-        if ratio >= best[0]:
-            best = (ratio, known)
-    return best[1]
+        keys[-index] = unused[-position].key
+        taken_new.add(-index)
+        taken_old.add(-position)
 
 
 def _unique(key: str, taken: set[str]) -> str:

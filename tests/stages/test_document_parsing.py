@@ -288,3 +288,27 @@ def test_two_previous_sections_with_one_heading_match_by_number_only() -> None:
         "b",
         "a",  # the one left has the same heading, now unique
     ]
+
+
+def test_200_renamed_sections_are_matched_by_their_text_quickly() -> None:
+    import random
+    import time
+
+    rng = random.Random(1)
+    vocabulary = [
+        *("miasto", "mieszkańcy", "dzielnica", "zieleń", "transport", "uczelnie", "kultura"),
+        *("sport", "rozwój", "współpraca", "przestrzeń", "klimat", "woda", "energia"),
+        *("szkoła", "usługi"),
+    ]
+
+    def text() -> str:
+        return " ".join(rng.choices(vocabulary, k=120))
+
+    previous = [known(f"k{i}", str(i), f"Stary {i}", text()) for i in range(200)]
+    edited = [parsed(str(i), f"Nowy {i}", p.body[:-20] + " zmiana") for i, p in enumerate(previous)]
+    rewritten = [parsed(str(i), f"Nowy {i}", text()) for i in range(200)]
+    started = time.perf_counter()
+    assert assign_keys(edited, previous) == [f"k{i}" for i in range(200)]
+    assert not any(key.startswith("k") for key in assign_keys(rewritten, previous))
+    # A character-level difflib ratio took over a minute here.
+    assert time.perf_counter() - started < 5
