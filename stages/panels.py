@@ -11,3 +11,9 @@ STAGE_PAGE = PanelSlot("stage page")
 # newer version: what led to the change (the answers to comments that changed it, opinions).
 # The page's object is the newer DocumentVersion; items are keyed by Section id.
 VERSION_COMPARISON_SECTION = ItemPanelSlot("section of a version comparison")
+
+# A goal of the adopted strategy: where it came from (the recommendations behind it).
+GOAL_PAGE = PanelSlot("strategy goal page")
+
+# A goal's staff page: the recommendations linked to it and the way to link more.
+STAFF_GOAL_PAGE = PanelSlot("strategy goal staff page")

@@ -8,3 +8,5 @@ rules.add_perm("stages.manage_updates", is_editor)
 rules.add_perm("stages.manage_stages", is_editor)
 rules.add_perm("stages.view_staff_pages", is_staff_member)
 rules.add_perm("stages.manage_consultations", is_editor)
+# The strategy's editorial team builds the strategy, records its adoption and monitoring.
+rules.add_perm("stages.manage_strategy", is_editor)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.urls import path
 
 from .feeds import LatestUpdatesFeed
+from .strategy import staff as strategy_staff
+from .strategy import views as strategy
 from .views import documents, public, staff
 
 app_name = "stages"
@@ -10,6 +12,34 @@ app_name = "stages"
 urlpatterns = [
     path("stages/<slug:slug>/", public.stage_detail, name="stage_detail"),
     path("updates/<int:pk>/", public.update_detail, name="update_detail"),
+    path("strategy/", strategy.strategy_detail, name="strategy"),
+    path("strategy/goals/<str:code>/", strategy.goal_detail, name="strategy_goal"),
+    path("strategy/tasks/<str:code>/", strategy.task_detail, name="strategy_task"),
+    path("strategy/districts/<slug:slug>/", strategy.district_detail, name="strategy_district"),
+    path("staff/strategy/", strategy_staff.staff_strategy, name="staff_strategy"),
+    path("staff/strategy/adoption/", strategy_staff.staff_adoption, name="staff_adoption"),
+    path("staff/strategy/goals/new/", strategy_staff.staff_goal_create, name="staff_goal_create"),
+    path("staff/strategy/goals/<str:code>/", strategy_staff.staff_goal, name="staff_goal"),
+    path(
+        "staff/strategy/goals/<str:code>/directions/",
+        strategy_staff.staff_direction_add,
+        name="staff_direction_add",
+    ),
+    path(
+        "staff/strategy/goals/<str:code>/indicators/new/",
+        strategy_staff.staff_indicator_create,
+        name="staff_indicator_create",
+    ),
+    path(
+        "staff/strategy/indicators/<slug:code>/",
+        strategy_staff.staff_indicator,
+        name="staff_indicator",
+    ),
+    path(
+        "staff/strategy/measurements/import/",
+        strategy_staff.staff_measurement_import,
+        name="staff_measurement_import",
+    ),
     path("feeds/updates/", LatestUpdatesFeed(), name="updates_feed"),
     path("staff/updates/", staff.staff_update_list, name="staff_update_list"),
     path("staff/updates/new/", staff.staff_update_create, name="staff_update_create"),

@@ -356,6 +356,9 @@ class Recommendation(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Set only by workgroups.services.adoption: whether the strategy took it up, and why not.
+    adoption_reason = models.TextField(_("why it was not adopted"), blank=True)
+    adoption_decided_at = models.DateTimeField(null=True, blank=True)
 
     objects = RecommendationQuerySet.as_manager()
 
@@ -537,3 +540,70 @@ class CriterionVerdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.verdict}"
+
+
+# --- Recommendation → strategy ----------------------------------------------------------------
+
+
+class StrategyLink(models.Model):
+    """A goal or direction of action of the strategy that a recommendation became, and how.
+
+    Lives here, not in stages/, because it points up the spine: the strategy (stages) knows
+    nothing of working groups; its goal page shows these links through a panel.
+    """
+
+    class How(models.TextChoices):
+        AS_IS = "as_is", _("adopted as it was")
+        MERGED = "merged", _("merged with other recommendations")
+        CHANGED = "changed", _("adopted with changes")
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="strategy_links"
+    )
+    goal = models.ForeignKey(
+        "stages.Goal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="recommendation_links",
+        verbose_name=_("goal"),
+    )
+    direction = models.ForeignKey(
+        "stages.Direction",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="recommendation_links",
+        verbose_name=_("direction of action"),
+    )
+    how = models.CharField(_("how"), max_length=10, choices=How.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recommendation", "pk"]
+        verbose_name = _("link to the strategy")
+        verbose_name_plural = _("links to the strategy")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(goal__isnull=False, direction__isnull=True)
+                | Q(goal__isnull=True, direction__isnull=False),
+                name="strategy_link_goal_or_direction",
+            ),
+            models.UniqueConstraint(
+                fields=["recommendation", "goal"],
+                condition=Q(goal__isnull=False),
+                name="strategy_link_goal_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["recommendation", "direction"],
+                condition=Q(direction__isnull=False),
+                name="strategy_link_direction_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} → {self.goal_id or self.direction_id}"

@@ -9,7 +9,9 @@ from django.http import HttpRequest
 
 from core.panels import Panel
 from opinions.models import Opinion
+from stages.models import Goal
 
+from .strategy_links import QUOTE_CHARS, goal_links, goal_origin
 from .trace import public_trace, trace
 
 
@@ -25,10 +27,36 @@ def public_opinion_panel(request: HttpRequest, opinion: Opinion) -> Mapping[str,
     return {"steps": public_trace(opinion)}
 
 
+def goal_origin_panel(request: HttpRequest, goal: Goal) -> Mapping[str, Any] | None:
+    return {"origin": goal_origin(goal), "quote_chars": QUOTE_CHARS, "goal_pk": goal.pk}
+
+
+def staff_goal_panel(request: HttpRequest, goal: Goal) -> Mapping[str, Any] | None:
+    return {"links": goal_links(goal), "goal_code": goal.code}
+
+
 def register_panels() -> None:
     """Called from WorkgroupsConfig.ready()."""
     from opinions.panels import OPINION_PAGE, TRACKING_PAGE
+    from stages.panels import GOAL_PAGE, STAFF_GOAL_PAGE
 
+    GOAL_PAGE.register(
+        Panel(
+            "origin",
+            "workgroups/partials/goal_origin.html",
+            context=goal_origin_panel,
+            order=10,
+        )
+    )
+
+    STAFF_GOAL_PAGE.register(
+        Panel(
+            "recommendations",
+            "workgroups/partials/goal_links_staff.html",
+            context=staff_goal_panel,
+            order=10,
+        )
+    )
     TRACKING_PAGE.register(
         Panel("trace", "workgroups/partials/trace.html", context=tracking_panel, order=10)
     )

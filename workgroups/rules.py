@@ -115,3 +115,6 @@ rules.add_perm("workgroups.submit_recommendation", is_group_leader & is_editable
 rules.add_perm("workgroups.verify_recommendation", is_verifier & awaits_verification)
 rules.add_perm("workgroups.view_verification_queue", is_verifier)
 rules.add_perm("workgroups.publish_recommendation", is_editor)
+# The strategy's editorial team: which goal a recommendation became, adopted or not.
+rules.add_perm("workgroups.link_recommendation", is_editor)
+rules.add_perm("workgroups.decide_adoption", is_editor)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from workgroups.views import numbers, recommendations, recruitment, verification, workspace
+from workgroups.views import (
+    numbers,
+    recommendations,
+    recruitment,
+    strategy,
+    verification,
+    workspace,
+)
 
 app_name = "workgroups"
 
@@ -102,4 +109,20 @@ urlpatterns = [
     path("staff/verification/", verification.verification_queue, name="verification_queue"),
     path("staff/verification/<int:pk>/", verification.verify, name="verify"),
     path("staff/verification/<int:pk>/start/", verification.verify_start, name="verify_start"),
+    # The strategy: which goal each recommendation became, adopted or not (editors)
+    path(
+        "staff/strategy/goals/<str:code>/recommendations/",
+        strategy.staff_goal_links,
+        name="staff_goal_links",
+    ),
+    path(
+        "staff/strategy/goals/<str:code>/recommendations/<int:pk>/unlink/",
+        strategy.staff_unlink,
+        name="staff_unlink",
+    ),
+    path(
+        "staff/strategy/goals/<str:code>/recommendations/not-adopted/",
+        strategy.staff_not_adopted,
+        name="staff_not_adopted",
+    ),
 ]

@@ -7,16 +7,9 @@ import itertools
 import re
 from dataclasses import dataclass
 
-# C0 controls other than tab, LF and CR: no spreadsheet or keyboard puts them in a cell, so
-# one is a sign of damage (a NUL from a crashed save, an escape from a terminal).
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def first_control_character(value: str) -> str | None:
-    """The first control character of `value` as U+XXXX, or None."""
-    match = CONTROL_CHARACTER.search(value)
-    return f"U+{ord(match[0]):04X}" if match else None
-
+# Control characters are the shared reader's concern (core.tabular); re-exported here.
+from core.tabular import CONTROL_CHARACTER as CONTROL_CHARACTER
+from core.tabular import first_control_character as first_control_character
 
 # What mis-decoding is looked for: the Polish letters and the typography of Polish text,
 # written as UTF-8 and read as one of the code pages a Polish or Western Windows (or a

@@ -5,11 +5,28 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
+from core.tabular import (  # noqa: F401 - re-exported for the paper import
+    FILE_BAD_CSV,
+    FILE_BAD_XLSX,
+    FILE_CONTROL_IN_HEADER,
+    FILE_EMPTY,
+    FILE_MISSING_COLUMNS,
+    FILE_NOT_CSV_OR_XLSX,
+    FILE_NOT_TEXT,
+    FILE_NOT_UTF8,
+    FILE_REPEATED_COLUMNS,
+    FILE_TOO_MANY_ROWS,
+    FILE_UNKNOWN_COLUMNS,
+    FILE_WRONG_COLUMNS,
+    FileRefused,
+    Message,
+    message,
+    render_message,
+)
 from opinions.models import (
     ImportBatch,
     ImportRow,
@@ -27,44 +44,8 @@ logger = logging.getLogger(__name__)
 
 # --- Messages (English msgids, translated when shown) ----------------------------------------
 
-# Refusals of a whole file.
-FILE_EMPTY = gettext_noop("The file is empty.")
+# Refusals of a whole file: those of any table are in core.tabular (re-exported here).
 FILE_NO_ROWS = gettext_noop("The file has a header row but no opinions below it.")
-FILE_NOT_CSV_OR_XLSX = gettext_noop(
-    "Only CSV and XLSX files can be imported (this one is “%(name)s”)."
-)
-FILE_NOT_UTF8 = gettext_noop(
-    "The file is not saved as UTF-8. Polish Excel often saves CSV files as Windows-1250: "
-    "in Excel choose “Save as” → “CSV UTF-8 (comma delimited)” and upload the new file."
-)
-FILE_NOT_TEXT = gettext_noop(
-    "This does not look like a CSV text file. Save it from your spreadsheet as "
-    "“CSV UTF-8 (comma delimited)” or as an Excel workbook (.xlsx)."
-)
-FILE_CONTROL_IN_HEADER = gettext_noop(
-    "The first row (the column names) holds a control character (%(char)s). Save the file "
-    "again from your spreadsheet as “CSV UTF-8 (comma delimited)” or as an Excel workbook "
-    "(.xlsx)."
-)
-FILE_BAD_CSV = gettext_noop("The CSV file could not be read near row %(row)s: %(problem)s.")
-FILE_BAD_XLSX = gettext_noop(
-    "The file could not be read as an Excel workbook (.xlsx). Open it in Excel and save it "
-    "again as “Excel Workbook (.xlsx)” or as “CSV UTF-8 (comma delimited)”."
-)
-FILE_MISSING_COLUMNS = gettext_noop(
-    "Missing columns: %(columns)s. The first row must name the columns %(expected)s."
-)
-FILE_UNKNOWN_COLUMNS = gettext_noop(
-    "Unknown columns: %(columns)s. The first row must name only the columns %(expected)s."
-)
-FILE_WRONG_COLUMNS = gettext_noop(
-    "Missing columns: %(missing)s; unknown columns: %(unknown)s. The first row must name "
-    "the columns %(expected)s."
-)
-FILE_REPEATED_COLUMNS = gettext_noop("Columns named more than once: %(columns)s.")
-FILE_TOO_MANY_ROWS = gettext_noop(
-    "The file has more than %(max)s rows; split it into smaller files and import each one."
-)
 
 # Rejected rows.
 EMPTY_TEXT = gettext_noop("empty text")
@@ -116,21 +97,6 @@ COMMIT_FAILED = gettext_noop(
     "Saving failed unexpectedly and was undone; nothing was saved. You can try again."
 )
 
-Message = dict[str, Any]
-
-
-def message(msgid: str, **params: object) -> Message:
-    return {"msg": msgid, "params": params}
-
-
-def render_message(value: Message | str) -> str:
-    """A stored message in the active language."""
-    if isinstance(value, str):
-        return value
-    text = gettext(value["msg"])
-    params = value.get("params") or {}
-    return text % params if params else text
-
 
 def render_batch_error(batch: ImportBatch) -> str:
     if not batch.error:
@@ -144,15 +110,3 @@ def render_batch_error(batch: ImportBatch) -> str:
 
 def render_reasons(row: ImportRow) -> list[str]:
     return [render_message(reason) for reason in row.reasons]
-
-
-class FileRefused(Exception):
-    """The whole file is refused; nothing of it is saved."""
-
-    def __init__(self, msgid: str, **params: object) -> None:
-        self.message = message(msgid, **params)
-        with translation.override("en"):
-            super().__init__(render_message(self.message))
-
-    def __str__(self) -> str:
-        return render_message(self.message)

@@ -61,6 +61,10 @@ class Strategy(Localized):
     def localized_name(self) -> str:
         return self.localized("name")
 
+    @property
+    def localized_summary(self) -> str:
+        return self.localized("summary")
+
     def is_adopted(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.adopted_on is not None and self.adopted_on <= today
@@ -93,6 +97,10 @@ class DevelopmentArea(Localized):
     @property
     def localized_name(self) -> str:
         return self.localized("name")
+
+    @property
+    def localized_description(self) -> str:
+        return self.localized("description")
 
 
 class Goal(Localized):
@@ -143,6 +151,14 @@ class Goal(Localized):
     @property
     def localized_title(self) -> str:
         return self.localized("title")
+
+    @property
+    def localized_description(self) -> str:
+        return self.localized("description")
+
+    @property
+    def is_operational(self) -> bool:
+        return self.level == self.Level.OPERATIONAL
 
 
 class Direction(Localized):
@@ -312,6 +328,9 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("stages:strategy_task", kwargs={"code": self.code})
 
 
 class ImplementationUpdate(models.Model):

@@ -1,0 +1,176 @@
+"""Reads of the strategy for its public pages, the monitoring report and the API.
+
+Each function costs a fixed number of queries whatever the size of the strategy (the
+comments count them); the page tests pin those counts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Max, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from stages.models import District
+
+from .charts import IndicatorFigure, indicator_figure
+from .models import (
+    DevelopmentArea,
+    Direction,
+    Goal,
+    ImplementationUpdate,
+    Indicator,
+    Measurement,
+    Strategy,
+    StrategyDocument,
+    Task,
+)
+from .progress import Progress, Status, indicator_progress, summarize
+
+UPDATES_ON_GOAL_PAGE = 3
+
+
+def current_strategy() -> Strategy | None:
+    return Strategy.objects.order_by("-start_year", "pk").first()  # 1 query
+
+
+@dataclass
+class GoalSummary:
+    goal: Goal
+    statuses: dict[Status, int]
+    progress_percent: int | None
+    children: list[GoalSummary] = field(default_factory=list)
+
+    @property
+    def indicator_count(self) -> int:
+        return sum(self.statuses.values())
+
+
+@dataclass
+class AreaSummary:
+    area: DevelopmentArea
+    goals: list[GoalSummary]
+
+
+def _mean_percent(progresses: list[Progress]) -> int | None:
+    measured = [progress.bar_percent for progress in progresses if progress.fraction is not None]
+    return round(sum(measured) / len(measured)) if measured else None
+
+
+def strategy_overview(strategy: Strategy) -> list[AreaSummary]:
+    """Areas → strategic goals → operational goals, each with its indicators' summary."""
+    areas = list(strategy.areas.all())  # 1 query
+    goals = list(Goal.objects.filter(area__strategy=strategy).order_by("position", "code"))  # 1
+    indicators = Indicator.objects.filter(goal__area__strategy=strategy).prefetch_related(
+        Prefetch("measurements", queryset=Measurement.objects.order_by("year"))
+    )  # 2 queries
+    by_goal: dict[int, list[Progress]] = defaultdict(list)
+    for indicator in indicators:
+        by_goal[indicator.goal_id].append(indicator_progress(indicator))
+    summaries = {
+        goal.pk: GoalSummary(
+            goal=goal,
+            statuses=summarize(progress.status for progress in by_goal[goal.pk]),
+            progress_percent=_mean_percent(by_goal[goal.pk]),
+        )
+        for goal in goals
+    }
+    by_area: dict[int, list[GoalSummary]] = defaultdict(list)
+    for goal in goals:
+        summary = summaries[goal.pk]
+        if goal.parent_id is None:
+            by_area[goal.area_id].append(summary)
+        else:
+            summaries[goal.parent_id].children.append(summary)
+    return [AreaSummary(area=area, goals=by_area[area.pk]) for area in areas]
+
+
+def district_task_counts() -> QuerySet[District]:
+    """Every district with the number of strategy tasks in it (1 query)."""
+    return District.objects.annotate(task_count=Count("strategy_tasks")).order_by("name")
+
+
+@dataclass
+class GoalPage:
+    goal: Goal
+    children: list[Goal]
+    figures: list[IndicatorFigure]
+    directions: list[Direction]
+    documents: list[StrategyDocument]
+
+
+def _latest_updates() -> Prefetch[Any]:
+    ranked = ImplementationUpdate.objects.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("task_id")],
+            order_by=[F("published_on").desc(), F("pk").desc()],
+        )
+    ).filter(rank__lte=UPDATES_ON_GOAL_PAGE)
+    return Prefetch("updates", queryset=ranked.prefetch_related("images"), to_attr="latest_updates")
+
+
+def goal_page(code: str) -> GoalPage | None:
+    goal = (
+        Goal.objects.select_related("area__strategy", "parent").filter(code=code).first()
+    )  # 1 query
+    if goal is None:
+        return None
+    children = list(goal.children.order_by("position", "code"))  # 1 query
+    goal_ids = [goal.pk, *(child.pk for child in children)]
+    indicators = (
+        Indicator.objects.filter(goal__in=goal_ids)
+        .select_related("goal")
+        .prefetch_related(Prefetch("measurements", queryset=Measurement.objects.order_by("year")))
+        .order_by("goal__position", "position", "code")
+    )  # 2 queries
+    tasks = (
+        Task.objects.annotate(
+            update_count=Count("updates"), last_update=Max("updates__published_on")
+        )
+        .prefetch_related("districts", _latest_updates())
+        .order_by("code")
+    )
+    directions = list(
+        Direction.objects.filter(goal__in=goal_ids)
+        .select_related("goal")
+        .prefetch_related(Prefetch("tasks", queryset=tasks))
+        .order_by("goal__position", "position", "code")
+    )  # 5 queries: directions, tasks, districts, latest updates, their images
+    documents = list(goal.documents.order_by("kind", "title"))  # 1 query
+    return GoalPage(
+        goal=goal,
+        children=children,
+        figures=[indicator_figure(indicator) for indicator in indicators],
+        directions=directions,
+        documents=documents,
+    )
+
+
+def task_page(code: str) -> Task | None:
+    return (
+        Task.objects.select_related("direction__goal__area")
+        .prefetch_related(
+            "districts",
+            Prefetch(
+                "updates",
+                queryset=ImplementationUpdate.objects.order_by(
+                    "-published_on", "-pk"
+                ).prefetch_related("images"),
+            ),
+        )
+        .filter(code=code)
+        .first()
+    )  # 4 queries: the task, its districts, its updates, their images
+
+
+def district_tasks(district: District) -> QuerySet[Task]:
+    """The strategy's tasks in a district with their goal and latest update date (1 query)."""
+    return (
+        Task.objects.filter(districts=district)
+        .select_related("direction__goal__area")
+        .annotate(last_update=Max("updates__published_on"))
+        .order_by("status", "code")
+    )
