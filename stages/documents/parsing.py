@@ -280,12 +280,33 @@ def parse_docx(content: bytes) -> ParsedDocument:
     check_size(content)
     check_docx(content)
     try:
-        result = mammoth.convert_to_markdown(BytesIO(content), convert_image=_no_image)
+        result = mammoth.convert_to_markdown(
+            BytesIO(content),
+            convert_image=_no_image,
+            style_map=_STYLE_MAP,
+            # A style map embedded in the uploaded file is not ours to follow.
+            include_embedded_style_map=False,
+        )
     except Exception as error:  # mammoth raises many kinds on a broken file
         raise DocumentRefused(
             _("The Word document could not be read (%(error)s).") % {"error": type(error).__name__}
         ) from error
-    return parse_markdown(_unescape(result.value), title_heading=False)
+    title, markdown = _docx_title(_unescape(result.value))
+    document = parse_markdown(markdown, title_heading=False)
+    document.title = document.title or title
+    return document
+
+
+# Word's Title style marks the document's title; it comes out as the one heading level the
+# sections never use, so that it can be told apart from the chapters.
+_STYLE_MAP = "p[style-name='Title'] => h6:fresh"
+_TITLE_LINE = re.compile(r"^###### (.*)$", re.MULTILINE)
+
+
+def _docx_title(markdown: str) -> tuple[str, str]:
+    """The text of the Title-styled paragraphs (as the title) and the rest."""
+    titles = [match.strip() for match in _TITLE_LINE.findall(markdown)]
+    return " ".join(title for title in titles if title)[:200], _TITLE_LINE.sub("", markdown)
 
 
 def _no_image(image: object) -> list[object]:

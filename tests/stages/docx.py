@@ -37,9 +37,12 @@ STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:style w:type="paragraph" w:styleId="Nagwek1"><w:name w:val="heading 1"/></w:style>
 <w:style w:type="paragraph" w:styleId="Nagwek2"><w:name w:val="heading 2"/></w:style>
 <w:style w:type="paragraph" w:styleId="Nagwek3"><w:name w:val="heading 3"/></w:style>
+<w:style w:type="paragraph" w:styleId="Tytu"><w:name w:val="Title"/></w:style>
 </w:styles>"""
 
-STYLE_IDS = {1: "Nagwek1", 2: "Nagwek2", 3: "Nagwek3"}
+# Heading levels 1-3, and TITLE for Word's Title style.
+TITLE = -1
+STYLE_IDS = {1: "Nagwek1", 2: "Nagwek2", 3: "Nagwek3", TITLE: "Tytu"}
 
 
 def paragraph(text: str, level: int = 0, *, bold: bool = False) -> str:

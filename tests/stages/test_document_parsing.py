@@ -17,7 +17,7 @@ from stages.documents.parsing import (
     parse_markdown,
     slug_key,
 )
-from tests.stages.docx import docx
+from tests.stages.docx import TITLE, docx
 
 
 @pytest.fixture(autouse=True)
@@ -170,6 +170,12 @@ def test_docx_heading_styles_become_levels() -> None:
     # Needless escapes are gone; those that keep a list or emphasis from forming stay.
     assert sections[0].body == "Lublin 3.2 (zielony) - otwarty!\n\n1\\. to nie nagłówek"
     assert sections[2].body == "\\*\\*gwiazdki\\*\\*"
+
+
+def test_a_docx_title_is_the_documents_title_and_heading_1_is_always_a_chapter() -> None:
+    document = parse_docx(docx([("Projekt strategii", TITLE), ("Wizja", 1), ("Misja", 2)]))
+    assert document.title == "Projekt strategii"
+    assert [(s.number, s.heading) for s in document.sections] == [("1", "Wizja"), ("1.1", "Misja")]
 
 
 def test_docx_by_file_name() -> None:

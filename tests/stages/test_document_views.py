@@ -351,3 +351,21 @@ def test_the_public_comparison_shows_published_versions_only(
     html = response.content.decode()
     assert "Sport" in html and "Kultura" in html
     assert "Uwzględniono w „Wizja”" in html
+
+
+def test_the_document_and_version_pages_cost_a_fixed_number_of_queries(
+    consultation: Consultation,
+    two_versions: tuple[DocumentVersion, DocumentVersion],
+    django_assert_num_queries: Any,
+) -> None:
+    client = editor_client()
+    client.get(reverse("stages:staff_consultation_list"))  # the session is warm
+    # session, user, groups; the consultation; its versions with their section counts and
+    # their creators; the menu's two model-permission lookups
+    with django_assert_num_queries(7):
+        client.get(reverse("stages:staff_document", args=[consultation.pk]))
+    # session, user, groups; the consultation; the version; its sections; the previous
+    # version; the menu's two model-permission lookups
+    with django_assert_num_queries(9):
+        response = client.get(reverse("stages:staff_version", args=[consultation.pk, 2]))
+    assert len(response.context["sections"]) == 3
