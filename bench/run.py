@@ -4,7 +4,7 @@ http_pages: the home page and a stage page under load from a second process on l
 with the server in its production configuration (gunicorn, DEBUG off, hashed static files).
 opinions_submit, opinions_list, opinions_import: see bench/opinions_bench.py.
 reports_build: bench/reports_bench.py; workgroups: bench/workgroups_bench.py;
-consultations: bench/consultations_bench.py.
+consultations: bench/consultations_bench.py; trace: bench/trace_bench.py.
 faults: bench/faults_bench.py (Redis, the worker and the web server killed under load; about
 two and a half minutes, PostgreSQL needed): only with `--only faults`, not in the default or
 --quick run.
@@ -103,7 +103,7 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
 
 SECTIONS = (
     "http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups",
-    "consultations", "faults",
+    "consultations", "trace", "faults",
 )  # fmt: skip
 # Run when no --only is given; faults takes minutes and brings up its own Redis and database.
 DEFAULT_SECTIONS = tuple(section for section in SECTIONS if section != "faults")
@@ -180,6 +180,11 @@ def main() -> None:
 
         pages = consultations_bench.run(env, seconds=seconds, database=database)
         write("consultations", pages | context, consultations_bench.print_report)
+    if "trace" in sections:
+        import trace_bench  # see bench/trace_bench.py
+
+        pages = trace_bench.run(env, seconds=seconds, database=database)
+        write("trace", pages | context, trace_bench.print_report)
 
 
 def write(name: str, report: dict[str, Any], show: Callable[[dict[str, Any], str], None]) -> None:

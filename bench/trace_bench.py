@@ -1,0 +1,115 @@
+"""Traceability benchmark, run by bench/run.py (figures printed and written to
+var/bench/trace.json, never judged):
+
+trace_pages  the private tracking page of an opinion with 50 links (the thematic report
+             versions it is in and the published recommendations that cite it: the
+             issue's figure, target p99 < 30 ms), its public page (the same walk, public
+             part), and the numbers page over every opinion of the bench database (target
+             p99 < 100 ms at 1,000,000), each under load from a second process on loopback
+             (gunicorn, DEBUG off) with one client and with four.
+
+    python bench/trace_bench.py prepare     (idempotent: links one opinion 50 times)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import opinions_bench
+from harness import run_django_side, setup_django
+
+LINKS = 50
+Figures = dict[str, Any]
+
+
+def run(env: dict[str, str], *, seconds: float, database: str) -> Figures:
+    spec = run_django_side(__file__, env, "prepare")
+    pages = []
+    with opinions_bench.bench_server(env) as base:
+        for name, path, target in spec["pages"]:
+            url = base + path
+            opinions_bench.warm_up(url, connections=4)
+            for clients in (1, 4):
+                figures = opinions_bench.load(url, seconds=seconds, connections=clients)
+                pages.append({"page": name, "path": path, "target_p99_ms": target, **figures})
+    return {
+        "benchmark": "trace_pages",
+        "database": database,
+        "server": "gunicorn 2 workers x 4 threads, DEBUG off",
+        "data": spec["data"],
+        "results": pages,
+    }
+
+
+def print_report(report: Figures, database: str) -> None:
+    data = report["data"]
+    print(
+        f"\ntrace_pages ({report['server']}, {database}; an opinion with {data['links']} links: "
+        f"{data['reports']} report versions, {data['recommendations']} recommendations; "
+        f"{data['opinions']:,} opinions counted)"
+    )
+    print(f"{'page':<34}{'conns':>6}{'requests':>10}{'errors':>8}{'req/s':>9}{'p50 ms':>9}"
+          f"{'p99 ms':>9}{'target':>8}")  # fmt: skip
+    for row in report["results"]:
+        print(
+            f"{row['page']:<34}{row['connections']:>6}{row['requests']:>10}{row['errors']:>8}"
+            f"{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
+            f"{row['target_p99_ms']:>8}"
+        )
+
+
+# --- Django side (runs in a subprocess with the bench settings) ------------------------------
+
+
+def prepare() -> Figures:
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from opinions.models import Opinion, ReportMembership, ThematicReport
+    from workgroups.models import OpinionEvidence, Recommendation
+
+    opinion = Opinion.objects.published().filter(area__isnull=False).order_by("pk").first()
+    assert opinion is not None, "seed_demo first"
+    with transaction.atomic():
+        reports = list(ThematicReport.objects.built().order_by("pk")[: LINKS // 5])
+        now = timezone.now()
+        for report in reports:
+            if report.published_at is None:
+                ThematicReport.objects.filter(pk=report.pk).update(published_at=now)
+            ReportMembership.objects.get_or_create(report=report, opinion=opinion)
+        wanted = LINKS - len(reports)
+        recommendations = list(Recommendation.objects.order_by("pk")[:wanted])
+        for recommendation in recommendations:
+            if recommendation.published_at is None:
+                Recommendation.objects.filter(pk=recommendation.pk).update(published_at=now)
+            OpinionEvidence.objects.get_or_create(recommendation=recommendation, opinion=opinion)
+    links = len(reports) + len(recommendations)
+    return {
+        "pages": [
+            (f"tracking page ({links} links)", opinion.get_tracking_url(), 30),
+            (f"public opinion page ({links} links)", opinion.get_absolute_url(), 30),
+            ("numbers page", reverse("workgroups:numbers"), 100),
+        ],
+        "data": {
+            "links": links,
+            "reports": len(reports),
+            "recommendations": len(recommendations),
+            "opinions": Opinion.objects.count(),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=("prepare",))
+    parser.parse_args()
+    setup_django()
+    json.dump(prepare(), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
