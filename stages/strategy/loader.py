@@ -37,6 +37,14 @@ from .models import (
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*$")
 HEADER_RE = re.compile(r"^\s*\[\[\s*([A-Za-z_]+)\s*\]\]")
+ADOPTION_FIELDS = (
+    "adopted_on",
+    "resolution_number",
+    "resolution_url",
+    "votes_for",
+    "votes_against",
+    "votes_abstaining",
+)
 SECTIONS = ("areas", "goals", "directions", "indicators", "tasks", "measurements")
 MAX_ERRORS = 20
 
@@ -476,7 +484,10 @@ def load_strategy(path: Path) -> LoadReport:
 @transaction.atomic
 def load_strategy_data(data: dict[str, Any]) -> LoadReport:
     report = LoadReport()
-    strategy = _write(Strategy, {"key": data["strategy"]["key"]}, data["strategy"], report)
+    key = data["strategy"]["key"]
+    # The adoption is recorded on the staff page, never in the file: a reload keeps it.
+    adopted = Strategy.objects.filter(key=key).values(*ADOPTION_FIELDS).first() or {}
+    strategy = _write(Strategy, {"key": key}, {**data["strategy"], **adopted}, report)
     areas = {}
     for area in data["areas"]:
         areas[area["slug"]] = _write(

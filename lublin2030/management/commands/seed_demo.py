@@ -26,6 +26,7 @@ from core.roles import EDITORS, MODERATORS, VERIFIERS
 from lublin2030.demo import consultations as consultations_demo
 from lublin2030.demo import documents as documents_demo
 from lublin2030.demo import opinions as demo
+from lublin2030.demo import strategy as strategy_demo
 from lublin2030.demo import workgroups as workgroups_demo
 from lublin2030.models import User
 from stages.models import Consultation, Stage, StageUpdate
@@ -122,6 +123,7 @@ class Command(BaseCommand):
         self._consultation_comments(
             users, options["seed"], options["verbosity"], comments=options["opinions"] > 0
         )
+        self._adopted_strategy(users, options["seed"], options["verbosity"])
         if options["verbosity"] < 1:
             return
         self.stdout.write(self.style.SUCCESS("Demo accounts (log in at /accounts/login/):"))
@@ -233,6 +235,18 @@ class Command(BaseCommand):
                     f"{consultation.slug}: {summary.comments} comments, {summary.answers} "
                     f"answers ({summary.published_answers} published)"
                 )
+
+    def _adopted_strategy(self, users: dict[str, User], seed: int, verbosity: int) -> None:
+        summary = strategy_demo.seed_adopted_strategy(
+            editor=users["redakcja@demo.lublin2030.pl"], seed=seed
+        )
+        if summary.created and verbosity >= 1:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Adopted strategy: {summary.measurements} measurements, {summary.tasks} "
+                    f"tasks, {summary.updates} updates, {summary.links} recommendations linked."
+                )
+            )
 
     def _updates(self, author: User) -> None:
         now = timezone.now()

@@ -242,3 +242,11 @@ def test_every_mistake_is_listed_at_once(lublin_process: None, tmp_path: Path) -
         load_strategy(write(tmp_path, text))
     assert "goals[0].area" in str(caught.value)
     assert "indicators[0].target_year" in str(caught.value)
+
+
+def test_a_reload_keeps_the_adoption_recorded_by_the_editors(lublin_process: None) -> None:
+    load_strategy(LUBLIN_STRATEGY)
+    Strategy.objects.update(adopted_on="2022-01-27", resolution_number="1387/XXXVI/2022")
+    report = load_strategy(LUBLIN_STRATEGY)
+    assert not report.changed
+    assert Strategy.objects.get().resolution_number == "1387/XXXVI/2022"
