@@ -223,3 +223,11 @@ def test_a_closed_consultation_links_its_published_report(version: DocumentVersi
         published_at=timezone.now(),
     )
     assert report_url in Client().get(url).content.decode()
+
+
+def test_with_two_versions_the_page_links_their_comparison(version: DocumentVersion) -> None:
+    newer = DocumentVersionFactory(consultation=version.consultation)
+    SectionFactory(version=newer, key="wizja", number="1", level=1, heading="Wizja")
+    html = Client().get(reverse("opinions:consultation", args=["projekt"])).content.decode()
+    compare = reverse("stages:document_compare", args=["projekt", version.number, newer.number])
+    assert f'href="{compare}"' in html
