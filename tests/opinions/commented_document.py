@@ -13,8 +13,8 @@ from django.utils import timezone
 from lublin2030.models import User
 from opinions.answers.models import ConsultationAnswer, Decision
 from opinions.models import Channel, Opinion, RejectionReason, SubmitterKind
-from stages.models import Consultation, DocumentVersion, Section
-from tests.factories import ConsultationFactory, UserFactory
+from stages.models import Consultation, DocumentVersion, Section, Stage
+from tests.factories import ConsultationFactory, StageFactory, UserFactory
 
 PERSON_NAME = "Zofia Prywatna-Kowalska"
 PERSON_EMAIL = "zofia.prywatna@example.org"
@@ -104,6 +104,8 @@ def commented_document(*, closes_at: dt.datetime | None = None) -> CommentedDocu
     """
     closes_at = closes_at or timezone.now() - dt.timedelta(days=5)
     consultation = ConsultationFactory(
+        # The loaded Lublin process's last stage when there is one (stage numbers are unique).
+        stage=Stage.objects.order_by("-number").first() or StageFactory(),
         slug="projekt-strategii",
         kind=Consultation.Kind.DOCUMENT,
         title="Projekt Strategii Lublin 2030",
