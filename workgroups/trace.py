@@ -21,7 +21,9 @@ from django.utils.translation import ngettext
 
 from opinions.models import Opinion, ReportMembership
 
-from .models import OpinionEvidence, Recommendation, Verification
+from stages.models import Goal
+
+from .models import OpinionEvidence, Recommendation, StrategyLink, Verification
 
 ADOPTION = (Recommendation.Status.ADOPTED, Recommendation.Status.NOT_ADOPTED)
 
@@ -190,13 +192,51 @@ def _citations(opinion: Opinion) -> list[TraceStep]:
                 reached=False,
             )
         )
-    adopted = any(item.recommendation.status in ADOPTION for item in shown)
-    if adopted:
-        steps.append(TraceStep("strategy", _("Considered in the adopted strategy")))
-    else:
-        waiting = _("Not yet considered in the strategy: the council adopts it at the end.")
-        steps.append(TraceStep("strategy", waiting, reached=False))
+    steps.append(_strategy(shown))
     return steps
+
+
+def _strategy(shown: list[OpinionEvidence]) -> TraceStep:
+    """The goals of the strategy the citing recommendations became (1 query), or why not."""
+    decided = [item.recommendation for item in shown if item.recommendation.status in ADOPTION]
+    if not decided:
+        waiting = _("Not yet considered in the strategy: the council adopts it at the end.")
+        return TraceStep("strategy", waiting, reached=False)
+    links = StrategyLink.objects.filter(
+        recommendation__in=[r for r in decided if r.status == Recommendation.Status.ADOPTED]
+    ).select_related("goal", "direction__goal")
+    goals: dict[int, tuple[Goal, str]] = {}
+    for link in links:
+        goal = link.goal or (link.direction.goal if link.direction else None)
+        if goal is not None:
+            goals.setdefault(goal.pk, (goal, str(link.get_how_display())))
+    substeps = [
+        TraceStep(
+            "goal",
+            _("Goal %(code)s: %(title)s") % {"code": goal.code, "title": goal.localized_title},
+            url=goal.get_absolute_url(),
+            link_text=_("the goal, its indicators and tasks"),
+            detail=how,
+        )
+        for goal, how in goals.values()
+    ]
+    substeps += [
+        TraceStep(
+            "not_adopted",
+            _("Recommendation %(number)d was not adopted") % {"number": r.number},
+            detail=r.adoption_reason,
+        )
+        for r in decided
+        if r.status == Recommendation.Status.NOT_ADOPTED
+    ]
+    if not goals:
+        return TraceStep("strategy", _("Considered in the adopted strategy"), substeps=substeps)
+    text = ngettext(
+        "Behind %(count)d goal of the adopted strategy",
+        "Behind %(count)d goals of the adopted strategy",
+        len(goals),
+    ) % {"count": len(goals)}
+    return TraceStep("strategy", text, substeps=substeps)
 
 
 def _recommendation_step(item: OpinionEvidence) -> TraceStep:

@@ -89,6 +89,37 @@ def test_adoption_reaches_the_strategy_step() -> None:
     assert kinds(trace(opinion))[-1] == ("strategy", True)
 
 
+def test_the_goals_a_recommendation_became_and_one_not_adopted_with_its_reason(
+    django_assert_num_queries: Any,
+) -> None:
+    from tests.stages.strategy.factories import DirectionFactory, GoalFactory
+    from workgroups.services.adoption import decide_adoption, link_recommendation
+
+    opinion = published_opinion()
+    adopted, refused = citing(opinion), citing(opinion)
+    goal = GoalFactory(code="B.2", title="Zieleń blisko domu")
+    direction = DirectionFactory(goal=goal)
+    boss = editor()
+    link_recommendation(recommendation_id=adopted.pk, actor=boss, how="changed", goal=goal)
+    link_recommendation(
+        recommendation_id=adopted.pk, actor=boss, how="as_is", direction=direction
+    )
+    decide_adoption(recommendation_id=adopted.pk, actor=boss, adopted=True)
+    decide_adoption(
+        recommendation_id=refused.pk, actor=boss, adopted=False, reason="Poza kompetencjami gminy."
+    )
+    # The two of the chain, and the links to the strategy with their goals.
+    with django_assert_num_queries(3):
+        strategy = trace(opinion)[-1]
+    assert strategy.reached
+    assert strategy.text == "Stoi za 1 celem przyjętej strategii"
+    goals = [s for s in strategy.substeps if s.kind == "goal"]
+    assert len(goals) == 1  # the goal and its direction's goal are one goal
+    assert goals[0].url == goal.get_absolute_url()
+    refusals = [s for s in strategy.substeps if s.kind == "not_adopted"]
+    assert refusals[0].detail == "Poza kompetencjami gminy."
+
+
 @pytest.mark.parametrize("links", [1, 6])
 def test_the_trace_costs_two_queries_whatever_the_number_of_links(
     links: int, django_assert_num_queries: Any
