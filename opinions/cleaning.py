@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Spreadsheet safety is shared with every report's XLSX (core.printing); re-exported here.
+from core.printing import FORMULA_PREFIXES as FORMULA_PREFIXES
+from core.printing import neutralise_formula as neutralise_formula
+
 # Control characters other than tab and newline (C0 with NUL, DEL, C1), and the Unicode
 # direction overrides that can disguise text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clean_text(value: str) -> str:
@@ -21,10 +24,3 @@ def clean_text(value: str) -> str:
     text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
-
-
-def neutralise_formula(value: object) -> object:
-    """Make a cell safe for spreadsheets: text starting like a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value

@@ -133,3 +133,7 @@ class TaskForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
     responsible_unit = forms.CharField(label=_("Responsible unit"), max_length=200)
     status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
+
+
+class MonitoringReportForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2200)

@@ -15,9 +15,11 @@ from django.views.decorators.http import require_POST
 
 from core.access import permission_required
 from core.tabular import FileRefused
+from core.tasks import send_now
+from stages import tasks
 from stages.panels import STAFF_GOAL_PAGE
 
-from . import services
+from . import monitoring, services
 from .forms import (
     AdoptionForm,
     DirectionForm,
@@ -25,8 +27,9 @@ from .forms import (
     IndicatorForm,
     MeasurementForm,
     MeasurementImportForm,
+    MonitoringReportForm,
 )
-from .models import Goal, Indicator, Measurement
+from .models import Goal, Indicator, Measurement, MonitoringReport
 from .selectors import current_strategy
 
 if TYPE_CHECKING:
@@ -207,3 +210,37 @@ def staff_measurement_import(request: HttpRequest) -> HttpResponse:
             if result.saved:
                 messages.success(request, _("Every row is saved."))
     return render(request, "stages/strategy/staff/import.html", {"form": form, "result": result})
+
+
+@permission_required(MANAGE)
+def staff_reports(request: HttpRequest) -> HttpResponse:
+    strategy = current_strategy()
+    form = MonitoringReportForm(request.POST or None)
+    if request.method == "POST" and strategy is not None and form.is_valid():
+        try:
+            monitoring.request_monitoring_report(
+                strategy=strategy, year=form.cleaned_data["year"], actor=_editor(request)
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request, _("The report is being built; this page shows when it is ready.")
+            )
+            return redirect("stages:staff_reports")
+    reports = MonitoringReport.objects.order_by("-year", "-version")
+    return render(
+        request,
+        "stages/strategy/staff/reports.html",
+        {"form": form, "reports": reports, "strategy": strategy},
+    )
+
+
+@require_POST
+@permission_required(MANAGE)
+def staff_report_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(MonitoringReport, pk=pk)
+    if report.status != MonitoringReport.Status.BUILT:
+        send_now(tasks.build_monitoring_report, report.pk, fallback="retry again")
+        messages.success(request, _("The build is started again."))
+    return redirect("stages:staff_reports")

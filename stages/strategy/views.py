@@ -10,6 +10,7 @@ from stages.models import District
 from stages.panels import GOAL_PAGE
 
 from . import selectors
+from .models import MonitoringReport
 from .progress import STATUS_LABELS, Status
 
 
@@ -56,3 +57,23 @@ def district_detail(request: HttpRequest, slug: str) -> HttpResponse:
     district = get_object_or_404(District, slug=slug)
     tasks = selectors.district_tasks(district)
     return render(request, "stages/strategy/district.html", {"district": district, "tasks": tasks})
+
+
+def report_list(request: HttpRequest) -> HttpResponse:
+    """The built monitoring reports, newest year first (the latest version of each year)."""
+    reports = MonitoringReport.objects.filter(status=MonitoringReport.Status.BUILT).order_by(
+        "-year", "-version"
+    )
+    latest: dict[int, MonitoringReport] = {}
+    for report in reports.only("pk", "year", "version", "built_at", "pdf", "xlsx"):
+        latest.setdefault(report.year, report)
+    return render(request, "stages/strategy/reports.html", {"reports": list(latest.values())})
+
+
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(
+        MonitoringReport.objects.select_related("strategy"),
+        pk=pk,
+        status=MonitoringReport.Status.BUILT,
+    )
+    return render(request, "stages/strategy/report.html", {"report": report})
