@@ -13,6 +13,7 @@ What a resident may see: report versions once published; a recommendation once p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
@@ -20,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from opinions.models import Opinion, ReportMembership
-
 from stages.models import Goal
 
 from .models import OpinionEvidence, Recommendation, StrategyLink, Verification
@@ -196,7 +196,7 @@ def _citations(opinion: Opinion) -> list[TraceStep]:
     return steps
 
 
-def _strategy(shown: list[OpinionEvidence]) -> TraceStep:
+def _strategy(shown: Sequence[OpinionEvidence]) -> TraceStep:
     """The goals of the strategy the citing recommendations became (1 query), or why not."""
     decided = [item.recommendation for item in shown if item.recommendation.status in ADOPTION]
     if not decided:

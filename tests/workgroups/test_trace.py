@@ -101,9 +101,7 @@ def test_the_goals_a_recommendation_became_and_one_not_adopted_with_its_reason(
     direction = DirectionFactory(goal=goal)
     boss = editor()
     link_recommendation(recommendation_id=adopted.pk, actor=boss, how="changed", goal=goal)
-    link_recommendation(
-        recommendation_id=adopted.pk, actor=boss, how="as_is", direction=direction
-    )
+    link_recommendation(recommendation_id=adopted.pk, actor=boss, how="as_is", direction=direction)
     decide_adoption(recommendation_id=adopted.pk, actor=boss, adopted=True)
     decide_adoption(
         recommendation_id=refused.pk, actor=boss, adopted=False, reason="Poza kompetencjami gminy."
