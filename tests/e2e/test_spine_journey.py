@@ -1,9 +1,9 @@
-"""The spine in a browser: one opinion from the answer form to a verified recommendation.
+"""The spine in a browser: one opinion from the answer form to a goal of the strategy.
 
 A resident answers the open question and leaves an e-mail address; the worker sends the
 tracking link. A moderator publishes the opinion in the queue. A thematic report is built
 (the real builder) and published; a working group's recommendation cites the opinion, is
-verified and published. After each step the resident's tracking page shows it and the
+verified and published, and adopted into a goal of the strategy. After each step the resident's tracking page shows it and the
 daily digest tells it by e-mail, once; the public page of the opinion shows where it went.
 axe checks every page.
 """
@@ -22,6 +22,7 @@ from opinions.reports.building import build_report, create_report_versions, publ
 from stages.models import ThematicArea
 from tests.e2e.conftest import assert_accessible, celery_worker, log_in, wait_until
 from tests.factories import editor
+from tests.stages.strategy.factories import GoalFactory
 from tests.workgroups.factories import WorkingGroupFactory, leader, member
 from tests.workgroups.test_recommendation_helpers import decide, text
 from workgroups.services.recommendations import (
@@ -30,6 +31,7 @@ from workgroups.services.recommendations import (
     publish_recommendation,
     submit_recommendation,
 )
+from workgroups.services.adoption import decide_adoption, link_recommendation
 from workgroups.trace_mail import send_trace_digests
 
 if TYPE_CHECKING:
@@ -110,6 +112,20 @@ def test_an_opinion_followed_from_the_form_to_a_recommendation(
     digest = mail.outbox[-1].body
     assert "raporcie tematycznym" in digest and "Cień na przystankach" in digest
     assert "Opublikowana po moderacji" not in digest
+
+    # The council adopts the strategy: the recommendation became one of its goals.
+    goal = GoalFactory(code="B.1", title="Zielone i chłodne przystanki")
+    link_recommendation(
+        recommendation_id=recommendation.pk, actor=editor(), how="changed", goal=goal
+    )
+    decide_adoption(recommendation_id=recommendation.pk, actor=editor(), adopted=True)
+    the_tracking_page_shows(page, tracking_url, "Cel B.1: Zielone i chłodne przystanki")
+    page.get_by_role("link", name="cel, jego wskaźniki i zadania").click()
+    expect(page.locator("h1")).to_contain_text("Zielone i chłodne przystanki")
+    assert_accessible(page)
+    Opinion.objects.filter(pk=opinion.pk).update(trace_mailed_at=None)
+    assert send_trace_digests() == 1
+    assert "Cel B.1" in mail.outbox[-1].body
 
     # Anyone sees on the opinion's public page where it went (and not its private steps).
     page.goto(opinion.get_absolute_url())
