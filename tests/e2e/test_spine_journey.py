@@ -25,13 +25,13 @@ from tests.factories import editor
 from tests.stages.strategy.factories import GoalFactory
 from tests.workgroups.factories import WorkingGroupFactory, leader, member
 from tests.workgroups.test_recommendation_helpers import decide, text
+from workgroups.services.adoption import decide_adoption, link_recommendation
 from workgroups.services.recommendations import (
     Cited,
     create_recommendation,
     publish_recommendation,
     submit_recommendation,
 )
-from workgroups.services.adoption import decide_adoption, link_recommendation
 from workgroups.trace_mail import send_trace_digests
 
 if TYPE_CHECKING:
