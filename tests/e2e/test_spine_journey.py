@@ -3,9 +3,9 @@
 A resident answers the open question and leaves an e-mail address; the worker sends the
 tracking link. A moderator publishes the opinion in the queue. A thematic report is built
 (the real builder) and published; a working group's recommendation cites the opinion, is
-verified and published, and adopted into a goal of the strategy. After each step the resident's tracking page shows it and the
-daily digest tells it by e-mail, once; the public page of the opinion shows where it went.
-axe checks every page.
+verified and published, and adopted into a goal of the strategy. After each step the
+resident's tracking page shows it and the daily digest tells it by e-mail, once; the
+public page of the opinion shows where it went. axe checks every page.
 """
 
 from __future__ import annotations
