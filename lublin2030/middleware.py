@@ -8,8 +8,13 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.http import parse_http_date_safe
 
 from core.security import log_security_event
+from opinions import ratelimit
+
+from .api_problems import problem_response
 
 # Session keys of the staff idle timeout (set at log-in: lublin2030.signals).
 STAFF_SESSION = "_staff_session"
@@ -72,3 +77,60 @@ class StaffIdleTimeoutMiddleware:
             elif now - last_seen >= LAST_SEEN_RESOLUTION:
                 session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+class ApiMiddleware:
+    """What every answer under /api/ gets: CORS for reading from any site, a per-client rate
+    limit, an ETag over the body, and 304 Not Modified when the client's copy is current
+    (If-None-Match, or If-Modified-Since against the Last-Modified a router set)."""
+
+    ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(settings.API_PREFIX):
+            return self.get_response(request)
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = self.ALLOWED_METHODS
+            response["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+            response["Access-Control-Max-Age"] = "86400"
+            return self._cors(response)
+        decision = ratelimit.register_submission(
+            request,
+            scope="api",
+            limit=settings.API_RATE_LIMIT,
+            window=settings.API_RATE_WINDOW_SECONDS,
+        )
+        if not decision.allowed:
+            response = problem_response(
+                429, "Too many requests", f"Try again in {decision.retry_after} s."
+            )
+            response["Retry-After"] = str(decision.retry_after)
+            return self._cors(response)
+        response = self.get_response(request)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response = self._conditional(request, response)
+        return self._cors(response)
+
+    @staticmethod
+    def _conditional(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not response.streaming and not response.has_header("ETag"):
+            set_response_etag(response)
+        response.setdefault("Cache-Control", "public, max-age=60")
+        last_modified = response.get("Last-Modified")
+        conditional = get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(last_modified) if last_modified else None,
+            response=response,
+        )
+        return conditional or response
+
+    @staticmethod
+    def _cors(response: HttpResponse) -> HttpResponse:
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Retry-After"
+        return response

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
     "template_partials",
+    # django-ninja: the API, and the Swagger UI files its documentation page is served with.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +92,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "lublin2030.middleware.StaffIdleTimeoutMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "lublin2030.middleware.ApiMiddleware",
 ]
 
 ROOT_URLCONF = "lublin2030.urls"
@@ -383,6 +386,11 @@ SUPPORT_RATE_LIMIT = int(os.environ.get("SUPPORT_RATE_LIMIT", "200"))
 # Behind N reverse proxies the client is the N-th address from the right of
 # X-Forwarded-For; 0 (no proxy) uses REMOTE_ADDR, which a client cannot forge.
 OPINION_TRUSTED_PROXIES = TRUSTED_PROXIES
+
+# /api/ (lublin2030/api.py): requests one client may send per window, and the window.
+API_PREFIX = "/api/"
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
+API_RATE_WINDOW_SECONDS = int(os.environ.get("API_RATE_WINDOW_SECONDS", "60"))
 
 PROCESS_FILE = Path(
     os.environ.get("PROCESS_FILE", BASE_DIR / "data" / "processes" / "lublin2030.toml")

@@ -6,6 +6,8 @@ from django.views.generic import TemplateView
 
 from . import views
 from .admin_login import throttled_admin_login
+from .api import api
+from .api import docs as api_docs
 from .law_pages import law_page_settings
 from .mine import my_page
 
@@ -25,6 +27,8 @@ urlpatterns = [
         TemplateView.as_view(template_name="privacy.html", extra_context=LAW_PAGE_CONTEXT),
         name="privacy",
     ),
+    path("api/v1/docs/", api_docs, name="api_docs"),
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/login/", throttled_admin_login, name="admin_login_throttled"),

@@ -72,6 +72,7 @@ def register_submission(
     *,
     scope: str = "opinion",
     limit: int | None = None,
+    window: int | None = None,
     now: float | None = None,
 ) -> RateDecision:
     """Count one submission by this client; `allowed` is False once it is over the limit.
@@ -79,8 +80,9 @@ def register_submission(
     Call it only for a submission that is about to be saved (a form that failed validation
     costs nothing), and refuse the submission when it is not allowed.
     """
-    default_limit, window = limit_and_window()
+    default_limit, default_window = limit_and_window()
     limit = default_limit if limit is None else limit
+    window = default_window if window is None else max(window, 1)
     now = time.time() if now is None else now
     window_index = int(now // window)
     retry_after = max(int((window_index + 1) * window - now), 1)

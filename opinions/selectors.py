@@ -6,22 +6,21 @@ recommendation editor searches them: they all come here, never to another app's 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Model, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core import paging
+from stages.models import Consultation, District, ThematicArea
 
 from .analysis import counting
 from .analysis.search import search_opinions
 from .analysis.text import highlight
-from .models import Opinion
+from .models import Comment, ConsultationAnswer, Opinion
 from .reports.charts import report_figures
-
-if TYPE_CHECKING:
-    from stages.models import ThematicArea
 
 __all__ = [
     "Order",
@@ -171,3 +170,80 @@ def author_mail_links(opinion: Opinion) -> tuple[str, str]:
     from .services.author_mail import absolute, stop_url
 
     return absolute(opinion.get_tracking_url()), absolute(stop_url(opinion))
+
+
+# --- The API and the open-data files ---------------------------------------------------------
+
+
+def _by_slug(model: type[Model], slug: str) -> Subquery:
+    # A scalar subquery: the database resolves the slug once, and the filter still walks the
+    # (status, area, created_at) index, with no query of its own.
+    return Subquery(model._default_manager.filter(slug=slug).values("pk")[:1])
+
+
+def api_published_opinions(
+    *,
+    area: str = "",
+    district: str = "",
+    channel: str = "",
+    event: int | None = None,
+    consultation: str = "",
+    section: int | None = None,
+    query: str = "",
+    updated_since: dt.datetime | None = None,
+) -> QuerySet[Opinion]:
+    """The published opinions chosen by the API's filters (slugs, not rows), searched with
+    the lists' Polish search. Moderation changes (publishing, a new area) set
+    status_changed_at, which `updated_since` reads."""
+    opinions = Opinion.objects.published().select_related(
+        "area", "district", "consultation", "section"
+    )
+    if area:
+        opinions = opinions.filter(area=_by_slug(ThematicArea, area))
+    if district:
+        opinions = opinions.filter(district=_by_slug(District, district))
+    if consultation:
+        opinions = opinions.filter(consultation=_by_slug(Consultation, consultation))
+    if channel:
+        opinions = opinions.filter(channel=channel)
+    if event is not None:
+        opinions = opinions.filter(event_id=event)
+    if section is not None:
+        opinions = opinions.filter(section_id=section)
+    if updated_since is not None:
+        opinions = opinions.filter(
+            Q(status_changed_at__gte=updated_since)
+            | Q(status_changed_at__isnull=True, created_at__gte=updated_since)
+        )
+    return search_opinions(opinions, query) if query else opinions
+
+
+def published_comments_of(opinion_id: int) -> QuerySet[Comment]:
+    return Comment.objects.filter(opinion_id=opinion_id, status=Opinion.Status.PUBLISHED)
+
+
+def published_answers(consultation: Consultation) -> QuerySet[ConsultationAnswer]:
+    return ConsultationAnswer.objects.published().filter(consultation=consultation)
+
+
+# Fewer opinions than this in a group are not shown as a number: with filters narrow enough,
+# a group of one or two would point at a person.
+SUPPRESS_BELOW = 5
+
+
+def demographics(opinions: QuerySet[Opinion]) -> dict[str, list[dict[str, Any]]]:
+    """How many of the opinions gave each age band and relation to the city; counts under
+    SUPPRESS_BELOW are None (suppressed). Two aggregate queries, never a row per person."""
+    result: dict[str, list[dict[str, Any]]] = {}
+    for field in ("age_band", "relation"):
+        rows = (
+            opinions.order_by()
+            .values(field)
+            .annotate(count=Count("pk"))
+            .values_list(field, "count")
+        )
+        result[f"by_{field}"] = [
+            {"value": value or "", "count": count if count >= SUPPRESS_BELOW else None}
+            for value, count in sorted(rows, key=lambda row: row[0] or "")
+        ]
+    return result

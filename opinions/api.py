@@ -1,0 +1,286 @@
+"""Published opinions, their comments and the answers to consultation comments, read-only,
+for /api/v1/ (mounted by lublin2030/api.py), through opinions.selectors only.
+
+No personal data: an opinion is sent without its author, e-mail, tracking token, the
+organisation that signed it, its age band or relation to the city (those only as counts,
+small ones suppressed: /opinions/demographics); a comment without its signature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Path, Query, Router, Schema
+
+from core.api import (
+    DEFAULT_LIMIT,
+    ERRORS,
+    ISO_8601,
+    MAX_LIMIT,
+    PAGING_PARAMS,
+    UPDATED_SINCE_DOC,
+    ApiProblem,
+    KeyField,
+    keyset_page,
+    parse_updated_since,
+    reject_unknown_params,
+    set_last_modified,
+)
+from core.params import MAX_ID
+from stages import selectors as stage_selectors
+
+from . import selectors
+from .answers.models import Decision
+from .models import Channel, Comment, ConsultationAnswer, Opinion, SubmitterKind
+
+router = Router(tags=["opinions"])
+
+OPINION_FILTERS = frozenset(
+    {"area", "district", "channel", "event", "consultation", "section", "q", "sort"}
+)
+
+
+class OpinionOut(Schema):
+    id: int
+    text: str
+    consultation: str = Field(description="the consultation's slug")
+    area: str | None = Field(description="the thematic area's slug")
+    district: str | None = Field(description="the district's slug")
+    channel: Channel
+    event: int | None = Field(description="the meeting it was collected at")
+    section: int | None = Field(description="the document section it comments on")
+    section_key: str | None
+    proposed_wording: str
+    justification: str
+    submitter_kind: SubmitterKind
+    collected_on: dt.date
+    created_at: dt.datetime = Field(description="when the city received it")
+    published_at: dt.datetime | None = Field(description="the last moderation change")
+    support_count: int
+    comment_count: int
+    answer: int | None = Field(description="the city's answer (consultation comments)")
+
+    @staticmethod
+    def resolve_consultation(opinion: Opinion) -> str:
+        return opinion.consultation.slug
+
+    @staticmethod
+    def resolve_area(opinion: Opinion) -> str | None:
+        return opinion.area.slug if opinion.area else None
+
+    @staticmethod
+    def resolve_district(opinion: Opinion) -> str | None:
+        return opinion.district.slug if opinion.district else None
+
+    @staticmethod
+    def resolve_event(opinion: Opinion) -> int | None:
+        return opinion.event_id
+
+    @staticmethod
+    def resolve_section(opinion: Opinion) -> int | None:
+        return opinion.section_id
+
+    @staticmethod
+    def resolve_section_key(opinion: Opinion) -> str | None:
+        return opinion.section.key if opinion.section else None
+
+    @staticmethod
+    def resolve_published_at(opinion: Opinion) -> dt.datetime | None:
+        return opinion.status_changed_at
+
+    @staticmethod
+    def resolve_answer(opinion: Opinion) -> int | None:
+        return opinion.answer_id
+
+
+class OpinionPage(Schema):
+    items: list[OpinionOut]
+    next_cursor: str | None = None
+
+
+class CommentOut(Schema):
+    id: int
+    text: str
+    created_at: dt.datetime
+
+
+class CommentPage(Schema):
+    items: list[CommentOut]
+    next_cursor: str | None = None
+
+
+class AnswerOut(Schema):
+    id: int
+    decision: Decision
+    justification: str
+    changed_section: int | None = Field(description="the section of the next version it changed")
+    published_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_changed_section(answer: ConsultationAnswer) -> int | None:
+        return answer.changed_section_id
+
+
+class AnswerPage(Schema):
+    items: list[AnswerOut]
+    next_cursor: str | None = None
+
+
+class CountOut(Schema):
+    value: str = Field(description="empty: not given")
+    count: int | None = Field(description="None: fewer than 5, suppressed")
+
+
+class DemographicsOut(Schema):
+    by_age_band: list[CountOut]
+    by_relation: list[CountOut]
+
+
+NEWEST = (KeyField("created_at", kind="datetime"), KeyField("pk"))
+SUPPORTED = (KeyField("support_count"), *NEWEST)
+
+
+def _newest_key(opinion: Opinion) -> tuple[object, ...]:
+    return (opinion.created_at, opinion.pk)
+
+
+def _supported_key(opinion: Opinion) -> tuple[object, ...]:
+    return (opinion.support_count, opinion.created_at, opinion.pk)
+
+
+@router.get(
+    "/opinions",
+    response={200: OpinionPage, **ERRORS},
+    summary="Published opinions",
+    description="Newest first (or most supported: sort=supported), filtered and searched as "
+    "the public list is: q finds words in any Polish form.",
+)
+def opinion_list(
+    request: HttpRequest,
+    area: str = Query("", max_length=80, description="a thematic area's slug"),
+    district: str = Query("", max_length=80, description="a district's slug"),
+    channel: Channel | None = None,
+    event: int | None = Query(None, ge=1, le=MAX_ID),
+    consultation: str = Query("", max_length=80, description="a consultation's slug"),
+    section: int | None = Query(None, ge=1, le=MAX_ID),
+    q: str = Query("", max_length=200, description="words to find, in any form"),
+    sort: Literal["newest", "supported"] = "newest",
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    updated_since: str | None = Query(
+        None, max_length=40, pattern=ISO_8601, description=UPDATED_SINCE_DOC
+    ),
+    *,
+    response: HttpResponse,
+) -> object:
+    reject_unknown_params(request, OPINION_FILTERS | PAGING_PARAMS)
+    opinions = selectors.api_published_opinions(
+        area=area,
+        district=district,
+        channel=channel or "",
+        event=event,
+        consultation=consultation,
+        section=section,
+        query=q,
+        updated_since=parse_updated_since(updated_since),
+    )
+    fields, key = (SUPPORTED, _supported_key) if sort == "supported" else (NEWEST, _newest_key)
+    items, next_cursor = keyset_page(opinions, fields=fields, cursor=cursor, limit=limit, key=key)
+    set_last_modified(response, (item.status_changed_at or item.created_at for item in items))
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get(
+    "/opinions/demographics",
+    response={200: DemographicsOut, **ERRORS},
+    summary="Who gave the published opinions: counts only, under 5 suppressed",
+)
+def opinion_demographics(
+    request: HttpRequest,
+    area: str = Query("", max_length=80),
+    district: str = Query("", max_length=80),
+    consultation: str = Query("", max_length=80),
+) -> object:
+    reject_unknown_params(request, {"area", "district", "consultation"})
+    opinions = selectors.api_published_opinions(
+        area=area, district=district, consultation=consultation
+    )
+    return selectors.demographics(opinions)
+
+
+@router.get("/opinions/{opinion_id}", response={200: OpinionOut, **ERRORS}, summary="An opinion")
+def opinion_detail(request: HttpRequest, opinion_id: int = Path(..., ge=1, le=MAX_ID)) -> object:
+    reject_unknown_params(request, ())
+    opinion = selectors.api_published_opinions().filter(pk=opinion_id).first()
+    if opinion is None:
+        raise ApiProblem(404, "Not found", "No such published opinion.")
+    return opinion
+
+
+COMMENT_KEY = (
+    KeyField("created_at", descending=False, kind="datetime"),
+    KeyField("pk", descending=False),
+)
+
+
+@router.get(
+    "/opinions/{opinion_id}/comments",
+    response={200: CommentPage, **ERRORS},
+    summary="Published comments on an opinion, oldest first",
+)
+def comment_list(
+    request: HttpRequest,
+    opinion_id: int = Path(..., ge=1, le=MAX_ID),
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+) -> object:
+    reject_unknown_params(request, {"cursor", "limit"})
+    if not selectors.api_published_opinions().filter(pk=opinion_id).exists():
+        raise ApiProblem(404, "Not found", "No such published opinion.")
+
+    def key(comment: Comment) -> tuple[object, ...]:
+        return (comment.created_at, comment.pk)
+
+    items, next_cursor = keyset_page(
+        selectors.published_comments_of(opinion_id),
+        fields=COMMENT_KEY,
+        cursor=cursor,
+        limit=limit,
+        key=key,
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+ANSWER_KEY = (KeyField("pk", descending=False),)
+
+
+@router.get(
+    "/consultations/{slug}/answers",
+    response={200: AnswerPage, **ERRORS},
+    summary="The city's published answers to a consultation's comments",
+    tags=["process"],
+)
+def answer_list(
+    request: HttpRequest,
+    slug: str,
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+) -> object:
+    reject_unknown_params(request, {"cursor", "limit"})
+    consultation = stage_selectors.consultations().filter(slug=slug).first()
+    if consultation is None:
+        raise ApiProblem(404, "Not found", "No such consultation.")
+
+    def key(answer: ConsultationAnswer) -> tuple[object, ...]:
+        return (answer.pk,)
+
+    items, next_cursor = keyset_page(
+        selectors.published_answers(consultation),
+        fields=ANSWER_KEY,
+        cursor=cursor,
+        limit=limit,
+        key=key,
+    )
+    return {"items": items, "next_cursor": next_cursor}
