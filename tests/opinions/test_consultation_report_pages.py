@@ -300,3 +300,23 @@ def test_deadline_met_is_shown(document: CommentedDocument) -> None:
         built(document, publish=True)
     html = html_of(Client().get(url("consultation_report")))
     assert "po upływie 30 dni" in html
+
+
+def test_a_long_report_is_shown_in_parts(
+    document: CommentedDocument, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opinions.answers.report import views
+
+    monkeypatch.setattr(views, "COMMENTS_PER_PAGE", 2)
+    answered(document)
+    built(document, publish=True)
+    first = html_of(Client().get(url("consultation_report")))
+    assert first.count('<article class="comment"') == 2
+    assert 'id="figures-title"' in first
+    assert "uwagi 1–2 z 5" in first
+    last = html_of(Client().get(url("consultation_report") + "?page=3"))
+    assert last.count('<article class="comment"') == 1
+    assert 'id="figures-title"' not in last
+    # The section split between pages 1 and 2 is named on both.
+    second = html_of(Client().get(url("consultation_report") + "?page=2"))
+    assert "§2 Cele strategiczne" in first and "§2 Cele strategiczne" in second

@@ -37,6 +37,8 @@ def print_context(report: ConsultationReport) -> dict[str, Any]:
         "report": report,
         "consultation": report.consultation,
         "content": report.content,
+        "groups": report.content.get("groups", []),
+        "show_summary": True,
         "figures": report_figures(report.content, layout=COMPACT),
         "print": True,
         "has_links": bool(portal_url()),

@@ -9,10 +9,12 @@ JavaScript offers a refresh link instead (as the thematic reports' page does).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import IntegerField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -37,6 +39,8 @@ VIEW_STAFF_PAGES = "opinions.view_staff_pages"
 BUILD = "opinions.build_consultation_report"
 PUBLISH = "opinions.publish_consultation_report"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A report may answer 20,000 comments: its page shows them in parts (the PDF holds them all).
+COMMENTS_PER_PAGE = 500
 
 
 def _versions(consultation: Consultation) -> ConsultationReportQuerySet:
@@ -212,6 +216,7 @@ def _render_version(
     published: list[ConsultationReport],
 ) -> HttpResponse:
     content = report.content if report is not None else {}
+    page = Paginator(_flat_comments(content), COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "opinions/answers/report/public.html",
@@ -219,12 +224,31 @@ def _render_version(
             "consultation": consultation,
             "report": report,
             "content": content,
-            "figures": report_figures(content) if content else [],
+            "page": page,
+            "groups": _regrouped(page.object_list),
+            # The summary and the figures open the report; later pages list comments only.
+            "show_summary": page.number == 1,
+            "figures": report_figures(content) if content and page.number == 1 else [],
             "others": [other for other in published if report is None or other.pk != report.pk],
             "is_latest": bool(published) and report is not None and published[0].pk == report.pk,
             "is_staff": _can_see_unpublished(request),
         },
     )
+
+
+def _flat_comments(content: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    groups = content.get("groups", [])
+    return [(group, comment) for group in groups for comment in group["comments"]]
+
+
+def _regrouped(shown: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The groups of a page's comments (a section split between two pages is on both)."""
+    groups: list[dict[str, Any]] = []
+    for group, comment in shown:
+        if not groups or groups[-1]["source"] is not group:
+            groups.append({**group, "source": group, "comments": []})
+        groups[-1]["comments"].append(comment)
+    return groups
 
 
 def _visible(
