@@ -9,7 +9,7 @@ JavaScript offers a refresh link instead (as the thematic reports' page does).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -241,7 +241,7 @@ def _flat_comments(content: dict[str, Any]) -> list[tuple[dict[str, Any], dict[s
     return [(group, comment) for group in groups for comment in group["comments"]]
 
 
-def _regrouped(shown: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+def _regrouped(shown: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
     """The groups of a page's comments (a section split between two pages is on both)."""
     groups: list[dict[str, Any]] = []
     for group, comment in shown:
