@@ -27,14 +27,25 @@ def insert_rows(
     connection = connections[database]
     if connection.vendor == "postgresql":
         quote = connection.ops.quote_name
-        names = {field.attname: field.column for field in model._meta.concrete_fields}
-        column_list = ", ".join(quote(names[name]) for name in columns)
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        column_list = ", ".join(quote(fields[name].column) for name in columns)
+        # JSON values go through the field (psycopg's Jsonb); COPY would take a list for an
+        # array.
+        json_columns = [
+            (index, fields[name])
+            for index, name in enumerate(columns)
+            if isinstance(fields[name], models.JSONField)
+        ]
         count = 0
         with (
             connection.cursor() as cursor,
             cursor.copy(f"COPY {quote(model._meta.db_table)} ({column_list}) FROM STDIN") as copy,
         ):
             for row in rows:
+                if json_columns:
+                    row = list(row)
+                    for index, field in json_columns:
+                        row[index] = field.get_db_prep_value(row[index], connection)
                 copy.write_row(row)
                 count += 1
         return count

@@ -770,10 +770,12 @@ class OpinionWriter:
     def __init__(self) -> None:
         self.fields = [field for field in Opinion._meta.concrete_fields if not field.primary_key]
         self.names = [field.attname for field in self.fields]
+        # An empty list or dict (a JSON field's default) is the same for every row.
         self.defaults = {
             field.attname: field.get_default()
             for field in self.fields
             if not (field.has_default() and callable(field.default))
+            or field.default in (list, dict)
         }
 
     def write(self, rows: Iterable[Row]) -> int:

@@ -115,7 +115,11 @@ def test_every_page_sends_a_content_security_policy_without_inline_code(client: 
 
 
 # The PDF's template is rendered by WeasyPrint, never served: its <style> is allowed.
-SERVED_ONLY_AS_PDF = {"opinions/reports/print.html", "stages/strategy/report/print.html"}
+SERVED_ONLY_AS_PDF = {
+    "opinions/reports/print.html",
+    "opinions/answers/report/print.html",
+    "stages/strategy/report/print.html",
+}
 
 
 def test_no_served_template_has_inline_scripts_styles_or_handlers() -> None:
