@@ -385,6 +385,11 @@ class Recommendation(models.Model):
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
+    @property
+    def consultation_key(self) -> str:
+        """Its section's key in the recommendations' consultation (stable across updates)."""
+        return f"rekomendacja-{self.group.slug}-{self.number}"[:64]
+
 
 class RecommendationVersion(models.Model):
     """One saved state of a recommendation; never changed after it is written."""

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
-from .models import DEFAULT_SEATS, Membership, Seat, SeatQuota, WorkingGroup
+from stages.models import Consultation, DocumentVersion, Section
+
+from .models import DEFAULT_SEATS, Membership, Recommendation, Seat, SeatQuota, WorkingGroup
 
 # Every kind of seat, in Lublin's order: the leader first.
 SEAT_ORDER: list[str] = list(DEFAULT_SEATS)
@@ -103,3 +105,17 @@ def free_seats(group_ids: Iterable[int]) -> dict[int, dict[str, int]]:
         }
         for group_id, kinds in seats.items()
     }
+
+
+def recommendation_consultation_section(recommendation: Recommendation) -> Section | None:
+    """The section residents comment on this recommendation in, if it was consulted."""
+    return (
+        Section.objects.filter(
+            key=recommendation.consultation_key,
+            version__consultation__kind=Consultation.Kind.RECOMMENDATIONS,
+            version__status=DocumentVersion.Status.PUBLISHED,
+        )
+        .select_related("version__consultation")
+        .order_by("-version__consultation__opens_at")
+        .first()
+    )

@@ -489,8 +489,9 @@ def test_public_page_query_count(scene: Scene, django_assert_num_queries: Any) -
     Recommendation.objects.filter(pk=rec.pk).update(published_at="2030-01-01T00:00Z")
     client = Client()
     # 1 the recommendation with group, area and current version, 2 decided verifications,
-    # 3 their verdicts, 4 cited opinions with areas, 5 cited reports with areas.
-    with django_assert_num_queries(5):
+    # 3 their verdicts, 4 cited opinions with areas, 5 cited reports with areas, 6 the goals
+    # and directions it became, 7 its section in the recommendations' consultation.
+    with django_assert_num_queries(7):
         response = client.get(reverse("workgroups:recommendation_public", args=[rec.pk]))
     page = response.content.decode()
     for opinion in opinions:

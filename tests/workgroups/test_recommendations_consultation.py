@@ -70,3 +70,23 @@ def test_rejected_ones_and_closed_consultations_are_left_out(group: WorkingGroup
     published(group)
     assert Section.objects.filter(version__consultation=open_one).count() == 1
     assert not Section.objects.filter(version__consultation=closed).exists()
+
+
+def test_the_public_recommendation_links_its_comments_and_the_goals_it_became(
+    group: WorkingGroup,
+) -> None:
+    from django.test import Client
+
+    from tests.stages.strategy.factories import GoalFactory
+    from workgroups.services.adoption import decide_adoption, link_recommendation
+
+    consultation()
+    rec = published(group)
+    goal = GoalFactory(code="C.3", title="Kultura w dzielnicach")
+    link_recommendation(recommendation_id=rec.pk, actor=editor(), how="merged", goal=goal)  # type: ignore[attr-defined]
+    decide_adoption(recommendation_id=rec.pk, actor=editor(), adopted=True)  # type: ignore[attr-defined]
+    page = Client().get(rec.get_absolute_url()).content.decode()  # type: ignore[attr-defined]
+    section = Section.objects.get(key=section_key(rec))  # type: ignore[arg-type]
+    assert section.get_absolute_url() in page
+    assert goal.get_absolute_url() in page
+    assert "Cel C.3: Kultura w dzielnicach" in page

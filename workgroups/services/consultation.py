@@ -24,7 +24,7 @@ CONSULTED = (
 
 
 def section_key(recommendation: Recommendation) -> str:
-    return f"rekomendacja-{recommendation.group.slug}-{recommendation.number}"[:64]
+    return recommendation.consultation_key
 
 
 def recommendation_section(recommendation: Recommendation) -> SectionItem:

@@ -39,6 +39,7 @@ from ..models import (
     Verification,
     WorkingGroup,
 )
+from ..selectors import recommendation_consultation_section
 from ..services.recommendations import (
     PUBLISHABLE,
     Cited,
@@ -593,6 +594,12 @@ def recommendation_public(request: HttpRequest, pk: int) -> HttpResponse:
             "version": recommendation.current,
             "verifications": _decided_verifications(recommendation),
             **_evidence(recommendation),
+            # What it became: the goals and directions of the strategy (1 query), and where
+            # residents commented on it in the recommendations' consultation (1 query).
+            "strategy_links": list(
+                recommendation.strategy_links.select_related("goal", "direction__goal")
+            ),
+            "consultation_section": recommendation_consultation_section(recommendation),
         },
     )
 
