@@ -4,7 +4,8 @@ http_pages: the home page and a stage page under load from a second process on l
 with the server in its production configuration (gunicorn, DEBUG off, hashed static files).
 opinions_submit, opinions_list, opinions_import: see bench/opinions_bench.py.
 reports_build: bench/reports_bench.py; workgroups: bench/workgroups_bench.py;
-consultations: bench/consultations_bench.py; trace: bench/trace_bench.py.
+consultations: bench/consultations_bench.py; trace: bench/trace_bench.py;
+strategy: bench/strategy_bench.py.
 consultation_report: bench/consultation_report_bench.py (200 sections, 20,000 comments; with
 --quick 20 sections, 1,000 comments).
 faults: bench/faults_bench.py (Redis, the worker and the web server killed under load; about
@@ -105,7 +106,7 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
 
 SECTIONS = (
     "http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups",
-    "consultations", "trace", "consultation_report", "faults",
+    "consultations", "trace", "consultation_report", "strategy", "faults",
 )  # fmt: skip
 # Run when no --only is given; faults takes minutes and brings up its own Redis and database.
 DEFAULT_SECTIONS = tuple(section for section in SECTIONS if section != "faults")
@@ -192,6 +193,11 @@ def main() -> None:
 
         report = consultation_report_bench.run(env, OUT, quick=args.quick, database=database)
         write("consultation_report", report | context, consultation_report_bench.print_report)
+    if "strategy" in sections:
+        import strategy_bench  # see bench/strategy_bench.py
+
+        pages = strategy_bench.run(env, seconds=seconds, database=database)
+        write("strategy", pages | context, strategy_bench.print_report)
 
 
 def write(name: str, report: dict[str, Any], show: Callable[[dict[str, Any], str], None]) -> None:
