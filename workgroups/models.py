@@ -612,3 +612,37 @@ class StrategyLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recommendation_id} → {self.goal_id or self.direction_id}"
+
+
+# --- The groups' work summed up (end of stage III) ----------------------------------------------
+
+
+class SummaryReport(models.Model):
+    """One version of the report summing up every group's verified recommendations, built by
+    a Celery task (workgroups.summary); immutable once built."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        BUILDING = "building", _("building")
+        BUILT = "built", _("built")
+        FAILED = "failed", _("failed")
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    built_at = models.DateTimeField(null=True, blank=True)
+    content = models.JSONField(default=dict, blank=True)
+    html = models.TextField(blank=True)
+    pdf = models.FileField(upload_to="summary-reports/", blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("summary of the recommendations")
+        verbose_name_plural = _("summaries of the recommendations")
+
+    def __str__(self) -> str:
+        return f"summary v{self.version}"

@@ -20,3 +20,11 @@ def notify_applicant(application_id: int) -> bool:
 def send_trace_digests() -> int:
     """Daily: each author who left an address hears of the steps their opinion reached."""
     return trace_mail.send_trace_digests()
+
+
+@shared_task(name="workgroups.tasks.build_summary_report", acks_late=True)
+def build_summary_report(report_id: int) -> None:
+    """Build one version of the groups' summary report; a re-run does nothing once built."""
+    from .summary import build_summary_report as build
+
+    build(report_id=report_id)

@@ -9,6 +9,7 @@ from workgroups.views import (
     recommendations,
     recruitment,
     strategy,
+    summary,
     verification,
     workspace,
 )
@@ -125,4 +126,8 @@ urlpatterns = [
         strategy.staff_not_adopted,
         name="staff_not_adopted",
     ),
+    # The groups' work summed up (end of stage III)
+    path("recommendations/summary/", summary.summary_latest, name="summary_latest"),
+    path("recommendations/summary/<int:pk>/", summary.summary_detail, name="summary_detail"),
+    path("staff/recommendations/summary/", summary.summary_staff, name="summary_staff"),
 ]

@@ -7,6 +7,7 @@ comments count them); the page tests pin those counts.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ from .models import (
     StrategyDocument,
     Task,
 )
-from .progress import Progress, Status, indicator_progress, summarize
+from .progress import Point, Progress, Status, compute_progress, line_of, summarize
 
 UPDATES_ON_GOAL_PAGE = 3
 
@@ -63,12 +64,27 @@ def strategy_overview(strategy: Strategy) -> list[AreaSummary]:
     """Areas → strategic goals → operational goals, each with its indicators' summary."""
     areas = list(strategy.areas.all())  # 1 query
     goals = list(Goal.objects.filter(area__strategy=strategy).order_by("position", "code"))  # 1
-    indicators = Indicator.objects.filter(goal__area__strategy=strategy).prefetch_related(
-        Prefetch("measurements", queryset=Measurement.objects.order_by("year"))
-    )  # 2 queries
+    indicators = Indicator.objects.filter(goal__area__strategy=strategy).only(
+        "pk",
+        "goal_id",
+        "polarity",
+        "baseline_value",
+        "baseline_year",
+        "target_value",
+        "target_year",
+    )  # 1 query
+    # Plain tuples, not model instances: 200 indicators × 10 years is 2,000 rows per page view.
+    points: dict[int, list[Point]] = defaultdict(list)
+    rows = Measurement.objects.filter(indicator__goal__area__strategy=strategy).values_list(
+        "indicator_id", "year", "value", "status"
+    )  # 1 query
+    for indicator_id, year, value, status in rows:
+        points[indicator_id].append(Point(year, value, status == Measurement.Status.PROVISIONAL))
     by_goal: dict[int, list[Progress]] = defaultdict(list)
     for indicator in indicators:
-        by_goal[indicator.goal_id].append(indicator_progress(indicator))
+        by_goal[indicator.goal_id].append(
+            compute_progress(line_of(indicator), points[indicator.pk])
+        )
     summaries = {
         goal.pk: GoalSummary(
             goal=goal,
@@ -97,7 +113,7 @@ class GoalPage:
     goal: Goal
     children: list[Goal]
     figures: list[IndicatorFigure]
-    directions: list[Direction]
+    directions: Sequence[Direction]
     documents: list[StrategyDocument]
 
 
@@ -109,7 +125,12 @@ def _latest_updates() -> Prefetch[Any]:
             order_by=[F("published_on").desc(), F("pk").desc()],
         )
     ).filter(rank__lte=UPDATES_ON_GOAL_PAGE)
-    return Prefetch("updates", queryset=ranked.prefetch_related("images"), to_attr="latest_updates")
+    # The goal page shows their text; the task page shows all of them with their images.
+    return Prefetch(
+        "updates",
+        queryset=ranked.only("pk", "task_id", "published_on", "text"),
+        to_attr="latest_updates",
+    )
 
 
 def goal_page(code: str) -> GoalPage | None:
@@ -126,19 +147,22 @@ def goal_page(code: str) -> GoalPage | None:
         .prefetch_related(Prefetch("measurements", queryset=Measurement.objects.order_by("year")))
         .order_by("goal__position", "position", "code")
     )  # 2 queries
+    # Lists (to_attr), not related managers: a goal page walks some 25 tasks and their
+    # districts, and a manager made per row costs more than the queries.
+    districts = Prefetch(
+        "districts", queryset=District.objects.only("pk", "name", "slug"), to_attr="district_list"
+    )
     tasks = (
-        Task.objects.annotate(
-            update_count=Count("updates"), last_update=Max("updates__published_on")
-        )
-        .prefetch_related("districts", _latest_updates())
+        Task.objects.annotate(update_count=Count("updates"))
+        .prefetch_related(districts, _latest_updates())
         .order_by("code")
     )
     directions = list(
         Direction.objects.filter(goal__in=goal_ids)
         .select_related("goal")
-        .prefetch_related(Prefetch("tasks", queryset=tasks))
+        .prefetch_related(Prefetch("tasks", queryset=tasks, to_attr="task_list"))
         .order_by("goal__position", "position", "code")
-    )  # 5 queries: directions, tasks, districts, latest updates, their images
+    )  # 4 queries: directions, tasks, their districts, their latest updates
     documents = list(goal.documents.order_by("kind", "title"))  # 1 query
     return GoalPage(
         goal=goal,

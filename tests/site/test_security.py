@@ -119,6 +119,7 @@ SERVED_ONLY_AS_PDF = {
     "opinions/reports/print.html",
     "opinions/answers/report/print.html",
     "stages/strategy/report/print.html",
+    "workgroups/summary/print.html",
 }
 
 

@@ -126,9 +126,9 @@ def test_query_counts_do_not_grow_with_the_strategy(
     with django_assert_num_queries(6):  # type: ignore[operator]
         assert client.get(reverse("stages:strategy")).status_code == 200
     # Goal page: goal (1), operational goals (1), indicators (1), measurements (1),
-    # directions (1), tasks (1), their districts (1), latest updates (1), their images (1),
-    # documents (1); the origin panel (workgroups): links (1, none yet so nothing more).
-    with django_assert_num_queries(11):  # type: ignore[operator]
+    # directions (1), tasks (1), their districts (1), latest updates (1), documents (1); the
+    # origin panel (workgroups): links (1, none yet so nothing more).
+    with django_assert_num_queries(10):  # type: ignore[operator]
         assert client.get(goal.get_absolute_url()).status_code == 200
     # District page: the district (1), its tasks with goals and last update dates (1).
     with django_assert_num_queries(2):  # type: ignore[operator]
