@@ -6,14 +6,19 @@ import datetime as dt
 import io
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.builds import builder_lock
 from opinions.answers.models import ConsultationReport, Decision
 from opinions.answers.report import building, tasks
 from opinions.answers.report.building import (
@@ -304,13 +309,53 @@ def test_a_build_whose_worker_died_is_taken_over(document: CommentedDocument) ->
     assert report.progress == 100
 
 
-def test_a_build_held_by_a_live_builder_is_left_alone(document: CommentedDocument) -> None:
-    from core.builds import builder_lock
+@contextmanager
+def live_builder(report_id: int) -> Iterator[None]:
+    """Another process building the version: its lock, held from another thread (another
+    database session on PostgreSQL, another open file on SQLite)."""
+    locked, release = threading.Event(), threading.Event()
 
+    def hold() -> None:
+        try:
+            with builder_lock(
+                kind="consultation-report", namespace=building.LOCK_NAMESPACE, pk=report_id
+            ) as held:
+                assert held
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+
+
+def test_a_build_held_by_a_live_builder_is_left_alone(document: CommentedDocument) -> None:
     report = request_report(consultation=document.consultation, requested_by=None)
-    with builder_lock(kind="consultation-report", namespace=building.LOCK_NAMESPACE, pk=report.pk):
-        # flock is per open file: a second open in this process stands for another worker.
+    with live_builder(report.pk):
         assert build_report(report_id=report.pk).status == ConsultationReport.Status.QUEUED
+
+
+def test_a_version_left_building_by_a_dead_worker_can_be_retried(
+    document: CommentedDocument, django_capture_on_commit_callbacks: Any
+) -> None:
+    report = request_report(consultation=document.consultation, requested_by=None)
+    ConsultationReport.objects.filter(pk=report.pk).update(
+        status=ConsultationReport.Status.BUILDING, started_at=timezone.now(), progress=35
+    )
+    # While its builder lives, it is not taken from it.
+    with live_builder(report.pk), pytest.raises(ValidationError):
+        retry_report(report=report)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = retry_report(report=report)
+    assert (report.status, report.progress) == (ConsultationReport.Status.QUEUED, 0)
+    assert len(callbacks) == 1
 
 
 def test_a_failed_build_says_why_and_can_be_retried(

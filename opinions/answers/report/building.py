@@ -114,21 +114,33 @@ def enqueue_build(report_id: int) -> bool:
 
 
 def retry_report(*, report: ConsultationReport) -> ConsultationReport:
-    """A failed version (or one whose task never left) back to queued, and sent again."""
-    retriable = Q(status=ConsultationReport.Status.FAILED) | Q(
-        status=ConsultationReport.Status.QUEUED, progress_note=NOTE_QUEUE_UNAVAILABLE
-    )
+    """A failed version, one whose task never left, or one left building by a worker that
+    died (no live process holds its lock) back to queued, and sent again."""
     with transaction.atomic():
-        updated = ConsultationReport.objects.filter(retriable, pk=report.pk).update(
-            status=ConsultationReport.Status.QUEUED,
-            progress=0,
-            progress_note="",
-            error="",
-            started_at=None,
-        )
+        # The lock keeps a worker from claiming the version while it is put back; it is
+        # released before the build is sent (on commit), so the new task can take it.
+        with builder_lock(
+            kind="consultation-report", namespace=LOCK_NAMESPACE, pk=report.pk
+        ) as free:
+            abandoned = Q(status=ConsultationReport.Status.BUILDING) if free else Q(pk__in=[])
+            retriable = (
+                Q(status=ConsultationReport.Status.FAILED)
+                | Q(status=ConsultationReport.Status.QUEUED, progress_note=NOTE_QUEUE_UNAVAILABLE)
+                | abandoned
+            )
+            updated = ConsultationReport.objects.filter(retriable, pk=report.pk).update(
+                status=ConsultationReport.Status.QUEUED,
+                progress=0,
+                progress_note="",
+                error="",
+                started_at=None,
+            )
         if not updated:
-            raise ValidationError(_("Only a failed version can be built again."), code="state")
-        transaction.on_commit(lambda: enqueue_build(report.pk))
+            raise ValidationError(
+                _("Only a failed version, or one whose build stopped, can be built again."),
+                code="state",
+            )
+        transaction.on_commit(partial(enqueue_build, report.pk))
     report.refresh_from_db()
     return report
 
