@@ -19,7 +19,10 @@ from ninja.openapi.schema import OpenAPISchema
 
 from core.api import ApiProblem
 from opinions.api import router as opinions_router
+from opinions.api import router_reports as reports_router
 from stages.api import router as stages_router
+from stages.api import strategy_router
+from workgroups.api import router as workgroups_router
 
 from .api_problems import PROBLEM_TYPE, problem_response
 
@@ -60,6 +63,9 @@ api = PortalApi(
 )
 api.add_router("", stages_router)
 api.add_router("", opinions_router)
+api.add_router("", reports_router)
+api.add_router("", workgroups_router)
+api.add_router("", strategy_router)
 
 
 @api.exception_handler(ApiProblem)

@@ -9,7 +9,7 @@ small ones suppressed: /opinions/demographics); a comment without its signature.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
@@ -33,7 +33,15 @@ from stages import selectors as stage_selectors
 
 from . import selectors
 from .answers.models import Decision
-from .models import Channel, Comment, ConsultationAnswer, Opinion, SubmitterKind
+from .models import (
+    Channel,
+    Comment,
+    ConsultationAnswer,
+    Opinion,
+    ReportMembership,
+    SubmitterKind,
+    ThematicReport,
+)
 
 router = Router(tags=["opinions"])
 
@@ -279,6 +287,137 @@ def answer_list(
     items, next_cursor = keyset_page(
         selectors.published_answers(consultation),
         fields=ANSWER_KEY,
+        cursor=cursor,
+        limit=limit,
+        key=key,
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+# --- Thematic reports -------------------------------------------------------------------------
+
+router_reports = Router(tags=["reports"])
+
+
+class ReportOut(Schema):
+    id: int
+    area: str = Field(description="the thematic area's slug")
+    consultation: str | None = Field(description="the consultation's slug; None: all of them")
+    version: int
+    cutoff_at: dt.datetime = Field(description="it covers opinions published until then")
+    built_at: dt.datetime | None
+    published_at: dt.datetime | None
+    opinion_count: int
+
+    @staticmethod
+    def resolve_area(report: ThematicReport) -> str:
+        return report.area.slug
+
+    @staticmethod
+    def resolve_consultation(report: ThematicReport) -> str | None:
+        return report.consultation.slug if report.consultation else None
+
+
+class ReportPage(Schema):
+    items: list[ReportOut]
+    next_cursor: str | None = None
+
+
+class ReportDetailOut(ReportOut):
+    figures: dict[str, Any] = Field(description="counts by channel, district, age band, month")
+    terms: list[Any] = Field(description="the area's characteristic terms")
+    subthemes: list[Any] = Field(description="sub-themes found by clustering, with quotes")
+
+    @staticmethod
+    def resolve_figures(report: ThematicReport) -> dict[str, Any]:
+        return selectors.public_report_figures(report)
+
+    @staticmethod
+    def resolve_terms(report: ThematicReport) -> list[Any]:
+        return list((report.content or {}).get("terms") or [])
+
+    @staticmethod
+    def resolve_subthemes(report: ThematicReport) -> list[Any]:
+        return list((report.content or {}).get("subthemes") or [])
+
+
+class MemberOut(Schema):
+    opinion: int
+    subtheme: int | None
+
+    @staticmethod
+    def resolve_opinion(member: ReportMembership) -> int:
+        return member.opinion_id
+
+
+class MemberPage(Schema):
+    items: list[MemberOut]
+    next_cursor: str | None = None
+
+
+BY_ID = (KeyField("pk", descending=False),)
+
+
+def _by_id(row: Any) -> tuple[object, ...]:
+    return (row.pk,)
+
+
+@router_reports.get(
+    "/reports", response={200: ReportPage, **ERRORS}, summary="Published thematic report versions"
+)
+def report_list(
+    request: HttpRequest,
+    area: str = Query("", max_length=80, description="a thematic area's slug"),
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+) -> object:
+    reject_unknown_params(request, {"area", "cursor", "limit"})
+    reports = selectors.published_report_versions().defer("content")
+    if area:
+        reports = reports.filter(area__slug=area)
+    items, next_cursor = keyset_page(reports, fields=BY_ID, cursor=cursor, limit=limit, key=_by_id)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _report(report_id: int) -> ThematicReport:
+    report = selectors.published_report_versions().filter(pk=report_id).first()
+    if report is None:
+        raise ApiProblem(404, "Not found", "No such published report version.")
+    return report
+
+
+@router_reports.get(
+    "/reports/{report_id}",
+    response={200: ReportDetailOut, **ERRORS},
+    summary="A published report version with its figures, terms and sub-themes",
+)
+def report_detail(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)) -> object:
+    reject_unknown_params(request, ())
+    return _report(report_id)
+
+
+MEMBER_KEY = (KeyField("opinion_id", descending=False),)
+
+
+@router_reports.get(
+    "/reports/{report_id}/opinions",
+    response={200: MemberPage, **ERRORS},
+    summary="The opinions a report version was built from, with their sub-theme",
+)
+def report_opinions(
+    request: HttpRequest,
+    report_id: int = Path(..., ge=1, le=MAX_ID),
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(MAX_LIMIT, ge=1, le=MAX_LIMIT),
+) -> object:
+    reject_unknown_params(request, {"cursor", "limit"})
+
+    def key(member: ReportMembership) -> tuple[object, ...]:
+        return (member.opinion_id,)
+
+    items, next_cursor = keyset_page(
+        selectors.report_members(_report(report_id)),
+        fields=MEMBER_KEY,
         cursor=cursor,
         limit=limit,
         key=key,

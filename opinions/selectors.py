@@ -19,7 +19,7 @@ from stages.models import Consultation, District, ThematicArea
 from .analysis import counting
 from .analysis.search import search_opinions
 from .analysis.text import highlight
-from .models import Comment, ConsultationAnswer, Opinion
+from .models import Comment, ConsultationAnswer, Opinion, ReportMembership, ThematicReport
 from .reports.charts import report_figures
 
 __all__ = [
@@ -247,3 +247,28 @@ def demographics(opinions: QuerySet[Opinion]) -> dict[str, list[dict[str, Any]]]
             for value, count in sorted(rows, key=lambda row: row[0] or "")
         ]
     return result
+
+
+def published_report_versions() -> QuerySet[ThematicReport]:
+    return ThematicReport.objects.published().select_related("area", "consultation")
+
+
+def report_members(report: ThematicReport) -> QuerySet[ReportMembership]:
+    return ReportMembership.objects.filter(report=report)
+
+
+def suppress_small_counts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with every count from 1 to SUPPRESS_BELOW - 1 replaced by None."""
+    return [
+        {**row, "count": None if 0 < int(row.get("count") or 0) < SUPPRESS_BELOW else row["count"]}
+        for row in rows
+    ]
+
+
+def public_report_figures(report: ThematicReport) -> dict[str, Any]:
+    """The report's figures for the open data: the age bands (who wrote) with small groups
+    suppressed; the rest as the report page shows them."""
+    figures = dict((report.content or {}).get("figures") or {})
+    if isinstance(figures.get("by_age_band"), list):
+        figures["by_age_band"] = suppress_small_counts(figures["by_age_band"])
+    return figures

@@ -7,6 +7,7 @@ their author, document versions who uploaded them and the uploaded file's name.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
@@ -27,7 +28,16 @@ from core.api import (
 from core.api import MAX_LIMIT as MAX
 
 from . import selectors
-from .models import Consultation, DocumentVersion, Section, StageUpdate
+from .models import (
+    Consultation,
+    DocumentVersion,
+    Goal,
+    Indicator,
+    Measurement,
+    Section,
+    StageUpdate,
+    Task,
+)
 
 router = Router(tags=["process"])
 
@@ -270,3 +280,108 @@ def section_list(
         selectors.sections_of(version), fields=SECTION_KEY, cursor=cursor, limit=limit, key=key
     )
     return {"items": items, "next_cursor": next_cursor}
+
+
+# --- The adopted strategy ---------------------------------------------------------------------
+
+strategy_router = Router(tags=["strategy"])
+
+
+class GoalOut(Schema):
+    code: str
+    level: str
+    area: str = Field(description="the development area's slug")
+    parent: str | None = Field(description="the strategic goal's code (operational goals)")
+    position: int
+    title: str
+    title_en: str
+    description: str
+    description_en: str
+
+    @staticmethod
+    def resolve_area(goal: Goal) -> str:
+        return goal.area.slug
+
+    @staticmethod
+    def resolve_parent(goal: Goal) -> str | None:
+        return goal.parent.code if goal.parent else None
+
+
+class MeasurementOut(Schema):
+    year: int
+    value: Decimal
+    status: str = Field(description="final or provisional")
+    source_url: str
+    note: str
+
+
+class IndicatorOut(Schema):
+    code: str
+    goal: str = Field(description="the goal's code")
+    name: str
+    name_en: str
+    unit: str
+    polarity: str
+    baseline_value: Decimal
+    baseline_year: int
+    target_value: Decimal
+    target_year: int
+    source: str
+    source_url: str
+    frequency: str
+    measurements: list[MeasurementOut]
+
+    @staticmethod
+    def resolve_goal(indicator: Indicator) -> str:
+        return indicator.goal.code
+
+    @staticmethod
+    def resolve_measurements(indicator: Indicator) -> list[Measurement]:
+        return list(indicator.measurements.all())
+
+
+class TaskOut(Schema):
+    code: str
+    direction: str = Field(description="the direction of action's code")
+    title: str
+    description: str
+    responsible_unit: str = Field(description="a unit of the city, never a person")
+    budget: Decimal | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    status: str
+    districts: list[str]
+
+    @staticmethod
+    def resolve_direction(task: Task) -> str:
+        return task.direction.code
+
+    @staticmethod
+    def resolve_districts(task: Task) -> list[str]:
+        return [district.slug for district in task.districts.all()]
+
+
+@strategy_router.get(
+    "/strategy/goals", response={200: list[GoalOut], **ERRORS}, summary="The strategy's goals"
+)
+def goal_list(request: HttpRequest) -> object:
+    reject_unknown_params(request, ())
+    return list(selectors.strategy_goals())
+
+
+@strategy_router.get(
+    "/strategy/indicators",
+    response={200: list[IndicatorOut], **ERRORS},
+    summary="The goals' indicators with their measurements",
+)
+def indicator_list(request: HttpRequest) -> object:
+    reject_unknown_params(request, ())
+    return list(selectors.strategy_indicators())
+
+
+@strategy_router.get(
+    "/strategy/tasks", response={200: list[TaskOut], **ERRORS}, summary="Implementation tasks"
+)
+def task_list(request: HttpRequest) -> object:
+    reject_unknown_params(request, ())
+    return list(selectors.strategy_tasks())

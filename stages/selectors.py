@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from .models import (
     Consultation,
     District,
     DocumentVersion,
+    Goal,
+    Indicator,
+    Measurement,
     Process,
     Section,
     Stage,
     StageUpdate,
+    Task,
     ThematicArea,
 )
 
@@ -52,3 +56,28 @@ def published_versions(consultation: Consultation) -> QuerySet[DocumentVersion]:
 
 def sections_of(version: DocumentVersion) -> QuerySet[Section]:
     return Section.objects.filter(version=version).select_related("parent")
+
+
+# --- The adopted strategy ---------------------------------------------------------------------
+
+
+def strategy_goals() -> QuerySet[Goal]:
+    return Goal.objects.select_related("area", "parent").order_by("area__number", "position", "pk")
+
+
+def strategy_indicators() -> QuerySet[Indicator]:
+    return (
+        Indicator.objects.select_related("goal")
+        .prefetch_related(
+            Prefetch("measurements", queryset=Measurement.objects.order_by("year", "status"))
+        )
+        .order_by("goal__code", "position", "pk")
+    )
+
+
+def strategy_tasks() -> QuerySet[Task]:
+    return (
+        Task.objects.select_related("direction")
+        .prefetch_related(Prefetch("districts", queryset=District.objects.order_by("slug")))
+        .order_by("code")
+    )

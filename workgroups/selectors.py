@@ -7,11 +7,23 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch, QuerySet
 
+from opinions.models import Opinion
 from stages.models import Consultation, DocumentVersion, Section
 
-from .models import DEFAULT_SEATS, Membership, Recommendation, Seat, SeatQuota, WorkingGroup
+from .models import (
+    DEFAULT_SEATS,
+    Membership,
+    OpinionEvidence,
+    Recommendation,
+    RecommendationVersion,
+    ReportEvidence,
+    Seat,
+    SeatQuota,
+    Verification,
+    WorkingGroup,
+)
 
 # Every kind of seat, in Lublin's order: the leader first.
 SEAT_ORDER: list[str] = list(DEFAULT_SEATS)
@@ -118,4 +130,55 @@ def recommendation_consultation_section(recommendation: Recommendation) -> Secti
         .select_related("version__consultation")
         .order_by("-version__consultation__opens_at")
         .first()
+    )
+
+
+# --- The API and the open-data files ---------------------------------------------------------
+
+
+def public_groups() -> QuerySet[WorkingGroup]:
+    """The groups with their public rosters prefetched: active members who agreed to be named
+    (the roster page's rule), never the others."""
+    roster = (
+        Membership.objects.active()
+        .exclude(public_name="")
+        .exclude(application__consent_to_publish=False)
+        .order_by("seat", "public_name", "pk")
+    )
+    return (
+        WorkingGroup.objects.select_related("area")
+        .prefetch_related(Prefetch("memberships", queryset=roster, to_attr="public_roster"))
+        .order_by("area__number")
+    )
+
+
+def published_recommendations() -> QuerySet[Recommendation]:
+    return Recommendation.objects.published().select_related("group", "current")
+
+
+def public_versions(recommendation: Recommendation) -> QuerySet[RecommendationVersion]:
+    """The versions up to the one published: later drafts are the group's own."""
+    versions = RecommendationVersion.objects.filter(recommendation=recommendation)
+    if recommendation.published_at is not None:
+        versions = versions.filter(created_at__lte=recommendation.published_at)
+    return versions.order_by("number")
+
+
+def public_opinion_evidence(recommendation: Recommendation) -> QuerySet[OpinionEvidence]:
+    return OpinionEvidence.objects.filter(
+        recommendation=recommendation, opinion__status=Opinion.Status.PUBLISHED
+    ).order_by("pk")
+
+
+def public_report_evidence(recommendation: Recommendation) -> QuerySet[ReportEvidence]:
+    return ReportEvidence.objects.filter(
+        recommendation=recommendation, report__published_at__isnull=False
+    ).order_by("pk")
+
+
+def decided_verifications(recommendation: Recommendation) -> QuerySet[Verification]:
+    return (
+        Verification.objects.filter(recommendation=recommendation, decided_at__isnull=False)
+        .prefetch_related("verdicts")
+        .order_by("decided_at", "pk")
     )
