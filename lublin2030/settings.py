@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opinions.tasks.train_area_classifier",
         "schedule": crontab(hour=3, minute=15),
     },
+    # The open-data files (lublin2030/opendata), after the night's report builds.
+    "write-open-data": {
+        "task": "lublin2030.tasks.write_open_data",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "build-thematic-reports": {
         "task": "opinions.tasks.build_reports_if_new_opinions",
         "schedule": crontab(hour=2, minute=30),

@@ -10,6 +10,7 @@ from .api import api
 from .api import docs as api_docs
 from .law_pages import law_page_settings
 from .mine import my_page
+from .opendata import views as opendata_views
 
 LAW_PAGE_CONTEXT = {"law": law_page_settings}
 
@@ -26,6 +27,17 @@ urlpatterns = [
         "privacy/",
         TemplateView.as_view(template_name="privacy.html", extra_context=LAW_PAGE_CONTEXT),
         name="privacy",
+    ),
+    path("otwarte-dane/", opendata_views.open_data, name="open_data"),
+    path(
+        "otwarte-dane/<str:filename>",
+        opendata_views.open_data_description,
+        name="open_data_description",
+    ),
+    path(
+        "otwarte-dane/<slug:name>.<slug:extension>",
+        opendata_views.open_data_file,
+        name="open_data_file",
     ),
     path("api/v1/docs/", api_docs, name="api_docs"),
     path("api/v1/", api.urls),

@@ -272,3 +272,11 @@ def public_report_figures(report: ThematicReport) -> dict[str, Any]:
     if isinstance(figures.get("by_age_band"), list):
         figures["by_age_band"] = suppress_small_counts(figures["by_age_band"])
     return figures
+
+
+def published_comments_of_all() -> QuerySet[Comment]:
+    return Comment.objects.filter(status=Opinion.Status.PUBLISHED)
+
+
+def published_answers_of_all() -> QuerySet[ConsultationAnswer]:
+    return ConsultationAnswer.objects.published()
