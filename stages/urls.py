@@ -44,6 +44,17 @@ urlpatterns = [
         name="staff_indicator",
     ),
     path(
+        "staff/strategy/directions/<str:code>/tasks/new/",
+        strategy_staff.staff_task_create,
+        name="staff_task_create",
+    ),
+    path("staff/strategy/tasks/<str:code>/", strategy_staff.staff_task, name="staff_task"),
+    path(
+        "staff/strategy/tasks/<str:code>/status/",
+        strategy_staff.staff_task_status,
+        name="staff_task_status",
+    ),
+    path(
         "staff/strategy/measurements/import/",
         strategy_staff.staff_measurement_import,
         name="staff_measurement_import",

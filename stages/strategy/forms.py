@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from stages.models import District
+
 from .models import DevelopmentArea, Goal, Indicator, Measurement, Task
 from .services import IndicatorValues, indicator_errors
 
@@ -131,8 +133,48 @@ class MeasurementImportForm(forms.Form):
 class TaskForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=30)
     title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     responsible_unit = forms.CharField(label=_("Responsible unit"), max_length=200)
     status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
+    budget = forms.DecimalField(
+        label=_("Budget (PLN)"), max_digits=14, decimal_places=2, localize=True, required=False
+    )
+    starts_on = forms.DateField(
+        label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    districts = forms.ModelMultipleChoiceField(
+        label=_("Districts"),
+        queryset=District.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None: the whole city."),
+    )
+
+
+class TaskStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
+
+
+class ImplementationUpdateForm(forms.Form):
+    published_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    text = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}))
+    image = forms.ImageField(label=_("Photo (optional)"), required=False)
+    alt_text = forms.CharField(
+        label=_("What the photo shows (for people who cannot see it)"),
+        max_length=300,
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("image") and not (data.get("alt_text") or "").strip():
+            self.add_error("alt_text", _("Describe the photo for people who cannot see it."))
+        return data
 
 
 class MonitoringReportForm(forms.Form):

@@ -24,12 +24,15 @@ from .forms import (
     AdoptionForm,
     DirectionForm,
     GoalForm,
+    ImplementationUpdateForm,
     IndicatorForm,
     MeasurementForm,
     MeasurementImportForm,
     MonitoringReportForm,
+    TaskForm,
+    TaskStatusForm,
 )
-from .models import Goal, Indicator, Measurement, MonitoringReport
+from .models import Direction, Goal, Indicator, Measurement, MonitoringReport, Task
 from .selectors import current_strategy
 
 if TYPE_CHECKING:
@@ -129,7 +132,7 @@ def _goal_page(
             "goal": goal,
             "form": form,
             "direction_form": direction_form,
-            "directions": goal.directions.order_by("position", "code"),
+            "directions": goal.directions.order_by("position", "code").prefetch_related("tasks"),
             "indicators": goal.indicators.annotate(measurement_count=Count("measurements")),
             "panels": STAFF_GOAL_PAGE.render(request, goal),
         },
@@ -244,3 +247,67 @@ def staff_report_retry(request: HttpRequest, pk: int) -> HttpResponse:
         send_now(tasks.build_monitoring_report, report.pk, fallback="retry again")
         messages.success(request, _("The build is started again."))
     return redirect("stages:staff_reports")
+
+
+@permission_required(MANAGE)
+def staff_task_create(request: HttpRequest, code: str) -> HttpResponse:
+    direction = get_object_or_404(Direction.objects.select_related("goal"), code=code)
+    form = TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.add_task(
+                actor=_editor(request), direction=direction, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The task is added."))
+            return redirect("stages:staff_task", code=task.code)
+    return render(
+        request, "stages/strategy/staff/task_form.html", {"form": form, "direction": direction}
+    )
+
+
+@permission_required(MANAGE)
+def staff_task(request: HttpRequest, code: str) -> HttpResponse:
+    task = get_object_or_404(Task.objects.select_related("direction__goal"), code=code)
+    form = ImplementationUpdateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        images = [(data["image"], data["alt_text"])] if data.get("image") else []
+        try:
+            services.add_implementation_update(
+                actor=_editor(request),
+                task=task,
+                published_on=data["published_on"],
+                text=data["text"],
+                images=images,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The update is added."))
+            return redirect("stages:staff_task", code=task.code)
+    return render(
+        request,
+        "stages/strategy/staff/task.html",
+        {
+            "task": task,
+            "form": form,
+            "status_form": TaskStatusForm(initial={"status": task.status}),
+            "updates": task.updates.order_by("-published_on", "-pk").prefetch_related("images"),
+        },
+    )
+
+
+@require_POST
+@permission_required(MANAGE)
+def staff_task_status(request: HttpRequest, code: str) -> HttpResponse:
+    task = get_object_or_404(Task, code=code)
+    form = TaskStatusForm(request.POST)
+    if form.is_valid():
+        services.set_task_status(
+            actor=_editor(request), task=task, status=form.cleaned_data["status"]
+        )
+        messages.success(request, _("The status is changed."))
+    return redirect("stages:staff_task", code=task.code)

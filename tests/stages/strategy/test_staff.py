@@ -11,16 +11,23 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
 from core.tabular import FileRefused
-from stages.models import Goal, Indicator, Measurement
+from stages.models import Goal, ImplementationUpdate, Indicator, Measurement, Task
 from stages.strategy import services
-from tests.factories import UserFactory, editor
+from tests.factories import DistrictFactory, UserFactory, editor
 from tests.roles import ROLES, client_for, expect_refused
-from tests.stages.strategy.factories import GoalFactory, IndicatorFactory, StrategyFactory
+from tests.stages.strategy.factories import (
+    DirectionFactory,
+    GoalFactory,
+    IndicatorFactory,
+    StrategyFactory,
+    TaskFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +43,10 @@ def in_english() -> Iterator[None]:
 def staff_urls() -> list[str]:
     goal = GoalFactory(code="B.2")
     IndicatorFactory(goal=goal, code="drogi-rowerowe")
+    task = TaskFactory(direction__goal=goal, code="Z-1")
     return [
+        reverse("stages:staff_task_create", args=[task.direction.code]),
+        reverse("stages:staff_task", args=["Z-1"]),
         reverse("stages:staff_strategy"),
         reverse("stages:staff_adoption"),
         reverse("stages:staff_goal_create"),
@@ -262,3 +272,49 @@ def test_the_import_page_shows_the_verdicts() -> None:
     )
     assert "every row can be saved" in response.content.decode()
     assert not Measurement.objects.exists()
+
+
+def png() -> SimpleUploadedFile:
+    from PIL import Image
+
+    content = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(content, format="PNG")
+    return SimpleUploadedFile("plac.png", content.getvalue(), content_type="image/png")
+
+
+def test_an_editor_adds_a_task_and_its_updates_with_a_described_photo(client: Client) -> None:
+    direction = DirectionFactory(code="B.2.1")
+    district = DistrictFactory(slug="felin", name="Felin")
+    editor_client, _user = client_for("editor", english=True)
+    response = editor_client.post(
+        reverse("stages:staff_task_create", args=["B.2.1"]),
+        {
+            "code": "B.2.1-7", "title": "Plac zabaw na Felinie", "responsible_unit": "ZZM",
+            "status": "planned", "budget": "250000.50", "starts_on": "2024-03-01",
+            "ends_on": "2024-10-31", "districts": [district.pk],
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    task = Task.objects.get(code="B.2.1-7")
+    assert task.budget == Decimal("250000.50")
+    assert list(task.districts.all()) == [district]
+    url = reverse("stages:staff_task", args=["B.2.1-7"])
+    refused = editor_client.post(
+        url, {"published_on": "2024-05-01", "text": "Ruszyły prace.", "image": png()}
+    )
+    assert "Describe the photo" in refused.content.decode()
+    assert not ImplementationUpdate.objects.exists()
+    editor_client.post(
+        url,
+        {"published_on": "2024-05-01", "text": "Ruszyły prace.", "image": png(),
+         "alt_text": "Koparka na placu przy ul. Lipowej"},
+    )  # fmt: skip
+    editor_client.post(
+        reverse("stages:staff_task_status", args=["B.2.1-7"]), {"status": "in_progress"}
+    )
+    task.refresh_from_db()
+    assert task.status == Task.Status.IN_PROGRESS
+    html = client.get(task.get_absolute_url()).content.decode()
+    assert 'alt="Koparka na placu przy ul. Lipowej"' in html
+    assert "Ruszyły prace." in html
+    assert direction.tasks.count() == 1
