@@ -33,6 +33,7 @@ from .models import (
     Strategy,
     Task,
 )
+from .selectors import strategy_changed
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_RE = re.compile(r"^[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*$")
@@ -476,9 +477,12 @@ def load_strategy(path: Path) -> LoadReport:
     """Validate the file, then write it in one transaction."""
     data = parse_strategy_file(path)
     try:
-        return load_strategy_data(data)
+        report = load_strategy_data(data)
     except IntegrityError as exc:
         raise StrategyFileError(f"{path}: conflicts with data already loaded: {exc}") from exc
+    if report.changed:
+        strategy_changed()
+    return report
 
 
 @transaction.atomic

@@ -6,11 +6,14 @@ comments count them); the page tests pin those counts.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, F, Max, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 
@@ -60,7 +63,32 @@ def _mean_percent(progresses: list[Progress]) -> int | None:
     return round(sum(measured) / len(measured)) if measured else None
 
 
+# The strategy page's summary is the same for every visitor until an editor changes the
+# strategy: it is kept in the cache under a stamp that every write of the strategy's
+# services (and the loader) replaces after commit, so a change shows at once.
+OVERVIEW_STAMP_KEY = "strategy-overview-stamp"
+OVERVIEW_SECONDS = 3600
+
+
+def strategy_changed() -> None:
+    """Call after a write that changes what the strategy page shows (after commit)."""
+    transaction.on_commit(lambda: cache.set(OVERVIEW_STAMP_KEY, uuid.uuid4().hex, None))
+
+
 def strategy_overview(strategy: Strategy) -> list[AreaSummary]:
+    stamp = cache.get(OVERVIEW_STAMP_KEY)
+    if stamp is None:
+        stamp = uuid.uuid4().hex
+        cache.set(OVERVIEW_STAMP_KEY, stamp, None)
+    key = f"strategy-overview:{strategy.pk}:{stamp}"
+    overview: list[AreaSummary] | None = cache.get(key)
+    if overview is None:
+        overview = _strategy_overview(strategy)
+        cache.set(key, overview, OVERVIEW_SECONDS)
+    return overview
+
+
+def _strategy_overview(strategy: Strategy) -> list[AreaSummary]:
     """Areas → strategic goals → operational goals, each with its indicators' summary."""
     areas = list(strategy.areas.all())  # 1 query
     goals = list(Goal.objects.filter(area__strategy=strategy).order_by("position", "code"))  # 1

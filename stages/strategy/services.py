@@ -35,6 +35,7 @@ from .models import (
     Task,
     UpdateImage,
 )
+from .selectors import strategy_changed
 
 if TYPE_CHECKING:
     from lublin2030.models import User
@@ -74,6 +75,7 @@ def record_adoption(
     fields = ["adopted_on", "resolution_number", "resolution_url"]
     strategy.save(update_fields=[*fields, "votes_for", "votes_against", "votes_abstaining"])
     log_security_event("strategy adoption recorded", user=actor, strategy=strategy.pk)
+    strategy_changed()
     return strategy
 
 
@@ -106,6 +108,7 @@ def save_goal(
     goal.description = description
     goal.level = Goal.Level.OPERATIONAL if parent else Goal.Level.STRATEGIC
     goal.save()
+    strategy_changed()
     return goal
 
 
@@ -192,6 +195,7 @@ def save_indicator(
         str(year): str(value) for year, value in sorted(values.yearly_targets.items())
     }
     indicator.save()
+    strategy_changed()
     return indicator
 
 
@@ -231,6 +235,7 @@ def record_measurement(
             "recorded_at": timezone.now(),
         },
     )
+    strategy_changed()
     return measurement, created
 
 
@@ -423,6 +428,7 @@ def add_task(
         ends_on=ends_on,
     )
     task.districts.set(districts)
+    strategy_changed()
     return task
 
 
@@ -430,6 +436,7 @@ def set_task_status(*, actor: User, task: Task, status: str) -> Task:
     _check(actor)
     task.status = status
     task.save(update_fields=["status"])
+    strategy_changed()
     return task
 
 

@@ -134,3 +134,20 @@ def test_query_counts_do_not_grow_with_the_strategy(
     with django_assert_num_queries(2):  # type: ignore[operator]
         url = reverse("stages:strategy_district", args=[district.slug])
         assert client.get(url).status_code == 200
+
+
+def test_the_cached_summary_changes_when_an_editor_enters_a_measurement(
+    client: Client, django_assert_num_queries: object, django_capture_on_commit_callbacks: object
+) -> None:
+    from stages.strategy.services import record_measurement
+    from tests.factories import editor
+
+    indicator = IndicatorFactory()
+    MeasurementFactory(indicator=indicator, year=2025, value=Decimal(150))
+    assert 'value="50"' in client.get(reverse("stages:strategy")).content.decode()
+    # Cached: the strategy (1) and the districts (1) only.
+    with django_assert_num_queries(2):  # type: ignore[operator]
+        client.get(reverse("stages:strategy"))
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        record_measurement(actor=editor(), indicator=indicator, year=2026, value=Decimal(180))
+    assert 'value="80"' in client.get(reverse("stages:strategy")).content.decode()
