@@ -34,6 +34,11 @@ urlpatterns = [
         name="staff_direction_add",
     ),
     path(
+        "staff/strategy/goals/<str:code>/documents/",
+        strategy_staff.staff_document_add,
+        name="staff_document_add",
+    ),
+    path(
         "staff/strategy/goals/<str:code>/indicators/new/",
         strategy_staff.staff_indicator_create,
         name="staff_indicator_create",

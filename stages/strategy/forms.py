@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stages.models import District
 
-from .models import DevelopmentArea, Goal, Indicator, Measurement, Task
+from .models import DevelopmentArea, Goal, Indicator, Measurement, StrategyDocument, Task
 from .services import IndicatorValues, indicator_errors
 
 
@@ -179,3 +179,13 @@ class ImplementationUpdateForm(forms.Form):
 
 class MonitoringReportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2200)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=StrategyDocument.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    url = forms.URLField(label=_("Link"), required=False)
+    file = forms.FileField(label=_("File"), required=False)
+    adopted_on = forms.DateField(
+        label=_("Adopted on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -32,6 +32,7 @@ from .models import (
     Indicator,
     Measurement,
     Strategy,
+    StrategyDocument,
     Task,
     UpdateImage,
 )
@@ -461,3 +462,29 @@ def add_implementation_update(
         for image, alt in images:
             UpdateImage.objects.create(update=update, image=image, alt_text=alt.strip())
     return update
+
+
+def add_document(
+    *,
+    actor: User,
+    goal: Goal,
+    kind: str,
+    title: str,
+    url: str = "",
+    file: UploadedFile | None = None,
+    adopted_on: dt.date | None = None,
+) -> StrategyDocument:
+    """A sector strategy or programme that implements the goal (a link or a file)."""
+    _check(actor)
+    if not url and file is None:
+        raise ValidationError(_("Give a link to the document or upload its file."))
+    document = StrategyDocument.objects.create(
+        strategy=goal.area.strategy,
+        kind=kind,
+        title=title,
+        url=url,
+        adopted_on=adopted_on,
+        **({"file": file} if file is not None else {}),
+    )
+    document.goals.add(goal)
+    return document

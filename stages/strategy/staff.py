@@ -23,6 +23,7 @@ from . import monitoring, services
 from .forms import (
     AdoptionForm,
     DirectionForm,
+    DocumentForm,
     GoalForm,
     ImplementationUpdateForm,
     IndicatorForm,
@@ -135,6 +136,8 @@ def _goal_page(
             "directions": goal.directions.order_by("position", "code").prefetch_related("tasks"),
             "indicators": goal.indicators.annotate(measurement_count=Count("measurements")),
             "panels": STAFF_GOAL_PAGE.render(request, goal),
+            "document_form": DocumentForm(prefix="document"),
+            "documents": goal.documents.order_by("kind", "title"),
         },
     )
 
@@ -311,3 +314,20 @@ def staff_task_status(request: HttpRequest, code: str) -> HttpResponse:
         )
         messages.success(request, _("The status is changed."))
     return redirect("stages:staff_task", code=task.code)
+
+
+@require_POST
+@permission_required(MANAGE)
+def staff_document_add(request: HttpRequest, code: str) -> HttpResponse:
+    goal = get_object_or_404(Goal.objects.select_related("area__strategy"), code=code)
+    form = DocumentForm(request.POST, request.FILES, prefix="document")
+    if form.is_valid():
+        try:
+            services.add_document(actor=_editor(request), goal=goal, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The document is linked to the goal."))
+    else:
+        messages.error(request, _("The document was not added: check its title and link."))
+    return redirect("stages:staff_goal", code=goal.code)

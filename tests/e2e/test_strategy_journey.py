@@ -150,6 +150,7 @@ def test_editor_builds_a_goal_links_recommendations_imports_and_records_adoption
     assert_accessible(page)
     form.locator("button[type='submit']").click()
     expect(page.locator("h1")).to_have_text("B.4 Zielone i chłodne podwórka")
+    assert_accessible(page)
 
     page.locator("input[name='direction-code']").fill("B.4.1")
     page.locator("input[name='direction-title']").fill("Odszczelnianie i zazielenianie podwórek")

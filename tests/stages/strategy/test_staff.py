@@ -318,3 +318,22 @@ def test_an_editor_adds_a_task_and_its_updates_with_a_described_photo(client: Cl
     assert 'alt="Koparka na placu przy ul. Lipowej"' in html
     assert "Ruszyły prace." in html
     assert direction.tasks.count() == 1
+
+
+def test_a_sector_programme_is_linked_to_a_goal_and_shown_on_it(client: Client) -> None:
+    goal = GoalFactory(code="B.2")
+    editor_client, _user = client_for("editor", english=True)
+    url = reverse("stages:staff_document_add", args=["B.2"])
+    editor_client.post(url, {"document-kind": "programme", "document-title": "Bez linku"})
+    assert not goal.documents.exists()
+    editor_client.post(
+        url,
+        {
+            "document-kind": "programme",
+            "document-title": "Program ochrony powietrza dla Lublina",
+            "document-url": "https://bip.lublin.eu/program-powietrze",
+        },
+    )
+    assert goal.documents.get().title == "Program ochrony powietrza dla Lublina"
+    html = client.get(goal.get_absolute_url()).content.decode()
+    assert 'href="https://bip.lublin.eu/program-powietrze"' in html
