@@ -5,6 +5,7 @@ with the server in its production configuration (gunicorn, DEBUG off, hashed sta
 opinions_submit, opinions_list, opinions_import: see bench/opinions_bench.py.
 reports_build: bench/reports_bench.py; workgroups: bench/workgroups_bench.py;
 consultations: bench/consultations_bench.py; trace: bench/trace_bench.py;
+opendata: bench/opendata_bench.py (the API's opinion list and search, the CSV/XLSX export);
 strategy: bench/strategy_bench.py.
 consultation_report: bench/consultation_report_bench.py (200 sections, 20,000 comments; with
 --quick 20 sections, 1,000 comments).
@@ -106,7 +107,7 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
 
 SECTIONS = (
     "http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups",
-    "consultations", "trace", "consultation_report", "strategy", "faults",
+    "consultations", "trace", "consultation_report", "strategy", "opendata", "faults",
 )  # fmt: skip
 # Run when no --only is given; faults takes minutes and brings up its own Redis and database.
 DEFAULT_SECTIONS = tuple(section for section in SECTIONS if section != "faults")
@@ -198,6 +199,11 @@ def main() -> None:
 
         pages = strategy_bench.run(env, seconds=seconds, database=database)
         write("strategy", pages | context, strategy_bench.print_report)
+    if "opendata" in sections:
+        import opendata_bench  # see bench/opendata_bench.py
+
+        report = opendata_bench.run(env, seconds=seconds, database=database)
+        write("opendata", report | context, opendata_bench.print_report)
 
 
 def write(name: str, report: dict[str, Any], show: Callable[[dict[str, Any], str], None]) -> None:

@@ -79,6 +79,15 @@ class StaffIdleTimeoutMiddleware:
         return self.get_response(request)
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path:
+        return True
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
+
+
 class ApiMiddleware:
     """What every answer under /api/ gets: CORS for reading from any site, a per-client rate
     limit, an ETag over the body, and 304 Not Modified when the client's copy is current
@@ -98,6 +107,9 @@ class ApiMiddleware:
             response["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
             response["Access-Control-Max-Age"] = "86400"
             return self._cors(response)
+        if _has_nul(request):
+            # PostgreSQL refuses NUL in a text parameter: no query ever sees one.
+            return self._cors(problem_response(400, "Invalid parameter", "NUL character"))
         decision = ratelimit.register_submission(
             request,
             scope="api",
@@ -113,6 +125,11 @@ class ApiMiddleware:
         response = self.get_response(request)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             response = self._conditional(request, response)
+        elif response.status_code == 404 and not response.get("Content-Type", "").startswith(
+            ("application/json", "application/problem+json")
+        ):
+            # A path no router has (Django's own 404 page): problem details too.
+            response = problem_response(404, "Not found")
         return self._cors(response)
 
     @staticmethod

@@ -426,3 +426,22 @@ def test_other_resources(client: Client, data: dict[str, Any]) -> None:
     updates = body(client.get(f"{API}/stage-updates"))["items"]
     assert len(updates) == 1
     assert body(client.get(f"{API}/process"))["city"] == "Lublin"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/opinions?area=%00",
+        "/opinions?q=%00drzewo",
+        "/opinions?consultation=a%00b",
+        "/consultations/%00",
+        "/stages/%00/",
+        "/recommendations?group=%00",
+        "/reports?area=%00",
+    ],
+)
+def test_nul_characters_are_no_server_error(client: Client, url: str) -> None:
+    # PostgreSQL refuses NUL in a text parameter (a ValueError in psycopg): never a 500.
+    response = client.get(API + url)
+    assert response.status_code in (200, 400, 404), response.content
+    assert response["Content-Type"].startswith(("application/json", "application/problem+json"))
