@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -84,6 +85,24 @@ class IndicatorForm(forms.Form):
     frequency = forms.ChoiceField(
         label=_("How often it is measured"), choices=Indicator.Frequency.choices
     )
+    yearly_targets = forms.CharField(
+        label=_("Yearly targets (optional)"),
+        required=False,
+        help_text=_("Year and value, separated by commas, e.g. 2025: 12.5, 2027: 15"),
+    )
+
+    def clean_yearly_targets(self) -> dict[int, Decimal]:
+        text = self.cleaned_data.get("yearly_targets") or ""
+        targets: dict[int, Decimal] = {}
+        for part in filter(None, (item.strip() for item in text.split(","))):
+            year, _colon, value = part.partition(":")
+            try:
+                targets[int(year.strip())] = Decimal(value.strip())
+            except (ValueError, InvalidOperation):
+                raise forms.ValidationError(
+                    _("“%(part)s” is not a year and a value like 2025: 12.5") % {"part": part}
+                ) from None
+        return targets
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -106,6 +125,7 @@ class IndicatorForm(forms.Form):
             source=data["source"],
             source_url=data.get("source_url", ""),
             frequency=data["frequency"],
+            yearly_targets=data.get("yearly_targets") or {},
         )
 
 

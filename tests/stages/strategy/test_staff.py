@@ -140,10 +140,17 @@ def test_an_editor_builds_a_goal_with_a_direction_and_an_indicator() -> None:
         "code": "drzewa", "name": "Posadzone drzewa", "unit": "szt.", "polarity": "increase",
         "baseline_value": "100", "baseline_year": "2020", "target_value": "1000,5",
         "target_year": "2030", "source": "Zarząd Zieleni Miejskiej", "frequency": "annual",
+        "yearly_targets": "2025: 500, 2027: 700,5",
     }  # fmt: skip
     response = client.post(reverse("stages:staff_indicator_create", args=["B.9"]), data)
+    # A decimal comma splits the list: "5" alone is named as what could not be read.
+    assert "“5”" in response.context["form"].errors["yearly_targets"][0]
+    data["yearly_targets"] = "2025: 500, 2027: 700.5"
+    response = client.post(reverse("stages:staff_indicator_create", args=["B.9"]), data)
     assert response.status_code == 302
-    assert Indicator.objects.get(code="drzewa").target_value == Decimal("1000.5")
+    indicator = Indicator.objects.get(code="drzewa")
+    assert indicator.target_value == Decimal("1000.5")
+    assert indicator.yearly_target_values() == {2025: Decimal(500), 2027: Decimal("700.5")}
 
 
 @pytest.mark.parametrize(
