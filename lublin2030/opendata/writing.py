@@ -47,8 +47,8 @@ class _Replacing:
         self.temporary.unlink(missing_ok=True)
 
 
-def _text(value: Any) -> Any:
-    value = iso(value)
+def _text(value: Any, zone: dt.tzinfo) -> Any:
+    value = iso(value, zone)
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return value
@@ -56,13 +56,14 @@ def _text(value: Any) -> Any:
 
 def write_csv(path: Path, header: list[str], rows: Iterable[Row]) -> int:
     target = _Replacing(path)
+    zone = timezone.get_current_timezone()
     count = 0
     try:
         with open(target.temporary, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(header)
             for row in rows:
-                writer.writerow(["" if value is None else _text(value) for value in row])
+                writer.writerow(["" if value is None else _text(value, zone) for value in row])
                 count += 1
         target.commit()
     finally:
@@ -70,8 +71,8 @@ def write_csv(path: Path, header: list[str], rows: Iterable[Row]) -> int:
     return count
 
 
-def _json_value(value: Any) -> Any:
-    value = iso(value)
+def _json_value(value: Any, zone: dt.tzinfo) -> Any:
+    value = iso(value, zone)
     if isinstance(value, Decimal):
         return float(value)
     return value
@@ -80,12 +81,15 @@ def _json_value(value: Any) -> Any:
 def write_json(path: Path, header: list[str], rows: Iterable[Row]) -> int:
     """An array of objects, one line each, written as the rows come."""
     target = _Replacing(path)
+    zone = timezone.get_current_timezone()
     count = 0
     try:
         with open(target.temporary, "w", encoding="utf-8") as handle:
             handle.write("[")
             for row in rows:
-                record = {name: _json_value(value) for name, value in zip(header, row, strict=True)}
+                record = {
+                    name: _json_value(value, zone) for name, value in zip(header, row, strict=True)
+                }
                 handle.write(
                     ("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False)
                 )
@@ -97,14 +101,15 @@ def write_json(path: Path, header: list[str], rows: Iterable[Row]) -> int:
     return count
 
 
-def _xlsx_value(value: Any) -> Any:
-    value = iso(value) if isinstance(value, dt.datetime) else value
+def _xlsx_value(value: Any, zone: dt.tzinfo) -> Any:
+    value = iso(value, zone) if isinstance(value, dt.datetime) else value
     return cell_value(value)
 
 
 def write_xlsx(path: Path, header: list[str], rows: Iterable[Row], *, title: str) -> int:
     """openpyxl's write-only mode: rows go to a temporary XML file as they come."""
     target = _Replacing(path)
+    zone = timezone.get_current_timezone()
     count = 0
     try:
         workbook = Workbook(write_only=True)
@@ -115,7 +120,7 @@ def write_xlsx(path: Path, header: list[str], rows: Iterable[Row], *, title: str
                 sheet = workbook.create_sheet(title if number == 1 else f"{title} {number}")
                 sheet.append(header)
             assert sheet is not None
-            sheet.append([_xlsx_value(value) for value in row])
+            sheet.append([_xlsx_value(value, zone) for value in row])
             count += 1
         if sheet is None:
             workbook.create_sheet(title).append(header)
