@@ -309,8 +309,12 @@ def answer_list(
     slug: str,
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    updated_since: str | None = Query(
+        None, max_length=40, pattern=ISO_8601, description=UPDATED_SINCE_DOC
+    ),
 ) -> object:
-    reject_unknown_params(request, {"cursor", "limit"})
+    reject_unknown_params(request, PAGING_PARAMS)
+    since = parse_updated_since(updated_since)
     consultation = stage_selectors.consultations().filter(slug=slug).first()
     if consultation is None:
         raise ApiProblem(404, "Not found", "No such consultation.")
@@ -318,8 +322,11 @@ def answer_list(
     def key(answer: ConsultationAnswer) -> tuple[object, ...]:
         return (answer.pk,)
 
+    answers = selectors.published_answers(consultation)
+    if since is not None:
+        answers = answers.filter(updated_at__gte=since)
     items, next_cursor = keyset_page(
-        selectors.published_answers(consultation),
+        answers,
         fields=ANSWER_KEY,
         cursor=cursor,
         limit=limit,
@@ -404,11 +411,17 @@ def report_list(
     area: str = Query("", max_length=80, description="a thematic area's slug"),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    updated_since: str | None = Query(
+        None, max_length=40, pattern=ISO_8601, description=UPDATED_SINCE_DOC
+    ),
 ) -> object:
-    reject_unknown_params(request, {"area", "cursor", "limit"})
+    reject_unknown_params(request, {"area", *PAGING_PARAMS})
     reports = selectors.published_report_versions().defer("content")
     if area:
         reports = reports.filter(area__slug=area)
+    since = parse_updated_since(updated_since)
+    if since is not None:
+        reports = reports.filter(published_at__gte=since)
     items, next_cursor = keyset_page(reports, fields=BY_ID, cursor=cursor, limit=limit, key=_by_id)
     return {"items": items, "next_cursor": next_cursor}
 

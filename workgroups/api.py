@@ -17,10 +17,14 @@ from ninja import Field, Path, Query, Router, Schema
 from core.api import (
     DEFAULT_LIMIT,
     ERRORS,
+    ISO_8601,
     MAX_LIMIT,
+    PAGING_PARAMS,
+    UPDATED_SINCE_DOC,
     ApiProblem,
     KeyField,
     keyset_page,
+    parse_updated_since,
     reject_unknown_params,
 )
 from core.params import MAX_ID
@@ -220,11 +224,17 @@ def recommendation_list(
     group: str = Query("", max_length=80, description="a working group's slug"),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    updated_since: str | None = Query(
+        None, max_length=40, pattern=ISO_8601, description=UPDATED_SINCE_DOC
+    ),
 ) -> object:
-    reject_unknown_params(request, {"group", "cursor", "limit"})
+    reject_unknown_params(request, {"group", *PAGING_PARAMS})
     recommendations = selectors.published_recommendations()
     if group:
         recommendations = recommendations.filter(group__slug=group)
+    since = parse_updated_since(updated_since)
+    if since is not None:
+        recommendations = recommendations.filter(updated_at__gte=since)
 
     def key(recommendation: Recommendation) -> tuple[object, ...]:
         return (recommendation.pk,)

@@ -273,6 +273,9 @@ def test_comments_and_answers(client: Client, data: dict[str, Any]) -> None:
     assert [item["text"] for item in comments["items"]] == ["Popieram, zwłaszcza przy szkołach."]
     answers = body(client.get(f"{API}/consultations/projekt/answers"))
     assert [item["decision"] for item in answers["items"]] == ["accepted"]
+    later = (timezone.localtime() + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    since = body(client.get(f"{API}/consultations/projekt/answers?updated_since={later}"))
+    assert since["items"] == []
     assert body(client.get(f"{API}/opinions/{opinion.pk}"))["answer"] == data["answer"].pk
     assert client.get(f"{API}/opinions/{data['hidden'].pk}").status_code == 404
     assert client.get(f"{API}/opinions/{data['hidden'].pk}/comments").status_code == 404

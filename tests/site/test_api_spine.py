@@ -152,6 +152,10 @@ def test_recommendation_detail_has_versions_evidence_and_verdicts(
     assert all(version["created_at"] <= detail["published_at"] for version in detail["versions"])
     assert detail["opinion_evidence"] or detail["report_evidence"]
     assert detail["verifications"][0]["verdicts"]
+    listed = json.loads(client.get(f"{API}/recommendations?updated_since=2000-01-01").content)
+    assert recommendation.pk in {item["id"] for item in listed["items"]}
+    later = json.loads(client.get(f"{API}/recommendations?updated_since=2999-01-01").content)
+    assert later["items"] == []
     unpublished = Recommendation.objects.filter(published_at__isnull=True).first()
     if unpublished is not None:
         assert client.get(f"{API}/recommendations/{unpublished.pk}").status_code == 404
