@@ -73,7 +73,7 @@ def send_trace_digest(*, opinion_id: int, now: dt.datetime | None = None) -> boo
     now = now or timezone.now()
     with transaction.atomic():
         opinion = (
-            Opinion.objects.select_for_update()
+            Opinion.objects.select_for_update(of=("self",))
             .filter(pk=opinion_id)
             .exclude(author_email="")
             .filter(Q(trace_mailed_at__isnull=True) | Q(trace_mailed_at__lte=now - DIGEST_INTERVAL))

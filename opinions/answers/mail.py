@@ -24,7 +24,7 @@ def send_answer_to_author(*, opinion_id: int, now: dt.datetime | None = None) ->
     """
     with transaction.atomic():
         opinion = (
-            Opinion.objects.select_for_update()
+            Opinion.objects.select_for_update(of=("self",))
             .filter(
                 pk=opinion_id,
                 answer_mailed_at__isnull=True,

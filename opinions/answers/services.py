@@ -70,7 +70,7 @@ def answer_comments(
     with transaction.atomic():
         # Locked in id order, so two moderators selecting overlapping comments cannot deadlock.
         comments = list(
-            Opinion.objects.select_for_update()
+            Opinion.objects.select_for_update(of=("self",))
             .filter(pk__in=ids, consultation=consultation)
             .select_related("answer")
             .order_by("pk")
