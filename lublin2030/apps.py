@@ -9,6 +9,18 @@ class SiteConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from core.panels import Panel
+        from stages.panels import STAGE_PAGE
+
         from . import signals
+        from .stage_results import stage_results_panel
 
         signals.connect()
+        STAGE_PAGE.register(
+            Panel(
+                "what the stage produced",
+                "partials/stage_results.html",
+                context=stage_results_panel,
+                order=1,
+            )
+        )

@@ -1,4 +1,5 @@
-"""Account events for the security log, and the staff mark on a session at log-in."""
+"""Account events for the security log, and the staff mark and the person's panel on a
+session at log-in."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.http import HttpRequest
 from core.roles import is_staff_member
 from core.security import log_security_event
 
+from .landing import SESSION_KEY as PANEL_SESSION
+from .landing import panel_url_for
 from .middleware import LAST_SEEN, STAFF_SESSION
 from .models import User
 
@@ -21,6 +24,9 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs:
     if staff and request is not None and hasattr(request, "session"):
         request.session[STAFF_SESSION] = True
         request.session[LAST_SEEN] = int(time.time())
+    if request is not None and hasattr(request, "session"):
+        # The header's "My panel" link reads it on every page (lublin2030/landing.py).
+        request.session[PANEL_SESSION] = panel_url_for(user)
     log_security_event("login", request=request, user=user, staff=staff)
 
 

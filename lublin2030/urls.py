@@ -8,6 +8,7 @@ from . import views
 from .admin_login import throttled_admin_login
 from .api import api
 from .api import docs as api_docs
+from .dashboard import dashboard
 from .law_pages import law_page_settings
 from .mine import my_page
 from .opendata import views as opendata_views
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("moje/", my_page, name="mine"),
+    path("panel/", dashboard, name="dashboard"),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="accessibility.html", extra_context=LAW_PAGE_CONTEXT),

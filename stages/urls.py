@@ -11,6 +11,7 @@ app_name = "stages"
 
 urlpatterns = [
     path("stages/<slug:slug>/", public.stage_detail, name="stage_detail"),
+    path("updates/", public.update_list, name="update_list"),
     path("updates/<int:pk>/", public.update_detail, name="update_detail"),
     path("strategy/", strategy.strategy_detail, name="strategy"),
     path("strategy/goals/<str:code>/", strategy.goal_detail, name="strategy_goal"),

@@ -49,3 +49,17 @@ def breadcrumbs(parser: Parser, token: Token) -> BreadcrumbsNode:
 @register.filter
 def elided_pages(page: Page[Any]) -> Iterator[str | int]:
     return page.paginator.get_elided_page_range(page.number, on_each_side=2)
+
+
+@register.simple_tag(takes_context=True)
+def current_page(context: Context, *view_names: str, section: bool = False) -> SafeString:
+    """The main menu's mark of where the visitor is: ` aria-current="page"` on a link to the
+    page shown (the first view named), ` aria-current="true"` on a link to the section the
+    page belongs to (the other views: a list's detail pages; all of them with `section`)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name not in view_names:
+        return SafeString("")
+    if match.view_name == view_names[0] and not section:
+        return SafeString(' aria-current="page"')
+    return SafeString(' aria-current="true"')

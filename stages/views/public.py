@@ -1,7 +1,8 @@
-"""Public pages of the process: a stage, an update."""
+"""Public pages of the process: a stage, an update, the archive of updates."""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -33,3 +34,13 @@ def update_detail(request: HttpRequest, pk: int) -> HttpResponse:
         StageUpdate.objects.visible().select_related("stage", "author"), pk=pk
     )
     return render(request, "stages/update_detail.html", {"update": update})
+
+
+UPDATES_PER_PAGE = 10
+
+
+def update_list(request: HttpRequest) -> HttpResponse:
+    """Every published update, the latest first, ten to a page (the home shows five)."""
+    updates = StageUpdate.objects.visible().latest_first().select_related("stage")
+    page = Paginator(updates, UPDATES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "stages/update_list.html", {"page": page})

@@ -208,8 +208,12 @@ def verified_editor(lublin_process: None) -> User:
     return verified_user(editor())
 
 
-def log_in(page: Page, user: User) -> None:
-    """Log in through allauth's form, checking the login page with axe on the way."""
+def log_in(page: Page, user: User, *, lands_on: str | None = None) -> None:
+    """Log in through allauth's form, checking the login page with axe on the way.
+
+    Each role lands where its work is (lublin2030/landing.py): `lands_on`, when given, is
+    the path the person must land on.
+    """
     page.goto("/accounts/login/")
     expect(page.locator("html")).to_have_attribute("lang", "pl")
     assert_accessible(page)
@@ -222,7 +226,10 @@ def log_in(page: Page, user: User) -> None:
         form.locator("button[type='submit']").click()
     status = login_response.value.status
     assert status < 400, f"logging in answered HTTP {status} (see the server log above)"
-    expect(page).to_have_url(re.compile(r"^https?://[^/]+/$"))
+    if lands_on is None:
+        expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    else:
+        expect(page).to_have_url(re.compile(r"^https?://[^/]+" + re.escape(lands_on) + "$"))
     expect(page.locator("form[action='/accounts/logout/'] button")).to_contain_text(user.email)
 
 
