@@ -38,6 +38,7 @@ urlpatterns = [
         name="application_notes",
     ),
     path("staff/calls/<int:pk>/selection/", recruitment.selection, name="selection"),
+    path("staff/calls/<int:pk>/announce/", recruitment.announce, name="announce"),
     path("staff/calls/<int:pk>/draws/<int:draw_pk>/", recruitment.draw_detail, name="draw_detail"),
     # The group's workspace: reports, opinions, workshops
     path("groups/<slug:slug>/workspace/", workspace.workspace, name="workspace"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import permission_required
+from core.confirm import confirmation_page, confirmed
 
 from ..forms import ScheduleForm, StageStatusForm, StageUpdateForm
 from ..models import Stage, StageUpdate
@@ -98,13 +101,39 @@ def staff_update_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         return _render_preview(request, update, form, status=400)
-    updates.schedule_update(update=update, publish_at=form.cleaned_data["publish_at"])
+    publish_at = form.cleaned_data["publish_at"]
+    if publish_at <= timezone.now() and not confirmed(request):
+        return _confirm_publishing_now(request, update, publish_at)
+    updates.schedule_update(update=update, publish_at=publish_at)
     if update.status == StageUpdate.Status.PUBLISHED:
         messages.success(request, _("That time has already passed, so it is published now."))
     else:
         when = formats.date_format(timezone.localtime(update.publish_at), "DATETIME_FORMAT")
         messages.success(request, _("Scheduled. It will appear on %(when)s.") % {"when": when})
     return redirect("stages:staff_update_preview", pk=update.pk)
+
+
+def _confirm_publishing_now(
+    request: HttpRequest, update: StageUpdate, publish_at: dt.datetime
+) -> HttpResponse:
+    """A time already past publishes at once: say so before doing it."""
+    when = formats.date_format(timezone.localtime(publish_at), "DATETIME_FORMAT")
+    return confirmation_page(
+        request,
+        title=_("Publish “%(title)s” now?") % {"title": update.title},
+        consequences=[
+            _("The time you chose, %(when)s, has already passed.") % {"when": when},
+            _(
+                "The update will be published at once: on the stage page, the home page and in "
+                "the updates feed, dated %(when)s."
+            )
+            % {"when": when},
+        ],
+        action=reverse("stages:staff_update_schedule", args=[update.pk]),
+        hidden=[("publish_at", timezone.localtime(publish_at).strftime("%Y-%m-%dT%H:%M"))],
+        button=_("Publish now"),
+        cancel_url=reverse("stages:staff_update_preview", args=[update.pk]),
+    )
 
 
 @require_POST

@@ -158,7 +158,11 @@ def test_leader_submits_and_the_public_page_shows_the_verification(
     chair = verified_user(leader(group))
     log_in(page, chair)
     rec = draft_with_evidence(page, group)
-    page.click("form[action$='/submit/'] button")
+    # Submitting says first that it locks editing, and needs a confirmation.
+    page.click(f"a[href^='/recommendations/{rec.pk}/submit/']")
+    expect(page.locator("main")).to_contain_text("nikt z grupy nie może jej edytować")
+    assert_accessible(page)
+    page.click("form[action$='/submit/'] button[type='submit']")
     expect(page.locator(".rec-status .badge")).to_have_class(re.compile("badge--submitted"))
     expect(page.locator(f"a[href='/recommendations/{rec.pk}/edit/']")).to_have_count(0)
     assert_accessible(page)

@@ -136,11 +136,23 @@ def test_editor_schedules_for_later_and_it_stays_hidden_until_then(update: Stage
         assert "Szkic" in Client().get("/").content.decode()
 
 
-def test_scheduling_in_the_past_publishes_at_once(update: StageUpdate) -> None:
+def test_scheduling_in_the_past_asks_first_then_publishes_at_once(update: StageUpdate) -> None:
     client = client_as("editor")
+    url = reverse("stages:staff_update_schedule", args=[update.pk])
     past = (timezone.localtime() - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
 
-    client.post(reverse("stages:staff_update_schedule", args=[update.pk]), {"publish_at": past})
+    asked = client.post(url, {"publish_at": past})
+
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "już minął" in html
+    assert "zostanie opublikowana od razu" in html
+    assert f'name="publish_at" value="{past}"' in html
+    assert 'name="confirm" value="yes"' in html
+    update.refresh_from_db()
+    assert update.status == StageUpdate.Status.DRAFT
+
+    client.post(url, {"publish_at": past, "confirm": "yes"})
 
     update.refresh_from_db()
     assert update.status == StageUpdate.Status.PUBLISHED

@@ -135,7 +135,7 @@ def test_another_groups_recommendation_is_closed_to_this_groups_people(
         ),
         (
             reverse("workgroups:recommendation_submit", args=[theirs.pk]),
-            {"expected_version": 1},
+            {"expected_version": 1, "confirm": "yes"},
         ),
     ]
     if role in {"member", "leader", "applicant", "resident", "anonymous"}:
@@ -209,7 +209,7 @@ def test_restore_by_role(scene: Scene, role: str) -> None:
 def test_submit_by_role(scene: Scene, role: str) -> None:
     rec = draft_in(scene)
     url = reverse("workgroups:recommendation_submit", args=[rec.pk])
-    response = scene.client(role).post(url, {"expected_version": 1})
+    response = scene.client(role).post(url, {"expected_version": 1, "confirm": "yes"})
     rec.refresh_from_db()
     if role in {"leader", "superuser"}:
         assert response.status_code == 302
@@ -217,6 +217,27 @@ def test_submit_by_role(scene: Scene, role: str) -> None:
     else:
         assert_refused(response, role)
         assert rec.status == Recommendation.Status.DRAFT
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_submitting_asks_first_and_says_it_locks_editing(scene: Scene, role: str) -> None:
+    rec = draft_in(scene)
+    url = reverse("workgroups:recommendation_submit", args=[rec.pk])
+    client = scene.client(role)
+    for response in (
+        client.get(url, {"expected_version": 1}),
+        client.post(url, {"expected_version": 1}),
+    ):
+        rec.refresh_from_db()
+        assert rec.status == Recommendation.Status.DRAFT
+        if role in {"leader", "superuser"}:
+            assert response.status_code == 200
+            html = response.content.decode()
+            assert "nikt z grupy nie może jej edytować" in html.lower(), html[html.find("<main") :]
+            assert 'name="expected_version" value="1"' in html
+            assert 'name="confirm" value="yes"' in html
+        else:
+            assert_refused(response, role)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -284,7 +305,7 @@ def test_submit_from_a_stale_page_is_refused_with_a_message(scene: Scene) -> Non
     save_recommendation(recommendation_id=rec.pk, author=author, expected_version=1, text=text())
     response = english(scene.client("leader")).post(
         reverse("workgroups:recommendation_submit", args=[rec.pk]),
-        {"expected_version": 1},
+        {"expected_version": 1, "confirm": "yes"},
         follow=True,
     )
     assert "Version 2 was saved after you opened this page" in response.content.decode()

@@ -412,10 +412,71 @@ def test_propose_and_announce_from_the_page(
     assert "Confirmed" in detail.content.decode()
     assert Membership.objects.filter(group=group).count() == 3
 
+    # The page's button leads to what announcing does; nothing happens until it is confirmed.
+    asked = client.get(reverse("workgroups:announce", args=[call.pk])).content.decode()
+    assert "3 placed applicants become members" in asked
+    undecided = call.applications.filter(decision=Application.Decision.PENDING).count()
+    assert f"{undecided} applications still undecided are marked not selected" in asked
+    assert "Every applicant (4) is e-mailed the decision" in asked
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        client.post(url, {"action": "announce"})
+        unconfirmed = client.post(url, {"action": "announce"})
+    assert unconfirmed.status_code == 200
+    assert not callbacks
+    assert not Membership.objects.filter(active=True).exists()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(url, {"action": "announce", "confirm": "yes"})
     assert len(callbacks) == 4
     assert Membership.objects.filter(active=True).count() == 3
+    # Announced: the confirmation page sends back to the selection with the reason.
+    again = client.get(reverse("workgroups:announce", args=[call.pk]), follow=True)
+    assert "already announced" in again.content.decode()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "resident", "moderator", "verifier"])
+def test_the_announcement_page_is_for_editors(role: str) -> None:
+    from tests.roles import client_for
+
+    call = close(RecruitmentCallFactory(groups=[WorkingGroupFactory()]))
+    client, _ = client_for(role)
+    expect_refused(client.get(reverse("workgroups:announce", args=[call.pk])), role)
+
+
+def test_a_seat_filled_by_an_earlier_call_can_be_freed_from_the_selection_page() -> None:
+    group = WorkingGroupFactory()
+    earlier = close(RecruitmentCallFactory(groups=[group]))
+    application = ApplicationFactory(call=earlier, first_choice=group)
+    services.place_applicant(application=application, group_id=group.pk, seat="resident")
+    services.announce_selection(call=earlier)
+    seated = Membership.objects.get(application=application)
+    call = close(RecruitmentCallFactory(groups=[group]))
+    client = english(Client())
+    client.force_login(editor())
+    url = reverse("workgroups:selection", args=[call.pk])
+    assert f'name="membership" value="{seated.pk}"' in client.get(url).content.decode()
+
+    response = client.post(url, {"action": "remove", "membership": seated.pk}, follow=True)
+
+    assert response.status_code == 200
+    assert "removed from the seat" in response.content.decode()
+    assert not Membership.objects.filter(pk=seated.pk).exists()
+
+
+def test_a_seat_of_another_group_cannot_be_freed_from_this_call() -> None:
+    group, other = WorkingGroupFactory(), WorkingGroupFactory()
+    earlier = close(RecruitmentCallFactory(groups=[other]))
+    application = ApplicationFactory(call=earlier, first_choice=other)
+    services.place_applicant(application=application, group_id=other.pk, seat="resident")
+    seated = Membership.objects.get(application=application)
+    call = close(RecruitmentCallFactory(groups=[group]))
+    client = Client()
+    client.force_login(editor())
+    url = reverse("workgroups:selection", args=[call.pk])
+
+    response = client.post(url, {"action": "remove", "membership": seated.pk})
+
+    assert response.status_code == 404
+    assert Membership.objects.filter(pk=seated.pk).exists()
 
 
 # --- Query counts ---------------------------------------------------------------------------

@@ -406,6 +406,30 @@ def remove_placement(*, application: Application) -> Application:
     return _decide(application=application, decision=Application.Decision.PENDING)
 
 
+def release_seat(*, membership: Membership, call: RecruitmentCall) -> None:
+    """Free a seat an earlier call filled (its member left), so that `call` can fill it.
+
+    A seat of `call` itself goes back through `remove_placement` (its application is
+    undecided again); one of an earlier call has no application of this call to return to,
+    so the membership ends.
+    """
+    with transaction.atomic():
+        lock_quotas([membership.group_id])
+        ensure_selection_allowed(locked_call(call.pk))
+        membership = Membership.objects.select_related("application").get(pk=membership.pk)
+        if membership.application is not None and membership.application.call_id == call.pk:
+            remove_placement(application=membership.application)
+            return
+        Membership.objects.filter(pk=membership.pk).delete()
+    log_security_event(
+        "seat released",
+        call=call.pk,
+        group=membership.group_id,
+        seat=membership.seat,
+        target_user=membership.user_id,
+    )
+
+
 def waitlist_applicant(*, application: Application, group_id: int | None = None) -> Application:
     """Put the applicant on the waiting list of one of their groups (their first choice)."""
     group_id = group_id or application.first_choice_id

@@ -11,10 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.access import refuse_unless
+from core.confirm import confirmation_page, confirmed
 from core.http import signed_in_user
 from core.params import parse_number
 from opinions.models import Opinion, ThematicReport
@@ -536,13 +538,17 @@ def recommendation_restore(request: HttpRequest, pk: int) -> HttpResponseBase:
     return redirect("workgroups:recommendation_detail", pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def recommendation_submit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """GET (or a POST without the confirm field) says what submitting does; a confirmed POST
+    submits the version the leader saw."""
     recommendation = _recommendation(pk)
     if refusal := _refuse_unless_editable(
         request, recommendation, "workgroups.submit_recommendation"
     ):
         return refusal
+    if not confirmed(request):
+        return _confirm_submission(request, recommendation)
     try:
         submit_recommendation(
             recommendation_id=pk,
@@ -560,6 +566,25 @@ def recommendation_submit(request: HttpRequest, pk: int) -> HttpResponseBase:
     else:
         messages.success(request, _("The recommendation is submitted for verification."))
     return redirect("workgroups:recommendation_detail", pk=pk)
+
+
+def _confirm_submission(request: HttpRequest, recommendation: Recommendation) -> HttpResponse:
+    seen = request.POST.get("expected_version") or request.GET.get("expected_version")
+    version = parse_number(seen or "", max_digits=9) or recommendation.version
+    return confirmation_page(
+        request,
+        title=_("Submit version %(number)d of “%(title)s” for verification?")
+        % {"number": version, "title": recommendation.title},
+        consequences=[
+            _("The verifiers check it for legality, feasibility and financing."),
+            _("Nobody in the group can edit it until the verifiers return it."),
+            _("If someone saves a newer version before you confirm, nothing is submitted."),
+        ],
+        action=reverse("workgroups:recommendation_submit", args=[recommendation.pk]),
+        hidden=[("expected_version", version)],
+        button=_("Submit for verification"),
+        cancel_url=reverse("workgroups:recommendation_detail", args=[recommendation.pk]),
+    )
 
 
 @require_POST

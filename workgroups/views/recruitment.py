@@ -23,9 +23,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.access import permission_required
+from core.confirm import confirmation_page, confirmed
 from core.http import signed_in_user
 from core.params import parse_number
 from stages.markdown import render_markdown
@@ -446,6 +448,8 @@ def _selection_step(request: HttpRequest, call: RecruitmentCall) -> HttpResponse
                 },
             )
         elif action == "announce":
+            if not confirmed(request):
+                return _confirm_announcement(request, call)
             told = services.announce_selection(call=call)
             messages.success(
                 request,
@@ -462,7 +466,74 @@ def _selection_step(request: HttpRequest, call: RecruitmentCall) -> HttpResponse
     return redirect("workgroups:selection", pk=call.pk)
 
 
+def _release_step(request: HttpRequest, call: RecruitmentCall) -> None:
+    """ "Remove" on a seated person: of this call or of an earlier one (its seat is freed)."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("application"),
+        pk=parse_number(request.POST.get("membership", "")) or 0,
+        group__in=call.groups.all(),
+    )
+    name = membership.public_name or (
+        membership.application.full_name if membership.application else str(membership.user)
+    )
+    services.release_seat(membership=membership, call=call)
+    messages.success(request, _("%(name)s removed from the seat.") % {"name": name})
+
+
+@permission_required(MANAGE)
+def announce(request: HttpRequest, pk: int) -> HttpResponse:
+    """What announcing the selection does, and the button that does it (on the selection
+    page's address, as its other steps)."""
+    call = get_object_or_404(RecruitmentCall, pk=pk)
+    try:
+        services.ensure_selection_allowed(call)
+    except SelectionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("workgroups:selection", pk=call.pk)
+    return _confirm_announcement(request, call)
+
+
+def _confirm_announcement(request: HttpRequest, call: RecruitmentCall) -> HttpResponse:
+    counts = call.applications.aggregate(
+        total=Count("pk"),
+        placed=Count("pk", filter=Q(membership__isnull=False)),
+        undecided=Count("pk", filter=Q(decision=Application.Decision.PENDING)),
+    )
+    return confirmation_page(
+        request,
+        title=_("Announce the selection of “%(title)s”?") % {"title": call.title},
+        consequences=[
+            ngettext(
+                "%(placed)d placed applicant becomes a member: the seat and workspace open.",
+                "%(placed)d placed applicants become members: their seats and workspaces open.",
+                counts["placed"],
+            )
+            % counts,
+            ngettext(
+                "%(undecided)d application still undecided is marked not selected.",
+                "%(undecided)d applications still undecided are marked not selected.",
+                counts["undecided"],
+            )
+            % counts,
+            ngettext(
+                "The applicant is e-mailed the decision.",
+                "Every applicant (%(total)d) is e-mailed the decision.",
+                counts["total"],
+            )
+            % counts,
+            _("The selection cannot be changed afterwards."),
+        ],
+        action=reverse("workgroups:selection", args=[call.pk]),
+        hidden=[("action", "announce")],
+        button=_("Announce and e-mail the applicants"),
+        cancel_url=reverse("workgroups:selection", args=[call.pk]),
+    )
+
+
 def _application_step(request: HttpRequest, call: RecruitmentCall, action: str) -> None:
+    if action == "remove" and "membership" in request.POST:
+        _release_step(request, call)
+        return
     application_pk = request.POST.get("application", "")
     application = get_object_or_404(
         Application.objects.select_related(
