@@ -103,6 +103,16 @@ def empty_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def default_language() -> None:
+    # A request with the English cookie leaves English active in the thread (the locale
+    # middleware activates, nothing deactivates): each test starts in the portal's default.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def no_pending_analysis_run() -> None:
     # A run sent by an earlier test must not stand in for this test's own.
     from opinions.analysis.requests import forget_pending_run
