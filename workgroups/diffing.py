@@ -23,8 +23,11 @@ __all__ = [
 
 
 def _directions_text(directions: Sequence[dict[str, str]]) -> str:
+    # The editor's form carries blank rows to type into; they are not directions (the
+    # conflict page showed them as added text: "[dodano: 2. 3.]").
+    filled = [d for d in directions if any(str(v).strip() for v in d.values())]
     lines = []
-    for number, direction in enumerate(directions, start=1):
+    for number, direction in enumerate(filled, start=1):
         lines.append(f"{number}. {direction.get('text', '')}\n")
         if direction.get("indicator"):
             lines.append(f"   {_('Indicator')}: {direction['indicator']}\n")

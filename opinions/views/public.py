@@ -136,6 +136,7 @@ def _render_answer(
             "form": form,
             "state": state,
             "rate_limit_minutes": _minutes(retry_after),
+            "comment_sent": request.method == "GET" and request.GET.get(COMMENT_SENT) == "1",
             # What was typed, shown back when no form can take it (the consultation closed).
             "typed_text": request.POST.get("text", "") if form is None else "",
         },
@@ -283,10 +284,12 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         form.add_error("text", error)
         return _render_detail(request, opinion, form)
-    messages.success(
-        request, _("Thank you. Your comment will appear here after a moderator has read it.")
-    )
-    return redirect(f"{opinion.get_absolute_url()}#comments")
+    # The thanks stand where the page lands (in the comments, at the fragment), not in the
+    # page's messages above, out of sight: people sent the comment again.
+    return redirect(f"{opinion.get_absolute_url()}?{COMMENT_SENT}=1#{COMMENT_SENT}")
+
+
+COMMENT_SENT = "comment-sent"
 
 
 def _render_detail(
@@ -309,6 +312,7 @@ def _render_detail(
             "supported": _supports(opinion, user, session_key),
             "form": form,
             "rate_limit_minutes": _minutes(retry_after),
+            "comment_sent": request.method == "GET" and request.GET.get(COMMENT_SENT) == "1",
             # What higher apps show of it (core.panels): the reports and recommendations.
             "panels": OPINION_PAGE.render(request, opinion),
         },

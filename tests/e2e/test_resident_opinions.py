@@ -166,8 +166,11 @@ def test_resident_gives_an_opinion_and_follows_it(page: Page, lublin_process: No
     comment_form = page.locator(f"main form[action='/opinions/{opinion.pk}/comments/']")
     comment_form.locator("textarea[name='text']").fill(COMMENT_TEXT)
     comment_form.locator("button[type='submit']").click()
-    expect(page).to_have_url(re.compile(rf"/opinions/{opinion.pk}/#comments$"))
-    expect(page.locator("main .messages .message--success")).to_have_text(
+    expect(page).to_have_url(re.compile(rf"/opinions/{opinion.pk}/\?comment-sent=1#comment-sent$"))
+    # The thanks stand where the page lands, in view, in the comments.
+    thanks = page.locator("#comments #comment-sent")
+    expect(thanks).to_be_in_viewport()
+    expect(thanks).to_have_text(
         in_polish(
             lambda: gettext(
                 "Thank you. Your comment will appear here after a moderator has read it."

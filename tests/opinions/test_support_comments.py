@@ -192,7 +192,11 @@ def test_a_comment_waits_for_moderation_then_appears(client: Client, opinion: Op
 
     comment = Comment.objects.get()
     assert response.status_code == 302
-    assert response.url == f"{opinion.get_absolute_url()}#comments"
+    assert response.url == f"{opinion.get_absolute_url()}?comment-sent=1#comment-sent"
+    thanks = client.get(response.url).content.decode()
+    assert 'id="comment-sent"' in thanks
+    assert thanks.index('id="comment-sent"') > thanks.index('id="comments"')
+    assert 'id="comment-sent"' not in client.get(opinion.get_absolute_url()).content.decode()
     assert (comment.status, comment.author_name, comment.is_suspected_spam) == (
         "pending",
         "Ania",

@@ -78,6 +78,10 @@ def test_a_rejected_opinion_shows_the_reason_and_the_note_escaped(client: Client
     assert escape(str(RejectionReason.PERSONAL_DATA.label)) in html
     assert "Usunęliśmy nazwisko &lt;b&gt;sąsiada&lt;/b&gt;" in html
     assert "<b>sąsiada</b>" not in html
+    # Not published, so no working group reads it: the page says where to write again.
+    assert 'id="outcome-title"' not in html
+    assert "Tematyczne Grupy Robocze" not in html
+    assert f'href="{reverse("opinions:answer", args=[opinion.consultation.slug])}"' in html
 
 
 def test_a_duplicate_links_to_the_published_original(client: Client) -> None:
@@ -94,6 +98,8 @@ def test_a_duplicate_links_to_the_published_original(client: Client) -> None:
 
     assert escape(str(RejectionReason.DUPLICATE.label)) in html
     assert f'href="{original.get_absolute_url()}"' in html
+    assert 'id="outcome-title"' not in html
+    assert f'href="{reverse("opinions:answer", args=[opinion.consultation.slug])}"' in html
 
 
 def test_an_unknown_token_is_404(client: Client) -> None:

@@ -174,3 +174,11 @@ def test_stage_pages_link_what_each_stage_produced(client: Client, lublin_proces
     assert 'href="/recommendations/"' in pages[3].content.decode().split("Co przyniósł")[1]
     assert 'href="/strategy/reports/"' in pages[9].content.decode().split("Co przyniósł")[1]
     assert "Co przyniósł ten etap" not in pages[1].content.decode()
+
+
+def test_demo_logins_are_labelled_by_role() -> None:
+    from lublin2030.management.commands.seed_demo import DEMO_ACCOUNTS, _demo_role
+
+    labels = {spec["email"]: _demo_role(spec.get("seat")) for spec in DEMO_ACCOUNTS}
+    assert labels["lider@demo.lublin2030.pl"] == "leader"
+    assert labels["czlonek@demo.lublin2030.pl"] == "member"

@@ -135,3 +135,20 @@ def test_a_long_paragraph_of_repeated_sentences_marks_only_the_rewritten_one() -
     assert plain(left) == old and plain(right) == new
     # Word by word inside the one rewritten sentence, nothing anywhere else.
     assert " ".join(part.strip() for part in marked(right, "ins")) == "Nowe zdanie o kulturze"
+
+
+def test_blank_direction_rows_of_the_form_are_not_shown_as_added() -> None:
+    from workgroups.diffing import compare_recommendations
+    from workgroups.services.recommendations import RecommendationText
+
+    row = {"text": "Sadzić drzewa", "indicator": "liczba drzew", "responsible_unit": "ZZM"}
+    blank = {"text": "", "indicator": "", "responsible_unit": ""}
+    saved = RecommendationText(title="Zieleń", directions=[row])
+    typed = RecommendationText(title="Zieleń", directions=[row, blank, blank])
+
+    with translation.override("pl"):
+        directions = compare_recommendations(saved, typed)[4]
+
+    assert not directions.changed
+    assert "dodano" not in directions.new
+    assert "2." not in directions.new

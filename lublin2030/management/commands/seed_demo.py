@@ -129,7 +129,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo accounts (log in at /accounts/login/):"))
         for spec in DEMO_ACCOUNTS:
             role = ", ".join(spec["groups"]) or (
-                "superuser" if spec.get("super") else spec.get("seat", "resident")
+                "superuser" if spec.get("super") else _demo_role(spec.get("seat"))
             )
             self.stdout.write(f"  {role:<12} {spec['email']:<34} {credentials[spec['email']]}")
 
@@ -256,3 +256,11 @@ class Command(BaseCommand):
                 continue
             update = updates.create_update(author=author, stage=stage, title=title, body=body)
             updates.publish_update(update=update, now=now - dt.timedelta(days=days_ago))
+
+
+def _demo_role(seat: object) -> str:
+    """A demo account's label by its role: a group's leader or member (whatever the
+    member's sector seat), or a resident."""
+    if seat is None:
+        return "resident"
+    return "leader" if seat == "leader" else "member"
