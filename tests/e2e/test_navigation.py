@@ -126,3 +126,25 @@ def test_on_a_wide_screen_the_menu_shows_without_a_button(page: Page, lublin_pro
         "aria-current", "page"
     )
     assert_accessible(page)
+
+
+def test_the_opinion_filters_fold_on_a_phone_and_open_with_one_tap(
+    browser: Browser, live_server: LiveServer, lublin_process: None
+) -> None:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto("/opinions/")
+        district = page.locator("main select[name='district']")
+        expect(page.locator("main input[name='q']")).to_be_visible()
+        expect(district).to_be_hidden()
+        page.locator("main summary", has_text="Filtry").click()
+        expect(district).to_be_visible()
+        assert_accessible(page)
+        # Wider, the filters show without the button.
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto("/opinions/")
+        expect(district).to_be_visible()
+        expect(page.locator("main summary", has_text="Filtry")).to_be_hidden()
+    finally:
+        context.close()
