@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import connections, models, router, transaction
 from django.db.models.signals import post_delete, post_save
 
+from core.collation import polish_sort_key
 from stages.models import Consultation, District, ThematicArea
 
 from .models import Event
@@ -91,6 +92,9 @@ def _shared_rows(keys: dict[type[models.Model], str]) -> dict[type[models.Model]
         rows = found.get(key)
         if rows is None:
             rows = list(model._default_manager.all())
+            if model is District:
+                # The database sorts names by code point: "Śródmieście" after "Wrotków".
+                rows.sort(key=lambda district: polish_sort_key(district.name))
             missing.setdefault(MAX_AGE_OF.get(model, MAX_AGE), {})[key] = rows
         result[model] = rows
     for max_age, lists in missing.items():

@@ -148,3 +148,11 @@ def test_the_opinion_filters_fold_on_a_phone_and_open_with_one_tap(
         expect(page.locator("main summary", has_text="Filtry")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_the_district_filter_is_in_polish_order(page: Page, lublin_process: None) -> None:
+    page.goto("/opinions/")
+    names = page.locator("main select[name='district'] option").all_inner_texts()
+    assert names.index("Sławinek") < names.index("Śródmieście") < names.index("Tatary")
+    assert names.index("Śródmieście") < names.index("Wrotków")
+    assert_accessible(page)
