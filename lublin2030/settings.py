@@ -8,7 +8,9 @@ it uses PostgreSQL and Redis (broker and cache).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import time
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -358,10 +360,18 @@ PERMISSIONS_POLICY = (
 # Staff sessions end after an idle hour (lublin2030.middleware.StaffIdleTimeoutMiddleware).
 STAFF_IDLE_SECONDS = int(os.environ.get("STAFF_IDLE_SECONDS", "3600"))
 
+# Every process's log lines in UTC: honcho stamps its prefix in UTC, while Celery's and
+# gunicorn's formatters used the local (Warsaw, set by TIME_ZONE) clock, so one `make run`
+# log mixed two times an hour apart. Their formatters are logging.Formatter's, whose clock
+# this sets; ours say so with a "Z".
+logging.Formatter.converter = time.gmtime
+LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"security": {"format": "%(asctime)s SECURITY %(message)s"}},
+    "formatters": {
+        "security": {"format": "%(asctime)s SECURITY %(message)s", "datefmt": LOG_DATE_FORMAT},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "security": {"class": "logging.StreamHandler", "formatter": "security"},

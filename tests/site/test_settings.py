@@ -109,3 +109,20 @@ def test_a_short_secret_key_is_refused_when_debug_is_off() -> None:
     result = run_python("check", {**ONLY_THE_THREE, "SECRET_KEY": "x" * 49})
     assert result.returncode != 0
     assert "at least 50" in result.stderr
+
+
+def test_log_lines_are_stamped_in_utc_in_every_process() -> None:
+    import logging
+    import time
+
+    from django.conf import settings
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
+    record.created = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC, 23:13:20 in Warsaw
+    # Celery's and gunicorn's formatters are logging.Formatter's too.
+    assert logging.Formatter().formatTime(record).startswith("2023-11-14 22:13:20")
+    assert logging.Formatter.converter is time.gmtime
+    stamp = logging.Formatter(datefmt=settings.LOG_DATE_FORMAT).formatTime(
+        record, settings.LOG_DATE_FORMAT
+    )
+    assert stamp == "2023-11-14T22:13:20Z"
