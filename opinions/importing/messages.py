@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_noop
@@ -28,6 +29,8 @@ from core.tabular import (  # noqa: F401 - re-exported for the paper import
     render_message,
 )
 from opinions.models import (
+    AgeBand,
+    Channel,
     ImportBatch,
     ImportRow,
 )
@@ -108,5 +111,23 @@ def render_batch_error(batch: ImportBatch) -> str:
     return render_message(stored) if isinstance(stored, dict) and "msg" in stored else batch.error
 
 
-def render_reasons(row: ImportRow) -> list[str]:
-    return [render_message(reason) for reason in row.reasons]
+# Notes whose `slug` parameter is a stored code: shown as the label people know.
+_CODE_LABELS = {CHANNEL_READ_AS: Channel, AGE_BAND_READ_AS: AgeBand}
+
+
+def render_reasons(row: ImportRow, *, area_names: Mapping[str, str] | None = None) -> list[str]:
+    """The row's reasons in the active language, codes ("mobile-point") as their labels."""
+    return [render_message(_readable(reason, area_names or {})) for reason in row.reasons]
+
+
+def _readable(reason: Message | str, area_names: Mapping[str, str]) -> Message | str:
+    if isinstance(reason, str) or "slug" not in (reason.get("params") or {}):
+        return reason
+    params = dict(reason["params"])
+    slug = str(params["slug"])
+    choices = _CODE_LABELS.get(reason["msg"])
+    if choices is not None and slug in choices.values:
+        params["slug"] = str(choices(slug).label)
+    elif reason["msg"] == AREA_READ_AS and slug in area_names:
+        params["slug"] = area_names[slug]
+    return {**reason, "params": params}

@@ -141,9 +141,12 @@ class RowChecker:
         self.opens_on = timezone.localdate(consultation.opens_at) if consultation else None
         self.sections = section_numbers(consultation) if consultation else {}
         self.area_slugs: set[str] = set()
+        self.area_exact: dict[str, str] = {}
         self.areas: dict[str, str] = {}
         for area in ThematicArea.objects.all():
-            self.area_slugs.add(area.slug)
+            # Its slug and its names as written are exact: no note that they were read.
+            self.area_slugs.update(key for key in (area.slug, area.name, area.name_en) if key)
+            self.area_exact.update({key: area.slug for key in (area.name, area.name_en) if key})
             for key in (area.slug, area.name, area.name_en):
                 if key:
                     self.areas.setdefault(fold(key), area.slug)
@@ -225,7 +228,7 @@ class RowChecker:
 
     def _area(self, raw: str, problems: list[Message], notes: list[Message]) -> str:
         if raw in self.area_slugs or not raw.strip():
-            return raw.strip()
+            return self.area_exact.get(raw, raw.strip())
         key = fold(raw)
         if key in _NO_VALUE:
             notes.append(message(NO_VALUE_READ, column="area", value=_shown(raw)))

@@ -28,7 +28,7 @@ from stages.models import District, ThematicArea
 
 from ..cleaning import neutralise_formula
 from ..forms.paper import EventForm, ImportUploadForm, TypeInForm
-from ..models import Event, ImportBatch, ImportRow, Opinion
+from ..models import AgeBand, Channel, Event, ImportBatch, ImportRow, Opinion
 from ..services.submission import ConsultationClosed, submit_opinion
 
 MANAGE_EVENTS = "opinions.manage_events"
@@ -196,6 +196,12 @@ def _progress_context(batch: ImportBatch) -> dict[str, Any]:
     }
 
 
+def _label(choices: type[Channel] | type[AgeBand], value: str) -> str:
+    """A stored code as people read it ("mobile-point" → "punkt mobilny"); as typed if not a
+    code (a rejected row's cell)."""
+    return str(choices(value).label) if value in choices.values else value
+
+
 @vary_on_headers("HX-Request")
 @permission_required(IMPORT_OPINIONS)
 def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -242,14 +248,14 @@ def _shown_rows(page: Page[ImportRow]) -> list[dict[str, Any]]:
                 "number": row.row_number,
                 "verdict": row.verdict,
                 "verdict_label": ImportRow.Verdict(row.verdict).label,
-                "reasons": import_messages.render_reasons(row),
+                "reasons": import_messages.render_reasons(row, area_names=areas),
                 "text": data.get("text", ""),
                 "area": areas.get(data.get("area", ""), "") if accepted else data.get("area", ""),
                 "district": districts.get(data.get("district", ""), "")
                 if accepted
                 else data.get("district", ""),
-                "channel": data.get("channel", ""),
-                "age_band": data.get("age_band", ""),
+                "channel": _label(Channel, data.get("channel", "")),
+                "age_band": _label(AgeBand, data.get("age_band", "")),
                 "collected_on": data.get("collected_on", ""),
             }
         )

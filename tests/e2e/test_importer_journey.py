@@ -50,14 +50,14 @@ WORKER_TIMEOUT_MS = 60_000
 
 
 def import_file(directory: Path) -> Path:
-    """30 rows of the sample, one with the area by its Polish name, two that cannot be saved."""
+    """30 rows of the sample, one with the area's name in lower case, two that cannot be saved."""
     with SAMPLE.open(encoding="utf-8", newline="") as sample:
         reader = csv.reader(sample)
         header = next(reader)
         rows = [next(reader) for _ in range(SAMPLE_ROWS)]
     assert header == list(reading.COLUMNS)
     rows += [
-        [NORMALISED_TEXT, "Miasto zielone", "Czechów Północny", "mobile-point", "25-34", ""],
+        [NORMALISED_TEXT, "miasto zielone", "Czechów Północny", "mobile-point", "25-34", ""],
         [ROCKETS_TEXT, UNKNOWN_AREA, "", "mobile-point", "", "2020-06-13"],
         [SHORT_TEXT, "sport", "", "mobile-point", "", "2020-06-13"],
     ]
@@ -248,7 +248,8 @@ def test_importer_types_in_cards_and_imports_a_file(
     normalised = page.locator("#import-rows tbody tr")
     expect(normalised).to_have_count(1)
     expect(normalised.locator("td ul > li")).to_have_text(
-        [reason(messages.AREA_READ_AS, value="Miasto zielone", slug="miasto-zielone")]
+        # Read as the area's name, not its code.
+        [reason(messages.AREA_READ_AS, value="miasto zielone", slug="Miasto zielone")]
     )
     assert_accessible(page)
 

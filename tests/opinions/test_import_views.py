@@ -236,7 +236,7 @@ def mixed_file() -> bytes:
         [
             row(),
             row(text="krótko"),
-            row(text=TEXT + " Drugi.", area="Miasto zielone"),
+            row(text=TEXT + " Drugi.", area="MIASTO ZIELONE", channel="Mobile-Point"),
             row(),
             row(text="<script>alert(1)</script> na pewno tak", area="lotnisko"),
         ]
@@ -253,7 +253,10 @@ def test_preview_shows_counts_rows_and_the_save_button(client: Client) -> None:
     assert (batch.rejected_count, batch.duplicate_count) == (2, 1)
     assert "Save 2 accepted rows" in html
     assert "text shorter than 10 characters" in html
-    assert "area “Miasto zielone” read as miasto-zielone" in html
+    # What was read is named as people know it, not by its code.
+    assert "area “MIASTO ZIELONE” read as Miasto zielone" in html
+    assert "channel “Mobile-Point” read as mobile point" in html
+    assert "mobile-point" not in html
     assert "repeats row 2 of this file" in html
     assert "Miasto zielone" in html  # the area's name, not its slug
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

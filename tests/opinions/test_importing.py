@@ -159,12 +159,6 @@ def test_a_row_repeated_within_the_file_is_saved_once(lublin_process: None) -> N
             "spaces or line breaks in the text tidied",
         ),
         (
-            {"area": "Miasto zielone"},
-            "area",
-            "miasto-zielone",
-            "area “Miasto zielone” read as miasto-zielone",
-        ),
-        (
             {"area": "miasto zielone"},
             "area",
             "miasto-zielone",
@@ -235,8 +229,28 @@ def test_normalised_rows_are_accepted_with_what_was_changed(
     assert reasons(item) == [note]
 
 
+def test_an_area_written_as_its_name_is_accepted_as_it_is(lublin_process: None) -> None:
+    (item,) = checked([row(area="Miasto zielone")])
+
+    assert item.verdict == ImportRow.Verdict.ACCEPTED
+    assert item.data["area"] == "miasto-zielone"
+    assert item.reasons == []
+
+
+def test_the_preview_names_codes_by_their_labels(lublin_process: None) -> None:
+    (item,) = checked([row(area="miasto zielone", channel="Mobile-Point", age_band="75+")])
+    stored = ImportRow(row_number=1, verdict=item.verdict, reasons=item.reasons, data=item.data)
+
+    with translation.override("pl"):
+        shown = messages.render_reasons(stored, area_names={"miasto-zielone": "Miasto zielone"})
+
+    assert any(reason.endswith("Miasto zielone") for reason in shown)
+    assert any(reason.endswith(str(Channel.MOBILE_POINT.label)) for reason in shown), shown
+    assert not any("mobile-point" in reason or "75-plus" in reason for reason in shown)
+
+
 def test_several_normalisations_are_all_listed(lublin_process: None) -> None:
-    (item,) = checked([row(area="Miasto zielone", channel="CAFE", collected_on="01.12.2019")])
+    (item,) = checked([row(area="miasto zielone", channel="CAFE", collected_on="01.12.2019")])
 
     assert item.verdict == ImportRow.Verdict.NORMALISED
     assert len(item.reasons) == 3
