@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -146,11 +147,24 @@ def report_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect(f"{reverse('opinions:report_staff')}#report-{report.pk}")
     # The row as it is now: while the report runs it keeps polling, once done it does not.
-    return render(
-        request,
+    row = render_to_string(
         "opinions/reports/staff.html#report_row",
         {"report": report, "can_build": request.user.has_perm(BUILD_REPORTS)},
+        request=request,
     )
+    if report.status in RUNNING:
+        return HttpResponse(row)
+    # Done: the page's "N reports are being built" is told the new count with the row
+    # (out of band), instead of staying until a reload.
+    running = render_to_string(
+        "opinions/reports/staff.html#reports_running",
+        {
+            "running_count": ThematicReport.objects.filter(status__in=RUNNING).count(),
+            "out_of_band": True,
+        },
+        request=request,
+    )
+    return HttpResponse(row + running)
 
 
 # The staff's actions on one version: the service each calls, and what it says once done.

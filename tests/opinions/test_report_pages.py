@@ -548,6 +548,9 @@ def test_progress_polls_while_running_and_stops_when_done(lublin_process: None) 
     html = html_of(client.get(url, headers={"HX-Request": "true"}))
     assert "hx-trigger" not in html
     assert f'action="/staff/reports/{running.pk}/publish/"' in html
+    # The page's count of builds is replaced with the row: none runs now.
+    assert '<div id="reports-running" hx-swap-oob="true">' in html
+    assert "Trwa budowa" not in html and "being built" not in html
 
     # Without htmx, the address leads back to the staff page, at the report's row.
     response = client.get(url)
