@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -563,7 +564,8 @@ def _moderate_comment(request: HtmxHttpRequest, pk: int, *, publish: bool) -> Ht
                 else _("Comment #%(number)s rejected.")
             ) % {"number": pk}
             if is_htmx_fragment_request(request):
-                return _render_comment_row(request, pk, next_url, message=done, level="success")
+                row = _render_comment_row(request, pk, next_url, message=done, level="success")
+                return _with_waiting_count(request, row)
             messages.success(request, done)
             return HttpResponseRedirect(next_url)
     failed = Failure.of("publish" if publish else "reject", form)
@@ -573,6 +575,21 @@ def _moderate_comment(request: HtmxHttpRequest, pk: int, *, publish: bool) -> Ht
     for message in failed.messages:
         messages.error(request, message)
     return HttpResponseRedirect(next_url)
+
+
+def _with_waiting_count(request: HttpRequest, row: HttpResponse) -> HttpResponse:
+    """The row, and the queue's "N comments waiting" with the count as it is now (out of
+    band): it used to stay as it was until a reload."""
+    waiting = render_to_string(
+        f"{COMMENTS_TEMPLATE}#comments-waiting",
+        {
+            "waiting_count": Comment.objects.filter(status=Opinion.Status.PENDING).count(),
+            "out_of_band": True,
+        },
+        request=request,
+    )
+    row.content = row.content + waiting.encode()
+    return row
 
 
 def _render_comment_row(

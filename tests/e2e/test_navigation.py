@@ -156,3 +156,25 @@ def test_the_district_filter_is_in_polish_order(page: Page, lublin_process: None
     assert names.index("Sławinek") < names.index("Śródmieście") < names.index("Tatary")
     assert names.index("Śródmieście") < names.index("Wrotków")
     assert_accessible(page)
+
+
+def test_the_comment_queue_count_follows_each_decision(page: Page, lublin_process: None) -> None:
+    from opinions.models import Comment
+    from stages.models import Consultation, ThematicArea
+    from tests.factories import OpinionFactory
+
+    opinion = OpinionFactory(
+        consultation=Consultation.objects.first(), area=ThematicArea.objects.first()
+    )
+    comments = [
+        Comment.objects.create(opinion=opinion, text=f"Zgadzam się, komentarz {n}.")
+        for n in range(3)
+    ]
+    log_in(page, verified_user(moderator()), lands_on="/staff/moderation/")
+    page.goto("/staff/moderation/comments/")
+    count = page.locator("#comments-waiting")
+    expect(count).to_contain_text("3")
+    page.locator(f"#comment-{comments[0].pk} form[action$='/publish/'] button").click()
+    expect(count).to_contain_text("2")
+    expect(page.locator("h2#comments-waiting")).to_have_count(1)
+    assert_accessible(page)

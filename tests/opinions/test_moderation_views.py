@@ -756,6 +756,9 @@ def test_comment_publish_with_htmx_and_a_409_for_the_slower_moderator(comment: C
 
     assert won.status_code == 200
     assert html_of(won).lstrip().startswith(f'<tr id="comment-{comment.pk}"')
+    # The queue's count is replaced with the row: the published comment no longer waits.
+    waiting = html_of(won)[html_of(won).index('<h2 id="comments-waiting" hx-swap-oob="true">') :]
+    assert waiting.split("</h2>")[0].endswith(">0 comments waiting")
     assert lost.status_code == 409
     assert "Another moderator already handled this comment: now published by" in html_of(lost)
     comment.refresh_from_db()
