@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stages.models import Consultation, District, Section, ThematicArea
 
@@ -470,11 +471,12 @@ class ImportBatch(models.Model):
 class ImportRow(models.Model):
     """The verdict on one row of an import file."""
 
+    # "a row" (wiersz) agrees as a masculine noun in Polish, unlike an opinion.
     class Verdict(models.TextChoices):
-        ACCEPTED = "accepted", _("accepted")
-        NORMALISED = "normalised", _("accepted after normalisation")
-        REJECTED = "rejected", _("rejected")
-        DUPLICATE = "duplicate", _("already imported")
+        ACCEPTED = "accepted", pgettext_lazy("import row", "accepted")
+        NORMALISED = "normalised", pgettext_lazy("import row", "accepted after normalisation")
+        REJECTED = "rejected", pgettext_lazy("import row", "rejected")
+        DUPLICATE = "duplicate", pgettext_lazy("import row", "already imported")
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField()
