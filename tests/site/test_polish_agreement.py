@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -19,3 +20,24 @@ def test_a_comments_status_agrees_with_a_comment() -> None:
     with translation.override("pl"):
         shown = [render_to_string(template, {"status": s}) for s in ("published", "rejected")]
     assert shown == ["opublikowany", "nieopublikowany"]
+
+
+@pytest.mark.django_db
+def test_residents_polish_text_is_marked_on_english_pages(lublin_process: None) -> None:
+    from django.test import Client
+
+    from stages.models import Consultation
+    from tests.factories import OpinionFactory
+
+    opinion = OpinionFactory(consultation=Consultation.objects.first())
+    english = Client()
+    english.cookies["django_language"] = "en"
+    polish = Client()
+
+    assert (
+        'class="opinion-text" lang="pl"' in english.get(opinion.get_absolute_url()).content.decode()
+    )
+    assert 'class="opinion-text" lang="pl"' in english.get("/opinions/").content.decode()
+    assert (
+        'lang="pl"' not in polish.get(opinion.get_absolute_url()).content.decode().split("<main")[1]
+    )
