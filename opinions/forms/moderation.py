@@ -21,6 +21,7 @@ from core.params import MAX_ID, MAX_VERSION, parse_number
 from stages.models import Consultation, District, ThematicArea
 
 from .. import vocabulary
+from ..analysis.search import search_opinions
 from ..cleaning import clean_text
 from ..models import Channel, Event, Opinion, OpinionQuerySet, RejectionReason
 from ..services.moderation import Selection
@@ -97,6 +98,13 @@ class ChoiceLists:
 
 
 class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search in the text or by number"),
+        required=False,
+        max_length=200,
+        help_text=_("Words in any form, or an opinion's number (#123)."),
+        widget=forms.SearchInput,
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -178,6 +186,8 @@ class QueueFilterForm(forms.Form):
             opinions = self._by_slug(
                 opinions, "consultation_id", self._choices.consultations, consultation
             )
+        if query := (data.get("q") or "").strip():
+            opinions = _searched(opinions, query)
         if data.get("spam"):
             opinions = opinions.filter(is_suspected_spam=True)
         if data.get("suggestion"):
@@ -195,6 +205,15 @@ class QueueFilterForm(forms.Form):
     ) -> OpinionQuerySet:
         pk = next((row.pk for row in rows if row.slug == slug), None)
         return opinions.none() if pk is None else opinions.filter(**{column: pk})
+
+
+def _searched(opinions: OpinionQuerySet, query: str) -> OpinionQuerySet:
+    """By number ("#123" or "123"), else every content word in any form (the list's search,
+    opinions.analysis.search: the lemmas the analysis stored)."""
+    number = query.removeprefix("#").strip()
+    if number.isdigit() and len(number) <= 12:
+        return opinions.filter(pk=int(number))
+    return search_opinions(opinions, query)  # type: ignore[return-value]
 
 
 def suggestion_to_review() -> Q:

@@ -817,3 +817,20 @@ def test_comment_reject_without_a_reason_with_htmx_comes_back_explained(comment:
     assert f'aria-describedby="comment-reason-{comment.pk}-error"' in html
     comment.refresh_from_db()
     assert comment.status == Opinion.Status.PENDING
+
+
+def test_the_queue_finds_opinions_by_their_words_or_number(lublin_process: None) -> None:
+    from opinions.analysis.text import lemma_string
+
+    trees = pending_opinion(text="Posadźmy więcej drzew przy ulicach Czechowa.")
+    buses = pending_opinion(text="Autobusy na Felin powinny jeździć częściej.")
+    for opinion in (trees, buses):
+        Opinion.objects.filter(pk=opinion.pk).update(lemmas=lemma_string(opinion.text))
+    client, _user = as_moderator()
+    url = reverse("opinions:moderation_queue")
+
+    by_word = html_of(client.get(url, {"q": "drzewa"}))
+    by_number = html_of(client.get(url, {"q": f"#{buses.pk}"}))
+
+    assert f'id="opinion-{trees.pk}"' in by_word and f'id="opinion-{buses.pk}"' not in by_word
+    assert f'id="opinion-{buses.pk}"' in by_number and f'id="opinion-{trees.pk}"' not in by_number
