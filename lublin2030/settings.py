@@ -231,6 +231,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     # At most one message a day per opinion: what it became since the last one.
+    "sync-recommendations-consultations": {
+        "task": "workgroups.tasks.sync_recommendations_consultations",
+        "schedule": 600.0,
+    },
     "send-trace-digests": {
         "task": "workgroups.tasks.send_trace_digests",
         "schedule": crontab(hour=7, minute=30),

@@ -45,7 +45,14 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}
 _local = threading.local()
 # Rendered HTML kept by the source's hash: the same text always renders the same, so an
 # entry never goes stale (a changed text has another key).
-CACHE_PREFIX = "markdown:v1:"
+# The prefix carries the rendering's settings, so changing them never serves old HTML.
+_SETTINGS = repr(
+    (
+        sorted(ALLOWED_TAGS),
+        sorted((tag, sorted(names)) for tag, names in ALLOWED_ATTRIBUTES.items()),
+    )
+)
+CACHE_PREFIX = f"markdown:{hashlib.sha256(_SETTINGS.encode()).hexdigest()[:12]}:"
 CACHE_SECONDS = 7 * 24 * 3600
 
 

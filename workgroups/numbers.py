@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import translation
 
 from opinions.models import Opinion, ReportMembership
-from stages.models import District, ThematicArea
+from stages.models import Consultation, District, ThematicArea
 
 from .models import OpinionEvidence, Recommendation
 
@@ -27,7 +27,11 @@ CACHE_SECONDS = 300
 
 def step_opinions(step: str) -> QuerySet[Opinion]:
     """The published opinions that reached `step` (one of STEPS)."""
-    published = Opinion.objects.published()
+    # Answers to the open question: comments on the draft and on the recommendations are
+    # counted with their consultations, not here.
+    published = Opinion.objects.published().filter(
+        consultation__kind=Consultation.Kind.OPEN_QUESTION
+    )
     if step == "published":
         return published
     if step == "reported":

@@ -7,7 +7,7 @@ from celery import shared_task
 from core.tasks import MAIL_TASK_OPTIONS
 
 from . import trace_mail
-from .services import notifications
+from .services import consultation, notifications
 
 
 @shared_task(name="workgroups.tasks.notify_applicant", **MAIL_TASK_OPTIONS)
@@ -28,3 +28,10 @@ def build_summary_report(report_id: int) -> None:
     from .summary import build_summary_report as build
 
     build(report_id=report_id)
+
+
+@shared_task(name="workgroups.tasks.sync_recommendations_consultations")
+def sync_recommendations_consultations() -> int:
+    """Every few minutes: a recommendations' consultation opened after the recommendations
+    were published gets them too (publishing one also syncs at once)."""
+    return len(consultation.sync_recommendations_consultations())

@@ -46,7 +46,7 @@ def trace(opinion: Opinion) -> list[TraceStep]:
     steps = [_received(opinion), _moderated(opinion)]
     if opinion.status != Opinion.Status.PUBLISHED:
         return steps
-    if opinion.section_id is not None or opinion.answer_id is not None:
+    if opinion.consultation.takes_comments_on_sections:
         # A comment on a consulted document: what counts is the answer it gets.
         steps.append(_answered(opinion))
         return steps

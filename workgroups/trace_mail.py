@@ -22,18 +22,22 @@ from django.utils.translation import gettext as _
 
 from opinions.models import Opinion
 from opinions.selectors import author_mail_links
+from stages.models import Consultation
 
 from .trace import TraceStep, trace
 
-DIGEST_INTERVAL = dt.timedelta(days=1)
+# The job runs once a day; a margin keeps a run that starts a little earlier than the last
+# (or a 23-hour day at the clock change) from skipping everyone.
+DIGEST_INTERVAL = dt.timedelta(hours=20)
 # Told by their own message, or not news to the author.
 NOT_IN_DIGEST = {"received", "answer"}
 BATCH = 200
 
 
 def step_key(step: TraceStep) -> str:
-    """What identifies a reached step: its kind and what it links to (or says)."""
-    return f"{step.kind}|{step.url or step.text}"
+    """What identifies a reached step: its kind and what it links to. Never its words,
+    which change with a translation (a corrected message must not send a digest again)."""
+    return f"{step.kind}|{step.url}"
 
 
 def reached_steps(opinion: Opinion) -> list[TraceStep]:
@@ -49,8 +53,10 @@ def reached_steps(opinion: Opinion) -> list[TraceStep]:
 
 def due_opinions(now: dt.datetime) -> Iterator[int]:
     """Ids of opinions whose authors may get a digest now (address left, none in a day)."""
+    # Comments on a consulted document hear only their answer (their form promises that).
     due = (
         Opinion.objects.exclude(author_email="")
+        .filter(consultation__kind=Consultation.Kind.OPEN_QUESTION)
         .exclude(status=Opinion.Status.PENDING)
         .filter(Q(trace_mailed_at__isnull=True) | Q(trace_mailed_at__lte=now - DIGEST_INTERVAL))
         .order_by("pk")
@@ -82,13 +88,13 @@ def send_trace_digest(*, opinion_id: int, now: dt.datetime | None = None) -> boo
         )
         if opinion is None:
             return False
-        steps = reached_steps(opinion)
-        told = set(opinion.trace_mailed_steps)
-        new = [step for step in steps if step_key(step) not in told]
-        if not new:
-            return False
-        tracking_url, stop_url = author_mail_links(opinion)
         with translation.override(settings.LANGUAGE_CODE):
+            steps = reached_steps(opinion)
+            told = set(opinion.trace_mailed_steps)
+            new = [step for step in steps if step_key(step) not in told]
+            if not new:
+                return False
+            tracking_url, stop_url = author_mail_links(opinion)
             context = {
                 "opinion": opinion,
                 "steps": new,

@@ -27,6 +27,7 @@ def send_answer_to_author(*, opinion_id: int, now: dt.datetime | None = None) ->
             Opinion.objects.select_for_update(of=("self",))
             .filter(
                 pk=opinion_id,
+                status=Opinion.Status.PUBLISHED,
                 answer_mailed_at__isnull=True,
                 answer__status=ConsultationAnswer.Status.PUBLISHED,
             )

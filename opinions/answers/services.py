@@ -75,6 +75,17 @@ def answer_comments(
             .select_related("answer")
             .order_by("pk")
         )
+        # Their answers too (after the comments, in id order): an editor approving or
+        # publishing one meanwhile waits, and what they did is seen below, not overwritten.
+        answers = {
+            a.pk: a
+            for a in ConsultationAnswer.objects.select_for_update()
+            .filter(pk__in={c.answer_id for c in comments if c.answer_id})
+            .order_by("pk")
+        }
+        for comment in comments:
+            if comment.answer_id is not None:
+                comment.answer = answers[comment.answer_id]
         _check_comments(comments, ids)
         changed = [c for c in comments if seen_state(c) != seen.get(c.pk, NOT_ANSWERED)]
         if changed:
@@ -197,8 +208,13 @@ def publish_answers(
         ConsultationAnswer.objects.filter(pk__in=answer_ids).update(
             status=ConsultationAnswer.Status.PUBLISHED, published_at=now
         )
+        # Only published comments: one rejected after it was answered hears nothing more.
         to_mail = list(
-            Opinion.objects.filter(answer__in=answer_ids, answer_mailed_at__isnull=True)
+            Opinion.objects.filter(
+                answer__in=answer_ids,
+                answer_mailed_at__isnull=True,
+                status=Opinion.Status.PUBLISHED,
+            )
             .exclude(author_email="")
             .values_list("pk", flat=True)
         )

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -105,7 +105,9 @@ def _render_queue(
     conflict: list[Opinion] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    filters = AnswerFilterForm(request.GET)
+    # After a refused answer (a POST), the filters the moderator was working under.
+    query = request.GET if request.method == "GET" else QueryDict(request.POST.get("query", ""))
+    filters = AnswerFilterForm(query)
     sections, later_sections = _section_choices(consultation)
     page = Paginator(_filtered(consultation, filters), PER_PAGE).get_page(request.GET.get("page"))
     # The comments a conflict was about come first, as they are now, to be answered again.
@@ -139,8 +141,15 @@ def _render_queue(
         "days_left": (consultation.report_due_at - timezone.now()).days,
         "can_approve": can_approve,
         "waiting": waiting,
-        "approved_count": sum(1 for a in waiting if a.status == ConsultationAnswer.Status.APPROVED),
-        "query": request.GET.urlencode(),
+        # All of them, as publishing takes all (the list above shows the first 200).
+        "approved_count": (
+            ConsultationAnswer.objects.filter(
+                consultation=consultation, status=ConsultationAnswer.Status.APPROVED
+            ).count()
+            if can_approve
+            else 0
+        ),
+        "query": query.urlencode(),
     }
     return render(request, "opinions/answers/queue.html", context, status=status)
 

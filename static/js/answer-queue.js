@@ -1,6 +1,7 @@
 /* The answer queue's keyboard shortcuts: j/k next/previous comment, x tick it, a go to the
- * answer form. Progressive enhancement only (the page is plain forms); never while typing in
- * a field (WCAG 2.1.4: single-key shortcuts only when no text input has the focus).
+ * answer form. Progressive enhancement only (the page is plain forms). They act only while
+ * the focus is inside the queue and never while typing in a field (WCAG 2.1.4: a single-key
+ * shortcut is active only when its component has the focus).
  */
 (function () {
   "use strict";
@@ -26,7 +27,7 @@
     rows[current].focus();
   }
 
-  document.addEventListener("keydown", function (event) {
+  queue.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) {
       return;
     }

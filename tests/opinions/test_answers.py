@@ -172,3 +172,34 @@ def test_the_tracking_page_shows_the_published_answer(section: Section) -> None:
     page = Client().get(one.get_tracking_url()).content.decode()
     assert "Dopisano ochronę starodrzewu" in page
     assert "§2.1" in page
+
+
+def test_a_comment_rejected_after_it_was_answered_gets_no_answer_by_e_mail(
+    section: Section, django_capture_on_commit_callbacks: Any
+) -> None:
+    from opinions.services import moderation
+
+    (rejected,) = comments(section, 1, author_email="ola@example.org")
+    answer = draft(section, [rejected.pk])
+    moderation.reject_opinion(
+        opinion_id=rejected.pk, moderator=moderator(), expected_version=1, reason="offensive"
+    )
+    services.approve_answer(answer=answer, expected_version=answer.version, user=editor())
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.publish_answers(consultation=section.version.consultation, user=editor())
+    assert sent_task_args(callbacks, send_answer_to_author) == []
+    assert send_answer_to_author(rejected.pk) is False
+
+
+def test_an_answer_published_meanwhile_is_not_turned_back_into_a_draft(section: Section) -> None:
+    (one,) = comments(section, 1)
+    answer = draft(section, [one.pk])
+    one.refresh_from_db()
+    seen_before = {one.pk: seen_state(one)}
+    services.approve_answer(answer=answer, expected_version=answer.version, user=editor())
+    services.publish_answers(consultation=section.version.consultation, user=editor())
+    with pytest.raises((ValidationError, AnswerConflict)):
+        draft(section, [one.pk], seen=seen_before, justification="Nowa treść.")
+    answer.refresh_from_db()
+    assert answer.is_published
+    assert answer.justification == "Dopisano ochronę starodrzewu w celu 2.1."

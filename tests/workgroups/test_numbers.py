@@ -76,3 +76,19 @@ def test_the_page_links_each_number_to_the_opinions_it_counts(
 
 def test_an_unknown_step_is_404(client: Client) -> None:
     assert client.get("/numbers/nope/").status_code == 404
+
+
+def test_comments_on_a_consulted_document_are_not_counted_as_opinions(
+    spine: dict[str, Any],
+) -> None:
+    from tests.factories import DocumentVersionFactory, SectionFactory
+
+    before = count_numbers().totals
+    section = SectionFactory(version=DocumentVersionFactory())
+    OpinionFactory(consultation=section.version.consultation, section=section, area=spine["area"])
+    assert count_numbers().totals == before
+
+
+def test_an_unknown_area_is_404_not_the_whole_list(client: Client) -> None:
+    url = reverse("workgroups:numbers_step", args=["published"]) + "?area=nie-ma-takiego"
+    assert client.get(url).status_code == 404

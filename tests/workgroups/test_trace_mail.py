@@ -39,3 +39,17 @@ def test_publication_then_a_report_each_come_once_and_at_most_daily() -> None:
     assert "raporcie tematycznym" in body
     assert "Opublikowana po moderacji" not in body  # told already
     assert len(mail.outbox) == 2
+
+
+def test_comments_on_a_consulted_document_hear_only_their_answer() -> None:
+    from tests.factories import DocumentVersionFactory, SectionFactory
+
+    section = SectionFactory(version=DocumentVersionFactory())
+    OpinionFactory(
+        consultation=section.version.consultation,
+        section=section,
+        author_email="ala@example.org",
+        status=Opinion.Status.PUBLISHED,
+    )
+    assert send_trace_digests() == 0
+    assert mail.outbox == []

@@ -7,7 +7,8 @@ published again after a change keeps the comments it had.
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from stages.documents.services import SectionItem, SyncResult, sync_recommendation_sections
@@ -67,7 +68,9 @@ def sync_recommendations_consultations() -> list[SyncResult]:
         .select_related("group__area", "current")
         .order_by("group__area__number", "number")
     )
-    items = [recommendation_section(r) for r in recommendations]
+    # In the portal's language, whoever's request publishes (the headings are translated).
+    with translation.override(settings.LANGUAGE_CODE):
+        items = [recommendation_section(r) for r in recommendations]
     if not items:
         return []  # nothing to consult yet: the consultation shows no document
     return [sync_recommendation_sections(consultation=c, items=items) for c in consultations]

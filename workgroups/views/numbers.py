@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -63,12 +64,22 @@ def numbers_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _chosen(model: type[ThematicArea] | type[District], slug: str) -> Any:
+    """The area or district a link names; an unknown one is a 404, never the whole list."""
+    if not slug:
+        return None
+    found = model.objects.filter(slug=slug).first()
+    if found is None:
+        raise Http404("no such area or district")
+    return found
+
+
 def step_list(request: HttpRequest, step: str) -> HttpResponse:
     if step not in figures.STEPS:
         raise Http404("no such step")
     opinions = figures.step_opinions(step)
-    area = ThematicArea.objects.filter(slug=request.GET.get("area", "")).first()
-    district = District.objects.filter(slug=request.GET.get("district", "")).first()
+    area = _chosen(ThematicArea, request.GET.get("area", ""))
+    district = _chosen(District, request.GET.get("district", ""))
     if area is not None:
         opinions = opinions.filter(area=area)
     if district is not None:
