@@ -15,7 +15,7 @@ SECRET_FILE := var/secret-key
 LOCAL_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,testserver}" \
 	SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}" SECURE_COOKIES="$${SECURE_COOKIES:-0}" SECURE_HSTS_SECONDS="$${SECURE_HSTS_SECONDS:-0}"
 
-.PHONY: run dev test check bench install install-test messages clean
+.PHONY: run dev test check bench eval install install-test messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ check: install-test
 
 bench: install-test
 	$(LOCAL_ENV) $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The text analysis measured on hand-labelled data (evaluation/fixtures/): lemma accuracy,
+# search recall and precision, the area classifier's cross-validated accuracy and calibration,
+# the sub-themes' quality. Prints each figure beside its target; fails if one is missed.
+eval: install-test
+	$(LOCAL_ENV) $(BIN)/python evaluation/run.py
 
 messages: install
 	$(LOCAL_ENV) $(BIN)/python manage.py makemessages -l pl --ignore=.venv --ignore=var --ignore=tests --ignore=bench
