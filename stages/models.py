@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any, overload
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +26,25 @@ def to_roman(number: int) -> str:
         count, number = divmod(number, value)
         result.append(numeral * count)
     return "".join(result)
+
+
+class LocalizedText:
+    """A read-only attribute of a `Localized` model: `localized_title = LocalizedText("title")`
+    gives `localized("title")`, the English text on English pages when there is one."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> LocalizedText: ...
+
+    @overload
+    def __get__(self, instance: Localized, owner: type[Any]) -> str: ...
+
+    def __get__(self, instance: Localized | None, owner: type[Any]) -> LocalizedText | str:
+        if instance is None:
+            return self
+        return instance.localized(self.field)
 
 
 class Localized(models.Model):
@@ -64,17 +84,9 @@ class Process(Localized):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def localized_name(self) -> str:
-        return self.localized("name")
-
-    @property
-    def localized_question(self) -> str:
-        return self.localized("question")
-
-    @property
-    def localized_introduction(self) -> str:
-        return self.localized("introduction")
+    localized_name = LocalizedText("name")
+    localized_question = LocalizedText("question")
+    localized_introduction = LocalizedText("introduction")
 
 
 class StageQuerySet(models.QuerySet["Stage"]):
@@ -145,17 +157,9 @@ class Stage(Localized):
     def get_absolute_url(self) -> str:
         return reverse("stages:stage_detail", kwargs={"slug": self.slug})
 
-    @property
-    def localized_title(self) -> str:
-        return self.localized("title")
-
-    @property
-    def localized_summary(self) -> str:
-        return self.localized("summary")
-
-    @property
-    def localized_period_label(self) -> str:
-        return self.localized("period_label")
+    localized_title = LocalizedText("title")
+    localized_summary = LocalizedText("summary")
+    localized_period_label = LocalizedText("period_label")
 
     @property
     def roman(self) -> str:
@@ -207,9 +211,7 @@ class ThematicArea(Localized):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def localized_name(self) -> str:
-        return self.localized("name")
+    localized_name = LocalizedText("name")
 
 
 class District(models.Model):
@@ -361,21 +363,14 @@ class Consultation(Localized):
         # The consultation's page lives with the comments it takes (opinions/, above).
         return reverse("opinions:consultation", kwargs={"slug": self.slug})
 
-    @property
-    def localized_title(self) -> str:
-        return self.localized("title")
+    localized_title = LocalizedText("title")
 
     @property
     def localized_question(self) -> str:
         return self.localized("question") or self.localized("title")
 
-    @property
-    def localized_description(self) -> str:
-        return self.localized("description")
-
-    @property
-    def localized_how_to_comment(self) -> str:
-        return self.localized("how_to_comment")
+    localized_description = LocalizedText("description")
+    localized_how_to_comment = LocalizedText("how_to_comment")
 
     def status_at(self, now: dt.datetime | None = None) -> str:
         now = now or timezone.now()

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from stages.models import Localized
+from stages.models import Localized, LocalizedText
 
 
 class Strategy(Localized):
@@ -57,13 +57,8 @@ class Strategy(Localized):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def localized_name(self) -> str:
-        return self.localized("name")
-
-    @property
-    def localized_summary(self) -> str:
-        return self.localized("summary")
+    localized_name = LocalizedText("name")
+    localized_summary = LocalizedText("summary")
 
     def is_adopted(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
@@ -94,16 +89,34 @@ class DevelopmentArea(Localized):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def localized_name(self) -> str:
-        return self.localized("name")
-
-    @property
-    def localized_description(self) -> str:
-        return self.localized("description")
+    localized_name = LocalizedText("name")
+    localized_description = LocalizedText("description")
 
 
-class Goal(Localized):
+class NumberedItem(Localized):
+    """What goals and directions of action share: the strategy's code ("1.2.3"), an order
+    within their parent, a title and a description, each in Polish and optionally English."""
+
+    # What the strategy calls it: "1.2" (a strategic goal), "1.2.3" (an operational goal or
+    # a direction).
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    localized_title = LocalizedText("title")
+    localized_description = LocalizedText("description")
+
+
+class Goal(NumberedItem):
     """A strategic goal of an area, or an operational goal under a strategic one."""
 
     class Level(models.TextChoices):
@@ -122,13 +135,6 @@ class Goal(Localized):
         verbose_name=_("strategic goal"),
     )
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
-    # What the strategy calls it: "1.2" (strategic), "1.2.3" (operational).
-    code = models.CharField(_("code"), max_length=20, unique=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
-    title = models.CharField(_("title"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
 
     class Meta:
         ordering = ["area__number", "position", "code"]
@@ -142,49 +148,25 @@ class Goal(Localized):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
-
     def get_absolute_url(self) -> str:
         return reverse("stages:strategy_goal", kwargs={"code": self.code})
-
-    @property
-    def localized_title(self) -> str:
-        return self.localized("title")
-
-    @property
-    def localized_description(self) -> str:
-        return self.localized("description")
 
     @property
     def is_operational(self) -> bool:
         return self.level == self.Level.OPERATIONAL
 
 
-class Direction(Localized):
+class Direction(NumberedItem):
     """A direction of action (kierunek działań) of a goal."""
 
     goal = models.ForeignKey(
         Goal, on_delete=models.CASCADE, related_name="directions", verbose_name=_("goal")
     )
-    code = models.CharField(_("code"), max_length=20, unique=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
-    title = models.CharField(_("title"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
 
     class Meta:
         ordering = ["goal", "position", "code"]
         verbose_name = _("direction of action")
         verbose_name_plural = _("directions of action")
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
-
-    @property
-    def localized_title(self) -> str:
-        return self.localized("title")
 
 
 class Indicator(Localized):
@@ -239,9 +221,7 @@ class Indicator(Localized):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def localized_name(self) -> str:
-        return self.localized("name")
+    localized_name = LocalizedText("name")
 
     def yearly_target_values(self) -> dict[int, Decimal]:
         return {int(year): Decimal(str(value)) for year, value in self.yearly_targets.items()}
