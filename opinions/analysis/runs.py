@@ -371,7 +371,8 @@ def _update(fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _store_lemmas(ids: list[int]) -> None:
+def _store_lemmas(ids: list[int]) -> int:
+    """Store the lemmas of the opinions whose stored lemmas differ; returns how many."""
     rows = Opinion.objects.filter(pk__in=ids).values_list("pk", "text", "lemmas")
     changed = []
     for pk, text, stored in rows:
@@ -379,6 +380,31 @@ def _store_lemmas(ids: list[int]) -> None:
         if lemmas != stored:
             changed.append((lemmas, pk))
     _update(["lemmas"], changed)
+    return len(changed)
+
+
+def relemmatize_all(*, chunk_size: int = 2000) -> tuple[int, int]:
+    """Lemmatize every opinion again with the current lemmatizer (after it changed), a
+    chunk of ids per transaction, walking the primary key; returns (opinions read, lemmas
+    changed). Only changed rows are written, so a re-run after an interruption is cheap; on
+    PostgreSQL the stored search vector follows the lemmas by itself (a generated column).
+    """
+    read = changed = 0
+    last = 0
+    while True:
+        ids = list(
+            Opinion.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:chunk_size]
+        )
+        if not ids:
+            break
+        changed += _store_lemmas(ids)
+        read += len(ids)
+        last = ids[-1]
+    if changed >= ANALYZE_FROM:
+        _prepare_index()
+    return read, changed
 
 
 @dataclass(frozen=True)

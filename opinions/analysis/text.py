@@ -11,16 +11,17 @@ import functools
 import re
 import unicodedata
 
-import simplemma
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from opinions.analysis.lemmas import fold_diacritics, lemmas_of_word
 
 # Letters and digits of any script, so „żółw” and „2030” are words; underscores,
 # punctuation and emoji separate words and are dropped.
 _WORD = re.compile(r"[^\W_]+")
 
-# Function words, as the lemmas `lemmatize` gives for them (simplemma maps „jest” to
-# „być”, „której” to „który”, „ma” to „mój”, „mamy” to „mama”…), plus a few words that
+# Function words, as the lemmas `lemmatize` gives for them (Morfeusz maps „jest” to
+# „być”, „której” to „który”, „ma” to „mój”…), plus a few words that
 # appear in nearly every opinion about the city's future and carry no topic („więcej”,
 # „chcieć”, „trzeba”). Content words like „miasto” or „Lublin” are deliberately kept:
 # people search for them.
@@ -30,18 +31,18 @@ _STOPWORD_LIST = """
     chcieć co cokolwiek coś czy czyli
     dla dlaczego dlatego do dość dużo
     gdy gdyby gdyż gdzie gdziekolwiek gdzieś
-    i ile inny iż
+    i ile im inny iż
     ja jak jaki jakiś jakby jakiż jakkolwiek jako jakoś jeden jednak jednakże jeszcze
     jeśli jeżeli już
     każdy kiedy kilka kto ktokolwiek ktoś który ku
     lecz lub
     mieć mimo między mniej może można mój móc musieć my
-    na nad nasz natomiast nawet nic nie niech nigdy niż no
+    na nad nasz natomiast nawet nic nie niech nigdy nikt niż no
     o obok od około on oraz oto owszem
     po pod podczas pomimo ponad ponieważ powinien poza prawie przecież przed przez przy
     również
     sam się siebie skąd swój
-    tak taki także tam ten teraz też to toteż trzeba tu tutaj ty twój
+    tak taki także tam temu ten teraz też to toteż trzeba tu tutaj tylko ty twój
     u
     w wasz wiele więc więcej wszyscy wszystek wszystko wtedy wy właśnie
     z za zawsze ze zostać znowu znów
@@ -58,20 +59,13 @@ def tokenize(text: str) -> list[str]:
 @functools.lru_cache(maxsize=262_144)
 def _lemma(token: str) -> tuple[str, ...]:
     # The demo generator lemmatizes a million opinions; their vocabulary is a few tens of
-    # thousands of words, so nearly every call is a cache hit. simplemma's low-memory
-    # dictionary costs ~30 µs per uncached word instead of ~15 µs, but loads in half the time
-    # and takes ~70 MB instead of ~470 MB in every web and worker process.
-    lemma = simplemma.lemmatize(token, lang="pl", low_memory=True).lower()
-    if _WORD.fullmatch(lemma):
-        return (lemma,)
-    # A dictionary entry with a hyphen or a space becomes plain words again, so a lemma is
-    # always safe to put in a query.
-    return tuple(_WORD.findall(lemma)) or (token,)
+    # thousands of words, so nearly every call is a cache hit.
+    return lemmas_of_word(token)
 
 
 def warm_up() -> None:
-    """Load the Polish dictionary now (a few seconds, once per process) rather than on the
-    first request or task that needs a lemma."""
+    """Open the Polish dictionary now, once per process, rather than on the first request or
+    task that needs a lemma."""
     _lemma("dzielnicach")
 
 
@@ -103,15 +97,16 @@ def query_lemmas(query: str) -> list[str]:
 def highlight(text: str, query: str) -> SafeString:
     """The text, HTML-escaped, with every word whose lemma the query asks for in <mark>.
 
-    Inflected forms are marked too: the query „dzielnica” marks „dzielnicach”.
+    Inflected forms are marked too: the query „dzielnica” marks „dzielnicach”, and „zielen”
+    marks „zieleni” (Polish letters do not matter, as in search).
     """
     text = unicodedata.normalize("NFC", text)
-    wanted = set(query_lemmas(query))
+    wanted = {fold_diacritics(lemma) for lemma in query_lemmas(query)}
     parts: list[str] = []
     position = 0
     for match in _WORD.finditer(text) if wanted else ():
         word = match.group()
-        if wanted.isdisjoint(_lemma(word.lower())):
+        if wanted.isdisjoint(fold_diacritics(lemma) for lemma in _lemma(word.lower())):
             continue
         parts.append(escape(text[position : match.start()]))
         parts.append(f"<mark>{escape(word)}</mark>")
