@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from opinions.analysis.confidence import ConfidenceBand, band_of
 from stages.models import Consultation, District, Section, ThematicArea
 
 TEXT_MIN_LENGTH = 10
@@ -316,6 +317,14 @@ class Opinion(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def suggestion_band(self) -> ConfidenceBand | None:
+        """How sure the suggested area is; None when there is no suggestion worth showing
+        (none, or one stored with a probability below the threshold)."""
+        if self.suggested_area_id is None:
+            return None
+        return band_of(self.suggested_area_confidence)
 
     def moderation_snapshot(self) -> dict[str, Any]:
         """The fields a moderator can change, as logged before and after each action."""

@@ -423,13 +423,15 @@ def _analyse_chunk(
 ) -> list[_Result]:
     opinions = list(
         Opinion.objects.filter(pk__in=ids).only(
-            "pk", "consultation_id", "created_at", "area_id", "lemmas"
+            "pk", "consultation_id", "created_at", "area_id", "lemmas", "text"
         )
     )
     unassigned = [opinion for opinion in opinions if opinion.area_id is None]
     suggestions: dict[int, tuple[int | None, float | None]] = {}
     for opinion, (area_id, confidence) in zip(
-        unassigned, suggest_areas([opinion.lemmas for opinion in unassigned]), strict=True
+        unassigned,
+        suggest_areas([(opinion.lemmas, opinion.text) for opinion in unassigned]),
+        strict=True,
     ):
         # The model may know an area that has since been removed.
         known = area_id is not None and area_id in area_ids

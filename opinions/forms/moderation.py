@@ -21,6 +21,7 @@ from core.params import MAX_ID, MAX_VERSION, parse_number
 from stages.models import Consultation, District, ThematicArea
 
 from .. import vocabulary
+from ..analysis.confidence import SUGGEST_FROM
 from ..analysis.search import search_opinions
 from ..cleaning import clean_text
 from ..models import Channel, Event, Opinion, OpinionQuerySet, RejectionReason
@@ -217,8 +218,12 @@ def _searched(opinions: OpinionQuerySet, query: str) -> OpinionQuerySet:
 
 
 def suggestion_to_review() -> Q:
-    """Opinions whose suggested area differs from the one they have."""
-    return Q(suggested_area__isnull=False) & (Q(area__isnull=True) | ~Q(area=F("suggested_area")))
+    """Opinions with a suggested area worth showing that differs from the one they have."""
+    return (
+        Q(suggested_area__isnull=False)
+        & Q(suggested_area_confidence__gte=SUGGEST_FROM)
+        & (Q(area__isnull=True) | ~Q(area=F("suggested_area")))
+    )
 
 
 class VersionForm(forms.Form):

@@ -178,7 +178,7 @@ def accept_suggested_area(
     *, opinion_id: int, moderator: User, expected_version: int
 ) -> ModerationResult:
     def change(opinion: Opinion) -> None:
-        if opinion.suggested_area_id is None:
+        if opinion.suggestion_band is None:
             raise ValidationError(_("There is no suggestion for this opinion."), code="none")
         opinion.area_id = opinion.suggested_area_id
 

@@ -12,8 +12,25 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from evaluation.classifier_eval import ECE_TARGET, cross_validate, extra_examples
 from opinions.analysis import classifier
-from opinions.analysis.classifier import evaluate_on_sample, suggest_areas, train_area_classifier
+from opinions.analysis.classifier import (
+    document_of,
+    evaluate_on_sample,
+    fold,
+    predict,
+    read_labelled_csv,
+    suggest_areas,
+    train_area_classifier,
+)
+from opinions.analysis.confidence import (
+    HIGH_FROM,
+    MEDIUM_FROM,
+    SUGGEST_FROM,
+    ConfidenceBand,
+    band_of,
+)
+from opinions.analysis.runs import analyse_opinions
 from opinions.analysis.tasks import train_area_classifier as train_task
 from opinions.analysis.text import lemma_string
 from opinions.models import AreaClassifierModel, Channel, Opinion
@@ -107,7 +124,7 @@ def test_training_saves_the_model_with_its_figures(lublin_process: None) -> None
 
 
 def test_suggestions_come_from_the_latest_model(lublin_process: None) -> None:
-    assert suggest_areas([lemma_string("Więcej drzew")]) == [(None, 0.0)]
+    assert suggest_areas([document_of("Więcej drzew")]) == [(None, 0.0)]
     load_sample()
     first = train_area_classifier()
     assert first is not None
@@ -116,21 +133,21 @@ def test_suggestions_come_from_the_latest_model(lublin_process: None) -> None:
 
     suggestions = suggest_areas(
         [
-            lemma_string("Więcej drzew i zieleni, mniej betonu, czyste powietrze w parkach"),
-            lemma_string("Nowe boiska, basen i hala sportowa dla szkół"),
-            lemma_string("i w na to"),
-            "",
+            document_of("Więcej drzew i zieleni, mniej betonu, czyste powietrze w parkach"),
+            document_of("Nowe boiska, basen i hala sportowa dla szkół"),
+            document_of("i w na to"),
+            ("", ""),
         ]
     )
 
     assert [area for area, _confidence in suggestions] == [green, sport, None, None]
-    assert all(0 < confidence <= 1 for _area, confidence in suggestions[:2])
+    assert all(SUGGEST_FROM <= confidence <= 1 for _area, confidence in suggestions[:2])
     assert suggestions[2:] == [(None, 0.0), (None, 0.0)]
     assert list(classifier._loaded) == [first.pk]
 
     second = train_area_classifier()
     assert second is not None
-    suggest_areas([lemma_string("boisko")])
+    suggest_areas([document_of("boisko")])
     assert list(classifier._loaded) == [second.pk]
     assert suggest_areas([]) == []
 
@@ -167,3 +184,150 @@ def test_train_command(lublin_process: None) -> None:
     load_sample()
     call_command("train_area_classifier", stdout=out)
     assert "Trained on 240 opinions in 12 areas" in out.getvalue()
+
+
+# --- Calibrated confidence, bands and the threshold ----------------------------------------
+
+
+def test_bands_follow_the_measured_limits() -> None:
+    assert band_of(None) is None
+    assert band_of(0.0) is None
+    assert band_of(SUGGEST_FROM - 0.001) is None
+    assert band_of(SUGGEST_FROM) is ConfidenceBand.LOW
+    assert band_of(MEDIUM_FROM - 0.001) is ConfidenceBand.LOW
+    assert band_of(MEDIUM_FROM) is ConfidenceBand.MEDIUM
+    assert band_of(HIGH_FROM - 0.001) is ConfidenceBand.MEDIUM
+    assert band_of(HIGH_FROM) is ConfidenceBand.HIGH
+    assert band_of(1.0) is ConfidenceBand.HIGH
+    assert 0 < SUGGEST_FROM < MEDIUM_FROM < HIGH_FROM < 1
+
+
+def test_an_opinion_shows_a_band_only_for_a_suggestion_above_the_threshold() -> None:
+    area = ThematicArea(pk=1)
+    assert Opinion(suggested_area=area, suggested_area_confidence=0.9).suggestion_band == "high"
+    assert Opinion(suggested_area=area, suggested_area_confidence=0.55).suggestion_band == "medium"
+    # Stored by an older, uncalibrated model: below the threshold, not shown.
+    assert Opinion(suggested_area=area, suggested_area_confidence=0.2).suggestion_band is None
+    assert Opinion(suggested_area=None, suggested_area_confidence=0.9).suggestion_band is None
+
+
+VARIED_TEXTS = [
+    "Więcej drzew i zieleni, mniej betonu, czyste powietrze w parkach",
+    "Nowe boiska, basen i hala sportowa dla szkół",
+    "Lepsze połączenia autobusowe z Czechowa do centrum",
+    "Chciałbym, żeby w Lublinie żyło się dobrze i spokojnie",
+    "Niech będzie lepiej niż jest teraz, dla wszystkich ludzi",
+    "Dobre miasto dla każdego",
+    "Lublin za dziesięć lat",
+    "Żeby było normalnie",
+]
+
+
+def test_no_suggestion_below_the_threshold(lublin_process: None) -> None:
+    load_sample()
+    assert train_area_classifier() is not None
+    pipeline = classifier._current_pipeline()
+    assert pipeline is not None
+    documents = [document_of(text) for text in VARIED_TEXTS]
+    raw = predict(pipeline, documents)
+
+    suggestions = suggest_areas(documents)
+
+    for (area, confidence), (suggested, shown) in zip(raw, suggestions, strict=True):
+        if confidence >= SUGGEST_FROM:
+            assert (suggested, shown) == (area, confidence)
+        else:
+            assert (suggested, shown) == (None, 0.0)
+    # The texts span both sides: clear topics above the threshold, vague wishes below.
+    assert any(confidence < SUGGEST_FROM for _area, confidence in raw)
+    assert any(confidence >= HIGH_FROM for _area, confidence in raw)
+
+
+def test_the_analysis_stores_no_suggestion_below_the_threshold(lublin_process: None) -> None:
+    load_sample()
+    assert train_area_classifier() is not None
+    pipeline = classifier._current_pipeline()
+    assert pipeline is not None
+    vague = next(
+        text
+        for text, (_area, confidence) in zip(
+            VARIED_TEXTS,
+            predict(pipeline, [document_of(text) for text in VARIED_TEXTS]),
+            strict=True,
+        )
+        if confidence < SUGGEST_FROM
+    )
+    consultation = Consultation.objects.get(slug=LUBLIN_CONSULTATION)
+    unclear = OpinionFactory(consultation=consultation, area=None, text=vague)
+    clear = OpinionFactory(consultation=consultation, area=None, text=VARIED_TEXTS[0])
+
+    analyse_opinions([unclear.pk, clear.pk])
+
+    unclear.refresh_from_db()
+    clear.refresh_from_db()
+    assert (unclear.suggested_area_id, unclear.suggested_area_confidence) == (None, None)
+    assert clear.suggested_area == ThematicArea.objects.get(slug="miasto-zielone")
+    assert clear.suggestion_band is not None
+
+
+# --- Opinions typed without Polish letters ---------------------------------------------------
+
+
+def test_fold_removes_polish_letters_and_case() -> None:
+    assert fold("Zieleń na Łęgach, ŻÓŁW i źdźbło") == "zielen na legach, zolw i zdzblo"
+    assert fold("ąćęłńóśźż ĄĆĘŁŃÓŚŹŻ") == "acelnoszz acelnoszz"
+    assert fold("2030 — ok") == "2030 — ok"
+
+
+def test_a_folded_opinion_gets_the_same_area(lublin_process: None) -> None:
+    load_sample()
+    assert train_area_classifier() is not None
+    texts = [
+        "Więcej drzew i zieleni, mniej betonu, czyste powietrze w parkach",
+        "Nowe boiska, basen i hala sportowa dla szkół",
+        "Ścieżki rowerowe połączone w sieć i buspasy na głównych ulicach",
+    ]
+
+    with_letters = suggest_areas([document_of(text) for text in texts])
+    without = suggest_areas([document_of(fold(text)) for text in texts])
+
+    assert [area for area, _ in with_letters] == [
+        ThematicArea.objects.get(slug=slug).pk
+        for slug in ("miasto-zielone", "sport", "urbanistyka-mobilnosc")
+    ]
+    assert [area for area, _ in without] == [area for area, _ in with_letters]
+
+
+# --- The cross-validated figures (`make eval`) -----------------------------------------------
+
+
+def test_cross_validation_figures() -> None:
+    result = cross_validate()
+    main = result.with_extra
+
+    assert len(main.expected) == len(result.sample_only.expected) == 240
+    # Calibrated: the probability shown matches the hit rate (target: ECE below 0.1).
+    assert main.ece < ECE_TARGET
+    assert result.sample_only.ece < ECE_TARGET
+    # The target is 0.65; the measured figure is 0.642 (see the module's note), so
+    # this guards against a regression rather than asserting the target.
+    assert main.accuracy >= 0.62
+    assert main.accuracy > result.baseline_with_extra.accuracy
+    assert main.ece < result.baseline_with_extra.ece
+    assert main.folded_accuracy >= 0.6
+    assert main.macro_f1 >= 0.6
+    # The bands are ordered by their hit rates, and what is not suggested is mostly wrong.
+    rates = {band: rate for band, _count, rate in main.bands()}
+    assert rates["high"] > rates["medium"] > rates["low"] > rates["none"]
+    assert rates["none"] < 0.35
+    assert rates["high"] >= 0.85
+
+
+def test_the_extra_training_text_never_repeats_the_sample() -> None:
+    texts, _labels = read_labelled_csv(SAMPLE)
+    extra, left_out = extra_examples(texts)
+
+    assert left_out >= 1
+    folded = [fold(text) for text in texts]
+    assert not any(fold(example) in text for example, _slug in extra for text in folded)
+    assert {slug for _example, slug in extra} == set(_labels)

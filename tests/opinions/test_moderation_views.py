@@ -181,7 +181,9 @@ def test_queue_shows_each_row_escaped_with_its_details(opinion: Opinion) -> None
     assert "Więcej drzew.<br>I ławek &lt;b&gt;w parku&lt;/b&gt;." in html
     assert "<b>w parku</b>" not in html
     assert "Green city" in html or "Miasto zielone" in html
-    assert "87% confidence" in html
+    # The calibrated probability is shown as a band, never as a bare percentage.
+    assert "high confidence" in html
+    assert "87%" not in html
     row = re.search(rf'<tr id="opinion-{other.pk}".*?</tr>', html, re.S)
     assert row is not None
     other_row = row.group(0)
@@ -694,7 +696,9 @@ def test_staff_opinion_page_shows_everything_and_a_readable_log(opinion: Opinion
     assert "Status: waiting for moderation → not published" in html
     assert "Reason: — → not about the city&#x27;s future" in html
     assert "Komentarz &lt;i&gt;do&lt;/i&gt; opinii." in html
-    assert "87% confidence" in html
+    # The calibrated probability is shown as a band, never as a bare percentage.
+    assert "high confidence" in html
+    assert "87%" not in html
 
 
 def test_staff_opinion_query_count(
