@@ -410,7 +410,8 @@ def test_report_page_renders_every_section(lublin_process: None) -> None:
     for term in content["terms"]:
         from urllib.parse import quote
 
-        assert f'href="{terms_url}?term={quote(term["term"])}">{term["count"]}<' in html
+        link = f'href="{terms_url}?term={quote(term["term"])}">'
+        assert f'{link}<span aria-hidden="true">{term["count"]}<' in html
     # Sub-themes: label, size linking to its opinions, districts, verbatim quotes linked.
     for subtheme in content["subthemes"]:
         assert escape(subtheme["label"]) in html
