@@ -510,6 +510,51 @@ class ImportRow(models.Model):
         return f"row {self.row_number}: {self.verdict}"
 
 
+def _word_list(text: str) -> list[str]:
+    return [word.strip() for word in text.replace(";", ",").split(",") if word.strip()]
+
+
+class SearchSynonyms(models.Model):
+    """Words that a search of the opinions treats as one („basen” also finds „pływalnia”):
+    a short list staff keep in the admin. Each word is lemmatized, so any form will do."""
+
+    words = models.CharField(
+        _("words"),
+        max_length=300,
+        unique=True,
+        help_text=_(
+            "Words that mean the same in a search, separated by commas: „basen, pływalnia” "
+            "(each finds the others). A general word before a colon finds the words after "
+            "it, not the other way round: „komunikacja: autobus, trolejbus”. Any form of a "
+            "word will do."
+        ),
+    )
+
+    class Meta:
+        ordering = ["words"]
+        verbose_name = _("search synonyms")
+        verbose_name_plural = _("search synonyms")
+
+    def __str__(self) -> str:
+        return self.words
+
+    def parts(self) -> tuple[list[str], list[str]]:
+        """(the general words, the words they find): „a: b, c” is ([a], [b, c]); „a, b”,
+        where each finds the other, is ([a, b], [a, b])."""
+        general, colon, specific = self.words.partition(":")
+        if not colon:
+            words = _word_list(self.words)
+            return words, words
+        return _word_list(general), _word_list(specific)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        general, specific = self.parts()
+        if not general or len(set(general) | set(specific)) < 2:
+            raise ValidationError({"words": _("Give at least two words, separated by commas.")})
+
+
 class AreaClassifierModel(models.Model):
     """A trained area-suggestion model: which opinions it learned from and how well it does."""
 

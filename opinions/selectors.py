@@ -17,7 +17,12 @@ from core import paging
 from stages.models import Consultation, District, ThematicArea
 
 from .analysis import counting
-from .analysis.search import search_opinions
+from .analysis.search import (
+    did_you_mean,
+    highlighted_lemmas,
+    rank_by_relevance,
+    search_opinions,
+)
 from .analysis.text import highlight
 from .models import Comment, ConsultationAnswer, Opinion, ReportMembership, ThematicReport
 from .reports.charts import report_figures
@@ -47,6 +52,8 @@ class Order:
 
     NEWEST = "newest"
     SUPPORTED = "supported"
+    # With a search only (the default then): see opinions.analysis.search.rank_by_relevance.
+    RELEVANCE = "relevance"
 
 
 # Each order can walk an index on Opinion: (status, created_at) or (status, support_count);
@@ -99,10 +106,11 @@ def browse_published(
         event=filters.get("event"),
         consultation=filters.get("consultation"),
     )
+    query = filters.get("q") or ""
     return opinion_results(
         opinions,
-        query=filters.get("q") or "",
-        sort=filters.get("sort") or Order.NEWEST,
+        query=query,
+        sort=filters.get("sort") or (Order.RELEVANCE if query else Order.NEWEST),
         page_number=page_number,
     )
 
@@ -114,10 +122,16 @@ def opinion_results(
     templates/opinions/public/partials/results.html, for every page that lists opinions."""
     paginator = _paginate(opinions, query=query, sort=sort)
     page = paginator.get_page(page_number)
+    marked = highlighted_lemmas(query) if query else []
     return {
         "page": page,
-        "items": [(opinion, highlight(opinion.text, query) if query else None) for opinion in page],
+        "items": [
+            (opinion, highlight(opinion.text, query, lemmas=marked) if query else None)
+            for opinion in page
+        ],
         "query": query,
+        # Only for a search that found nothing: a few more queries.
+        "suggestion": did_you_mean(opinions, query) if query and not paginator.count else None,
         "count_is_capped": paginator.count > SEARCH_COUNT_CAP,
         "count_cap": SEARCH_COUNT_CAP,
         "count_estimate": getattr(paginator, "estimate", None),
@@ -131,8 +145,10 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.C
     The count stops at SEARCH_COUNT_CAP + 1. Without a search the page walks one of the
     (status, …) indexes on Opinion, and a count over the cap asks the planner for its
     estimate (PostgreSQL). With a search the number of matches picks the plan: many
-    matches are dense, so walking the ordering index finds a page at once; few matches are
-    found through the search index and sorted (walking the ordering index would read the
+    matches are dense, so walking the ordering index finds a page at once (newest or most
+    supported first, even when relevance is asked for); up to SEARCH_COUNT_CAP matches are
+    ranked by relevance (the default with a search) or found through the search index and
+    sorted (walking the ordering index would read the
     whole table to find a handful, as PostgreSQL misjudges how rare they are). On
     PostgreSQL a sample tells the many from the few first, and many are not counted at
     all (counting.py).
@@ -140,22 +156,32 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.C
     opinions = opinions.select_related("area", "district")
     if not query:
         return paging.paginate_with_capped_count(
-            opinions.order_by(*ORDERINGS[sort]), PAGE_SIZE, cap=SEARCH_COUNT_CAP
+            opinions.order_by(*ORDERINGS.get(sort, ORDERINGS[Order.NEWEST])),
+            PAGE_SIZE,
+            cap=SEARCH_COUNT_CAP,
         )
     opinions = search_opinions(opinions, query)
     sampled = counting.sampled_count(opinions)
+    orderings = ORDERINGS.get(sort, ORDERINGS[Order.NEWEST])
     if sampled is not None and sampled > DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP:
+        # Ranking reads every match: for tens of thousands it takes seconds, so such a
+        # search lists the newest first even when relevance is asked for (each result
+        # holds the query's words).
         return paging.CountedPaginator(
-            opinions.order_by(*ORDERINGS[sort]),
+            opinions.order_by(*orderings),
             PAGE_SIZE,
             count=SEARCH_COUNT_CAP + 1,
             estimate=paging.two_significant_figures(sampled),
         )
     matches = paging.capped_count(opinions, SEARCH_COUNT_CAP)
+    if sort == Order.RELEVANCE and matches <= SEARCH_COUNT_CAP:
+        return paging.CountedPaginator(
+            rank_by_relevance(opinions, query), PAGE_SIZE, count=matches, estimate=None
+        )
     if matches > SEARCH_COUNT_CAP:
-        ordering: list[Any] = list(ORDERINGS[sort])
+        ordering: list[Any] = list(orderings)
     else:
-        first, *rest = ORDERINGS[sort]
+        first, *rest = orderings
         field = first.removeprefix("-")
         # COALESCE(x, x) is x, but no index is sorted by it, so the planner cannot walk one.
         ordering = [Coalesce(field, field).desc(), *rest]

@@ -1,4 +1,5 @@
-"""The process's short lists (areas, districts, consultations, meetings), cached between requests.
+"""The process's short lists (areas, districts, consultations, meetings, search synonyms),
+cached between requests.
 
 Every public form offers some of them as choices: a few dozen rows that rarely change, read
 on every view of the list and every answer sent. They are kept in Django's cache (Redis, or
@@ -27,7 +28,7 @@ from django.db.models.signals import post_delete, post_save
 from core.collation import polish_sort_key
 from stages.models import Consultation, District, ThematicArea
 
-from .models import Event
+from .models import Event, SearchSynonyms
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,13 @@ MAX_AGE = 3600
 # minute, not an hour. Refilling costs one small query a minute.
 MAX_AGE_OF: dict[type[models.Model], int] = {Consultation: 60}
 KEY_PREFIX = "opinions:vocabulary:v1:"
-MODELS: tuple[type[models.Model], ...] = (ThematicArea, District, Consultation, Event)
+MODELS: tuple[type[models.Model], ...] = (
+    ThematicArea,
+    District,
+    Consultation,
+    Event,
+    SearchSynonyms,
+)
 # Each process also keeps the lists it read for this many seconds, so that a request does
 # not wait on a cache round trip for them (a fifth of the cost of submitting an opinion). A
 # change made in this process drops them here at once; one made in another process is seen

@@ -21,6 +21,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from opinions.analysis.classifier import suggest_areas
+from opinions.analysis.lemmas import fold_diacritics
 from opinions.analysis.search import SEARCH_VECTOR_COLUMN, tsquery_of_groups
 from opinions.analysis.text import content_of_lemma_string, lemma_string
 from opinions.models import Opinion
@@ -74,7 +75,11 @@ def candidate_groups(
     longest) are dealt out first, so that every group has one.
     """
     frequencies = frequencies or {}
-    ordered = sorted(lemmas, key=lambda lemma: (frequencies.get(lemma, 0.0), -len(lemma), lemma))
+    # The statistics hold the index's lexemes: lemmas with Polish letters written plain.
+    ordered = sorted(
+        lemmas,
+        key=lambda lemma: (frequencies.get(fold_diacritics(lemma), 0.0), -len(lemma), lemma),
+    )
     allowed_misses = len(ordered) - math.ceil(threshold * len(ordered) - 1e-9)
     count = max(1, allowed_misses + 1)
     groups: list[list[str]] = [ordered[index::count] for index in range(count)]

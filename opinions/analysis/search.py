@@ -1,13 +1,21 @@
-"""Finding opinions by the lemmas of their words.
+"""Finding opinions by the lemmas of their words, ranked by relevance.
 
-`Opinion.lemmas` holds the text's lemmas joined by spaces (see `opinions.analysis.text`). A query is
-lemmatized the same way, so „dzielnicach” finds „dzielnica”.
+`Opinion.lemmas` holds the text's lemmas joined by spaces (see `opinions.analysis.text`). A
+query is parsed (`opinions.analysis.query`: words, "phrases", -exclusions), lemmatized the
+same way, and each word is widened by the synonyms staff keep (`SearchSynonyms`), so
+„dzielnicach” finds „dzielnica” and „basen” finds „pływalnia”. Polish letters do not matter:
+lemmas are compared with them written plain („zielen” finds „zieleń”).
 
-PostgreSQL matches with full-text search over the lemmas with the 'simple' configuration
-(the words are already lemmas, so no stemming), against the stored vector of migration
-0006_stored_search_vector: a generated column, `SEARCH_VECTOR_COLUMN`, that the ORM does not
-know, with a GIN index. SQLite has no such index; it matches each lemma as a whole word
-inside " " + lemmas + " ".
+An opinion is found when it holds every phrase, no excluded word, and enough of the query's
+words (`required_words`: all of one or two, two thirds of more). When that finds nothing
+for a query of several words, an opinion with any one of them is found. `rank_by_relevance`
+then orders the results: the most query words held first, then by score, then newest.
+
+PostgreSQL matches with full-text search against the stored vector of migrations 0006 and
+0013: a generated column, `SEARCH_VECTOR_COLUMN`, of the lemmas with Polish letters written
+plain, that the ORM does not know, with a GIN index. The score is `ts_rank_cd`. SQLite has no
+such index; it matches each lemma as a whole word inside " " + folded lemmas + " ", and
+scores by counting occurrences, normalised by length the same way.
 
 User input never reaches SQL or tsquery syntax: queries are reduced to lemmas (runs of
 letters and digits), passed as parameters, and quoted as tsquery lexemes.
@@ -15,32 +23,58 @@ letters and digits), passed as parameters, and quoted as tsquery lexemes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import reduce
-from operator import and_, or_
+from operator import add, and_, or_
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
-from django.db.models.functions import Concat
+from django.db.models import (
+    BooleanField,
+    Case,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, Length, Ln, Replace
 from django.db.models.lookups import Contains
 
-from opinions.analysis.text import query_lemmas
+from opinions.analysis.lemmas import fold_diacritics
+from opinions.analysis.query import ParsedQuery, folded, parse_query, required_words
 from opinions.models import Opinion
 
-# PostgreSQL: to_tsvector('simple', lemmas), stored by the database (migration 0006).
+# PostgreSQL: to_tsvector('simple', translate(lemmas, Polish letters, plain ones)), stored by
+# the database (migrations 0006 and 0013).
 SEARCH_VECTOR_COLUMN = "search_vector"
+# ts_rank_cd's weights of the labels {D, C, B, A}. The stored vector labels nothing, so every
+# lemma counts as D, in full; a synonym's match counts SYNONYM_WEIGHT as much as a word typed.
+RANK_WEIGHTS = "{1.0, 0.4, 0.2, 0.1}"
+SYNONYM_WEIGHT = 0.5
+# ts_rank_cd's normalisation 1: the score is divided by 1 + log(number of lemmas), so a long
+# opinion does not win only by being long.
+RANK_NORMALIZATION = 1
+
+_POLISH_LETTERS = "ąćęłńóśźż"
 
 
-class LemmasMatch(Func):
-    """PostgreSQL: the opinion's stored lemma vector matches a tsquery (for `filter`)."""
+class _VectorFunc(Func):
+    """PostgreSQL: an expression over the opinion's stored vector and a tsquery parameter."""
 
-    output_field = BooleanField()
+    sql_template = ""
 
-    def __init__(self, query: str, *, function: str = "plainto_tsquery") -> None:
-        if function not in {"plainto_tsquery", "to_tsquery"}:
-            raise ValueError(function)
-        self.tsquery_function = function
+    def __init__(self, query: str, *, tsquery_function: str = "to_tsquery") -> None:
+        if tsquery_function not in {"plainto_tsquery", "to_tsquery"}:
+            raise ValueError(tsquery_function)
+        self.tsquery_function = tsquery_function
         super().__init__(F("lemmas"), Value(query))
 
     def as_sql(  # type: ignore[override]
@@ -52,24 +86,53 @@ class LemmasMatch(Func):
         # stored vector is the same row's column beside it.
         table = compiler.quote_name_unless_alias(lemmas.alias)
         vector = f"{table}.{connection.ops.quote_name(SEARCH_VECTOR_COLUMN)}"
-        sql = f"{vector} @@ {self.tsquery_function}('simple'::regconfig, {query_sql})"
+        tsquery = f"{self.tsquery_function}('simple'::regconfig, {query_sql})"
+        sql = self.sql_template.replace("{vector}", vector).replace("{tsquery}", tsquery)
         return sql, tuple(query_params)
+
+
+class LemmasMatch(_VectorFunc):
+    """PostgreSQL: the opinion's stored lemma vector matches a tsquery (for `filter`)."""
+
+    output_field = BooleanField()
+    sql_template = "{vector} @@ {tsquery}"
+
+    def __init__(self, query: str, *, function: str = "plainto_tsquery") -> None:
+        super().__init__(query, tsquery_function=function)
+
+
+class VectorRank(_VectorFunc):
+    """PostgreSQL: ts_rank_cd of the stored vector for a tsquery."""
+
+    output_field = FloatField()
+    sql_template = (
+        f"ts_rank_cd('{RANK_WEIGHTS}'::float4[], {{vector}}, {{tsquery}}, {RANK_NORMALIZATION})"
+    )
+    # (The doubled braces are the f-string's; the template keeps {vector} and {tsquery}.)
 
 
 def _is_postgresql(queryset: QuerySet[Opinion]) -> bool:
     return connections[queryset.db].vendor == "postgresql"
 
 
-def _has_word(lemma: str) -> Contains:
+def _padded(*, fold: bool) -> Expression:
+    lemmas: Any = F("lemmas")
+    if fold:
+        for letter, plain in zip(_POLISH_LETTERS, fold_diacritics(_POLISH_LETTERS), strict=True):
+            lemmas = Replace(lemmas, Value(letter), Value(plain))
+    return Concat(Value(" "), lemmas, Value(" "), output_field=TextField())
+
+
+def _has_word(lemma: str, *, fold: bool = False) -> Contains:
     # Lemmas contain no spaces, so " lemma " inside the padded string is a whole word.
     # Django's `contains` escapes LIKE's wildcards.
-    padded = Concat(Value(" "), F("lemmas"), Value(" "), output_field=TextField())
-    return Contains(padded, f" {lemma} ")
+    return Contains(_padded(fold=fold), f" {lemma} ")
 
 
 def _tsquery_lexeme(lemma: str) -> str:
     # Lemmas are letters and digits only; quoting anyway keeps any stray character a
-    # literal rather than an operator.
+    # literal rather than an operator. The index holds lemmas without Polish letters.
+    lemma = fold_diacritics(lemma)
     return "'" + lemma.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
@@ -87,7 +150,7 @@ def with_all_lemmas(queryset: QuerySet[Opinion], lemmas: Sequence[str]) -> Query
     if not lemmas:
         return queryset
     if _is_postgresql(queryset):
-        return queryset.filter(LemmasMatch(" ".join(lemmas)))
+        return queryset.filter(LemmasMatch(tsquery_of_groups([lemmas]), function="to_tsquery"))
     return queryset.filter(*[_has_word(lemma) for lemma in lemmas])
 
 
@@ -106,9 +169,224 @@ def with_any_group(
     return queryset.filter(condition)
 
 
+# --- A query typed into a search box ---------------------------------------------------------
+
+
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """A parsed query as the index holds it (Polish letters written plain). Each term is a
+    word or a phrase of the query that a synonym list names („ścieżka rowerowa”), as its
+    alternatives: first the lemmas typed, then its synonyms'. Then the phrases, the
+    excluded lemmas, and how many of the terms an opinion must hold."""
+
+    terms: tuple[tuple[Phrase, ...], ...]
+    phrases: tuple[Phrase, ...]
+    excluded: tuple[str, ...]
+    required: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.terms or self.phrases or self.excluded)
+
+    def relaxed(self) -> SearchPlan:
+        return SearchPlan(self.terms, self.phrases, self.excluded, 1)
+
+
+def _terms(
+    words: tuple[str, ...], synonyms: dict[Phrase, frozenset[Phrase]]
+) -> list[tuple[Phrase, ...]]:
+    """The query's words as terms: a run of words that a synonym list holds as a phrase is
+    one term („komunikacja miejska”), the longest run first."""
+    longest = max((len(phrase) for phrase in synonyms), default=1)
+    terms = []
+    start = 0
+    while start < len(words):
+        for size in range(min(longest, len(words) - start), 0, -1):
+            phrase = words[start : start + size]
+            if size == 1 or phrase in synonyms:
+                break
+        terms.append((phrase, *sorted(synonyms.get(phrase, frozenset()) - {phrase})))
+        start += size
+    return terms
+
+
+def plan_search(parsed: ParsedQuery) -> SearchPlan:
+    from opinions.analysis.synonyms import expansions
+
+    terms = _terms(folded(parsed.words), expansions() if parsed.words else {})
+    return SearchPlan(
+        terms=tuple(terms),
+        phrases=tuple(folded(phrase) for phrase in parsed.phrases),
+        excluded=folded(parsed.excluded),
+        required=required_words(len(terms)),
+    )
+
+
+def _phrase_tsquery(phrase: Phrase) -> str:
+    return "(" + " <-> ".join(_tsquery_lexeme(lemma) for lemma in phrase) + ")"
+
+
+def _term_tsquery(term: Sequence[Phrase]) -> str:
+    return "(" + " | ".join(_phrase_tsquery(phrase) for phrase in term) + ")"
+
+
+def _match_tsquery(plan: SearchPlan) -> str:
+    parts = []
+    if plan.terms:
+        combinations = itertools.combinations(plan.terms, max(plan.required, 1))
+        parts.append(
+            "("
+            + " | ".join(
+                "(" + " & ".join(_term_tsquery(term) for term in chosen) + ")"
+                for chosen in combinations
+            )
+            + ")"
+        )
+    parts.extend(_phrase_tsquery(phrase) for phrase in plan.phrases)
+    parts.extend(f"!{_tsquery_lexeme(lemma)}" for lemma in plan.excluded)
+    return " & ".join(parts)
+
+
+def _term_q(term: Sequence[Phrase]) -> Q:
+    return reduce(or_, (Q(_has_word(" ".join(phrase), fold=True)) for phrase in term))
+
+
+def _held_words(plan: SearchPlan, *, postgresql: bool) -> Expression:
+    """How many of the plan's words (each with its synonyms) the opinion holds."""
+    held = [
+        Case(
+            When(
+                LemmasMatch(_term_tsquery(term), function="to_tsquery")
+                if postgresql
+                else _term_q(term),
+                then=Value(1),
+            ),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        for term in plan.terms
+    ]
+    return reduce(add, held) if held else Value(0, output_field=IntegerField())
+
+
+def _filtered(queryset: QuerySet[Opinion], plan: SearchPlan) -> QuerySet[Opinion]:
+    if _is_postgresql(queryset):
+        return queryset.filter(LemmasMatch(_match_tsquery(plan), function="to_tsquery"))
+    conditions = [Q(_has_word(" ".join(phrase), fold=True)) for phrase in plan.phrases] + [
+        ~Q(_has_word(lemma, fold=True)) for lemma in plan.excluded
+    ]
+    if plan.terms:
+        if plan.required >= len(plan.terms):
+            conditions.extend(_term_q(term) for term in plan.terms)
+        else:
+            queryset = queryset.alias(_held=_held_words(plan, postgresql=False))
+            conditions.append(Q(_held__gte=plan.required))
+    return queryset.filter(*conditions)
+
+
 def search_opinions(queryset: QuerySet[Opinion], query: str) -> QuerySet[Opinion]:
-    """Opinions of the queryset that contain every content word of the query, in any form.
+    """Opinions of the queryset that the query finds (see the module's docstring).
 
     A query of stop words only („i w na”), punctuation or emoji leaves the queryset as it is.
+    A query of several words that finds nothing with enough of them finds the opinions with
+    any of them (one more query, to learn that).
     """
-    return with_all_lemmas(queryset, query_lemmas(query))
+    plan = plan_search(parse_query(query))
+    if plan.is_empty:
+        return queryset
+    found = _filtered(queryset, plan)
+    if plan.required > 1 and not found.exists():
+        found = _filtered(queryset, plan.relaxed())
+    return found
+
+
+def _occurrences(lemma: str) -> Expression:
+    padded = _padded(fold=True)
+    # Replacing " lemma " by " " shortens the padded lemmas by len(lemma) + 1 each time.
+    removed = Length(padded) - Length(Replace(padded, Value(f" {lemma} "), Value(" ")))
+    return Cast(removed, FloatField()) / Value(float(len(lemma) + 1))
+
+
+def _score(plan: SearchPlan, *, postgresql: bool) -> Expression:
+    typed = [term[0] for term in plan.terms] + list(plan.phrases)
+    synonyms = [phrase for term in plan.terms for phrase in term[1:]]
+    if not typed:
+        return Value(0.0, output_field=FloatField())
+    if postgresql:
+        score: Expression = VectorRank(" | ".join(_phrase_tsquery(phrase) for phrase in typed))
+        if synonyms:
+            score = score + Value(SYNONYM_WEIGHT) * VectorRank(
+                " | ".join(_phrase_tsquery(phrase) for phrase in synonyms)
+            )
+        return score
+    counted: list[Expression] = [_occurrences(" ".join(phrase)) for phrase in typed]
+    counted += [Value(SYNONYM_WEIGHT) * _occurrences(" ".join(phrase)) for phrase in synonyms]
+    words = Length(F("lemmas")) - Length(Replace(F("lemmas"), Value(" "), Value(""))) + 1
+    return reduce(add, counted) / (Value(1.0) + Ln(Cast(words, FloatField()) + Value(1.0)))
+
+
+def rank_by_relevance(queryset: QuerySet[Opinion], query: str) -> QuerySet[Opinion]:
+    """The (already searched) opinions ordered by relevance to the query: those holding the
+    most of its words first, then by score (`ts_rank_cd` on PostgreSQL, occurrences
+    normalised by length on SQLite), then the newest."""
+    plan = plan_search(parse_query(query))
+    if plan.is_empty:
+        return queryset.order_by("-created_at", "-pk")
+    postgresql = _is_postgresql(queryset)
+    return queryset.alias(
+        search_held=_held_words(plan, postgresql=postgresql),
+        search_score=_score(plan, postgresql=postgresql),
+    ).order_by("-search_held", "-search_score", "-created_at", "-pk")
+
+
+def highlighted_lemmas(query: str) -> list[str]:
+    """The lemmas a result's text is highlighted for: the query's words and phrases and their
+    synonyms (without the excluded words)."""
+    parsed = parse_query(query)
+    plan = plan_search(parsed)
+    synonyms = [lemma for term in plan.terms for phrase in term for lemma in phrase]
+    return list(dict.fromkeys([*parsed.wanted, *synonyms]))
+
+
+# --- "Did you mean" --------------------------------------------------------------------------
+
+# The lemmas a suggestion is chosen from: those of this many of the newest opinions searched.
+SUGGESTION_SAMPLE = 3000
+# How alike a typed word and a known lemma must be (difflib's ratio, without Polish letters).
+SUGGESTION_CUTOFF = 0.75
+
+
+def did_you_mean(queryset: QuerySet[Opinion], query: str) -> str | None:
+    """For a query that found nothing: the same query with each word that no opinion holds
+    replaced by the most alike lemma the newest opinions hold („parkingg” → „parking”), if
+    that finds something; else None. A few queries, run only when a search found nothing."""
+    import difflib
+
+    from opinions.analysis.query import word_spans
+
+    spans = word_spans(query)
+    if not spans:
+        return None
+    known: dict[str, str] = {}
+    for lemmas in queryset.order_by("-created_at", "-pk").values_list("lemmas", flat=True)[
+        :SUGGESTION_SAMPLE
+    ]:
+        for lemma in lemmas.split():
+            known.setdefault(fold_diacritics(lemma), lemma)
+    if not known:
+        return None
+    suggestion = query
+    for start, end, lemma in reversed(spans):
+        if fold_diacritics(lemma) in known:
+            continue
+        close = difflib.get_close_matches(
+            fold_diacritics(lemma), list(known), n=1, cutoff=SUGGESTION_CUTOFF
+        )
+        if close:
+            suggestion = suggestion[:start] + known[close[0]] + suggestion[end:]
+    if suggestion == query or not search_opinions(queryset, suggestion).exists():
+        return None
+    return suggestion

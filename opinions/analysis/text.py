@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -89,19 +90,28 @@ def content_of_lemma_string(lemmas: str) -> list[str]:
     return [lemma for lemma in lemmas.split() if lemma not in STOPWORDS]
 
 
+# A word with a leading minus: excluded from a search (opinions.analysis.query), so never
+# highlighted.
+_EXCLUDED_WORD = re.compile(r"(?<!\S)-\S+")
+
+
 def query_lemmas(query: str) -> list[str]:
-    """Lemmas of a search query: stop words removed, each once, in the order typed."""
-    return list(dict.fromkeys(content_lemmas(query)))
+    """Lemmas of a search query: stop words and -excluded words removed, each once, in the
+    order typed."""
+    return list(dict.fromkeys(content_lemmas(_EXCLUDED_WORD.sub(" ", query))))
 
 
-def highlight(text: str, query: str) -> SafeString:
+def highlight(text: str, query: str, *, lemmas: Iterable[str] | None = None) -> SafeString:
     """The text, HTML-escaped, with every word whose lemma the query asks for in <mark>.
 
     Inflected forms are marked too: the query „dzielnica” marks „dzielnicach”, and „zielen”
-    marks „zieleni” (Polish letters do not matter, as in search).
+    marks „zieleni” (Polish letters do not matter, as in search). `lemmas`, when given,
+    replaces the query's own (a search adds its synonyms).
     """
     text = unicodedata.normalize("NFC", text)
-    wanted = {fold_diacritics(lemma) for lemma in query_lemmas(query)}
+    wanted = {
+        fold_diacritics(lemma) for lemma in (query_lemmas(query) if lemmas is None else lemmas)
+    }
     parts: list[str] = []
     position = 0
     for match in _WORD.finditer(text) if wanted else ():

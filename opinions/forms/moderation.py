@@ -103,7 +103,10 @@ class QueueFilterForm(forms.Form):
         label=_("Search in the text or by number"),
         required=False,
         max_length=200,
-        help_text=_("Words in any form, or an opinion's number (#123)."),
+        help_text=_(
+            'Words in any form, with or without Polish letters; "quotes" for a phrase, '
+            "-word to leave a word out; or an opinion's number (#123)."
+        ),
         widget=forms.SearchInput,
     )
     status = forms.ChoiceField(

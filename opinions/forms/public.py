@@ -161,7 +161,11 @@ class OpinionFilterForm(CachedChoicesMixin, forms.Form):
         label=_("Search in the opinions"),
         required=False,
         max_length=200,
-        help_text=_("Words in any form: „drzewo” also finds „drzew” and „drzewami”."),
+        help_text=_(
+            "Words in any form, with or without Polish letters: „drzewo” also finds „drzew” "
+            'and „drzewami”. Opinions with all the words come first. "Quotes" find a '
+            'phrase, a minus leaves a word out: "plac zabaw" -parking.'
+        ),
         widget=forms.SearchInput,
     )
     area = AreaChoiceField(
@@ -199,7 +203,11 @@ class OpinionFilterForm(CachedChoicesMixin, forms.Form):
     )
     sort = forms.ChoiceField(
         label=_("Order"),
-        choices=[(Sort.NEWEST, _("newest first")), (Sort.SUPPORTED, _("most supported first"))],
+        choices=[
+            (Sort.RELEVANCE, _("most relevant first (with a search)")),
+            (Sort.NEWEST, _("newest first")),
+            (Sort.SUPPORTED, _("most supported first")),
+        ],
         required=False,
         widget=FastSelect,
     )
@@ -208,7 +216,12 @@ class OpinionFilterForm(CachedChoicesMixin, forms.Form):
         return " ".join(str(self.cleaned_data.get("q", "")).split())
 
     def clean_sort(self) -> str:
-        return str(self.cleaned_data.get("sort") or self.Sort.NEWEST)
+        # Relevance by default with a search, newest first without one (relevance then has
+        # nothing to rank by).
+        sort = str(self.cleaned_data.get("sort") or "")
+        if self.cleaned_data.get("q"):
+            return sort or self.Sort.RELEVANCE
+        return self.Sort.NEWEST if sort in ("", self.Sort.RELEVANCE) else sort
 
     @property
     def is_filtered(self) -> bool:

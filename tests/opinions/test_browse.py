@@ -278,11 +278,13 @@ def test_list_query_count_is_fixed(
             event=EventFactory() if number % 2 else None,
         )
     # The first view reads the filter form's lists into the cache: areas, districts,
-    # events, consultations; then, for a search on PostgreSQL, the matches in a sample of
-    # the table (to tell many from few); the count of matching opinions (stopping at the
-    # cap), and the page of opinions with their area and district joined.
+    # events, consultations, and for a search the search synonyms; then, for a search on
+    # PostgreSQL, the matches in a sample of the table (to tell many from few); the count
+    # of matching opinions (stopping at the cap), and the page of opinions with their area
+    # and district joined.
     sample = 1 if params.get("q") and connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(4 + sample + 2):
+    synonyms = 1 if params.get("q") else 0
+    with django_assert_num_queries(4 + synonyms + sample + 2):
         response = client.get(LIST, params)
     assert len(listed_ids(response.content.decode())) == rows
     # Later views take the lists, and the filters given by slug, from the cache.
@@ -299,7 +301,7 @@ def test_a_list_over_the_count_cap_says_more_than_and_ends_its_pages(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the wording checked below
     for number in range(30):
         opinion(f"Opinia numer {number} ponad limit liczenia.", number)
-    client.get(LIST)  # the filter form's lists, into the cache
+    client.get(LIST, {"q": "opinia"})  # the filter form's lists and synonyms, into the cache
 
     # The count stopping after the cap and the page; on PostgreSQL also, without a search,
     # the planner's estimate of the whole number, with one the sample (of a table too
@@ -345,7 +347,7 @@ def test_a_search_sampled_as_dense_is_estimated_not_counted(
         for number in range(30)
     ]
     opinion("Tramwaj zamiast autobusu.", 40)
-    client.get(LIST)  # the filter form's lists, into the cache
+    client.get(LIST, {"q": "rower"})  # the filter form's lists and synonyms, into the cache
 
     # The sample and the page: no count.
     with django_assert_num_queries(2):
