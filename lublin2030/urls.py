@@ -12,6 +12,7 @@ from .dashboard import dashboard
 from .law_pages import law_page_settings
 from .mine import my_page
 from .opendata import views as opendata_views
+from .roles import views as roles
 
 LAW_PAGE_CONTEXT = {"law": law_page_settings}
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("moje/", my_page, name="mine"),
     path("panel/", dashboard, name="dashboard"),
+    path("staff/roles/", roles.roles_page, name="roles"),
+    path("staff/roles/withdraw/", roles.withdraw, name="roles_withdraw"),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="accessibility.html", extra_context=LAW_PAGE_CONTEXT),

@@ -5,9 +5,10 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from .models import Consultation, Stage, StageUpdate
+from .models import Consultation, District, Stage, StageUpdate, ThematicArea
 from .services.consultations import ConsultationRefused, check_dates
 
 
@@ -164,3 +165,139 @@ class SectionForm(forms.Form):
         key = self.fields["key"]
         assert isinstance(key, forms.ChoiceField)
         key.choices = key_choices
+
+
+# --- The process' set-up (staff pages instead of the Django admin) ---------------------------
+
+LATIN_FOR_SLUG = str.maketrans({"ł": "l", "Ł": "L"})
+
+
+def slug_from(name: str) -> str:
+    """An address from a Polish name: "Głusk" → "glusk" (Django's slugify drops "ł")."""
+    return slugify(name.translate(LATIN_FOR_SLUG))
+
+
+class SlugFromNameMixin:
+    """A blank address is made from the name (`slug_source`), as the process file does."""
+
+    slug_source = "name"
+    cleaned_data: dict[str, Any]
+
+    def clean_slug(self) -> str:
+        # The name comes before the address in every form here, so it is cleaned already.
+        slug = str(self.cleaned_data.get("slug") or "")
+        name = str(self.cleaned_data.get(self.slug_source) or "")
+        if not slug and name:
+            slug = slug_from(name)
+            if not slug:
+                raise forms.ValidationError(
+                    _("The name has no letters or digits to make an address from: type one."),
+                    code="required",
+                )
+        return slug
+
+
+SLUG_HELP = _(
+    "Its part of the page address: lower-case letters, digits, hyphens. Left empty, it is "
+    "made from the name."
+)
+
+
+class StageForm(SlugFromNameMixin, forms.ModelForm[Stage]):
+    slug_source = "title"
+
+    class Meta:
+        model = Stage
+        fields = [
+            "number",
+            "title",
+            "title_en",
+            "slug",
+            "period_start",
+            "period_end",
+            "period_label",
+            "period_label_en",
+            "pinned_status",
+            "summary",
+            "summary_en",
+            "description",
+            "description_en",
+            "expected_results",
+            "expected_results_en",
+        ]
+        widgets = {
+            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "summary_en": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "description_en": forms.Textarea(attrs={"rows": 5}),
+            "expected_results": forms.Textarea(attrs={"rows": 5}),
+            "expected_results_en": forms.Textarea(attrs={"rows": 5}),
+        }
+        labels = {"slug": _("Address")}
+        help_texts = {
+            "slug": SLUG_HELP,
+            "period_label": _(
+                "How the period is written on the pages, e.g. „maj – czerwiec 2019”."
+            ),
+            "description": _("Paragraphs separated by an empty line."),
+        }
+        error_messages = {
+            "number": {"unique": _("Another stage has this number.")},
+            "slug": {"unique": _("Another stage has this address.")},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["pinned_status"].label = _("Status")
+        self.fields["pinned_status"].help_text = _(
+            "Leave “from the dates” unless the process runs ahead of or behind the plan."
+        )
+        pinned = self.fields["pinned_status"]
+        assert isinstance(pinned, forms.ChoiceField)
+        pinned.choices = [("", _("from the dates")), *Stage.Status.choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and start > end:
+            self.add_error("period_end", _("The period cannot end before it starts."))
+        return data
+
+
+class AreaForm(SlugFromNameMixin, forms.ModelForm[ThematicArea]):
+    class Meta:
+        model = ThematicArea
+        fields = ["number", "name", "name_en", "slug", "description", "description_en"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"slug": _("Address")}
+        help_texts = {"slug": SLUG_HELP}
+        error_messages = {
+            "number": {"unique": _("Another area has this number.")},
+            "slug": {"unique": _("Another area has this address.")},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+
+
+class DistrictForm(SlugFromNameMixin, forms.ModelForm[District]):
+    class Meta:
+        model = District
+        fields = ["name", "slug"]
+        labels = {"slug": _("Address")}
+        help_texts = {"slug": SLUG_HELP}
+        error_messages = {
+            "name": {"unique": _("A district of this name already exists.")},
+            "slug": {"unique": _("Another district has this address.")},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False

@@ -5,7 +5,7 @@ from django.urls import path
 from .feeds import LatestUpdatesFeed
 from .strategy import staff as strategy_staff
 from .strategy import views as strategy
-from .views import documents, public, staff
+from .views import documents, public, setup, staff
 
 app_name = "stages"
 
@@ -85,6 +85,15 @@ urlpatterns = [
     ),
     path("staff/stages/", staff.staff_stage_list, name="staff_stage_list"),
     path("staff/stages/<int:pk>/status/", staff.staff_stage_pin, name="staff_stage_pin"),
+    path("staff/stages/new/", setup.stage_edit, name="staff_stage_create"),
+    path("staff/stages/<int:pk>/edit/", setup.stage_edit, name="staff_stage_edit"),
+    # The process' thematic areas and districts (administrators)
+    path("staff/areas/", setup.area_list, name="staff_area_list"),
+    path("staff/areas/new/", setup.area_edit, name="staff_area_create"),
+    path("staff/areas/<int:pk>/edit/", setup.area_edit, name="staff_area_edit"),
+    path("staff/districts/", setup.district_list, name="staff_district_list"),
+    path("staff/districts/new/", setup.district_edit, name="staff_district_create"),
+    path("staff/districts/<int:pk>/edit/", setup.district_edit, name="staff_district_edit"),
     # Consultations and their documents (editors)
     path(
         "staff/consultations/",

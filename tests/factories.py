@@ -3,10 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from core.roles import EDITORS, MODERATORS, ROLE_PERMISSIONS, VERIFIERS
+from core.roles import EDITORS, MODERATORS, VERIFIERS, role_group
 from lublin2030.models import User
 from opinions.models import Channel, Event, Opinion
 from stages.models import (
@@ -36,19 +35,6 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
         if create and extracted:
             self.groups.add(*[role_group(name) for name in extracted])
-
-
-def role_group(name: str) -> Group:
-    """The role's group with the permissions its migration gives it (a test that flushes
-    the database, such as a browser test, loses what migrations wrote)."""
-    group, created = Group.objects.get_or_create(name=name)
-    if created:
-        for permission in ROLE_PERMISSIONS.get(name, ()):
-            app_label, codename = permission.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-    return group
 
 
 def editor() -> User:
