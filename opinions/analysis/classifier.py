@@ -22,7 +22,6 @@ import csv
 import io
 import logging
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
@@ -41,6 +40,7 @@ from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 from opinions.analysis.confidence import SUGGEST_FROM
+from opinions.analysis.lemmas import fold_diacritics
 from opinions.analysis.text import content_of_lemma_string, lemma_string
 from opinions.models import AreaClassifierModel, Opinion
 from stages.models import ThematicArea
@@ -79,17 +79,13 @@ LARGE_CORPUS = 5000
 # processes on the same machine).
 BLAS_THREADS = 1
 
-# Letters that Unicode does not decompose into a base letter and an accent.
-_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L"})
-
 _loaded: dict[int, Pipeline] = {}
 _loaded_lock = threading.Lock()
 
 
 def fold(text: str) -> str:
     """Lower-cased, with diacritics removed: „Zieleń na Łęgach” → „zielen na legach”."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED).lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return fold_diacritics(text.lower())
 
 
 def document_of(text: str, lemmas: str | None = None) -> Document:
