@@ -588,6 +588,38 @@ def test_duplicate_of_a_missing_or_the_same_opinion_is_explained(opinion: Opinio
     assert opinion.version == 1
 
 
+def test_the_queue_shows_bands_in_polish_and_no_suggestion_below_the_threshold(
+    lublin_process: None,
+) -> None:
+    green = ThematicArea.objects.get(slug="miasto-zielone")
+    sure = pending_opinion(suggested_area=green, suggested_area_confidence=0.75)
+    fair = pending_opinion(suggested_area=green, suggested_area_confidence=0.55)
+    unsure = pending_opinion(suggested_area=green, suggested_area_confidence=0.2)
+    client, _user = client_as("moderator", english=False)
+
+    html = html_of(client.get(QUEUE))
+
+    def row(opinion: Opinion) -> str:
+        found = re.search(rf'<tr id="opinion-{opinion.pk}".*?</tr>', html, re.S)
+        assert found is not None
+        return found.group(0)
+
+    assert "wysoka pewność" in row(sure) and "Miasto zielone" in row(sure)
+    assert "średnia pewność" in row(fair)
+    # Below the threshold (stored by an older model): no suggestion, nothing to accept.
+    assert "pewność" not in row(unsure)
+    assert 'data-action="accept"' not in row(unsure)
+    assert 'data-action="accept"' in row(sure)
+    assert "%" not in re.sub(r"<(script|style).*?</\1>", "", row(sure), flags=re.S)
+    assert listed(client, suggestion="on") == {sure.pk, fair.pk}
+    refused = client.post(
+        reverse("opinions:moderation_accept_suggestion", args=[unsure.pk]), {"version": 1}, **HTMX
+    )
+    assert refused.status_code == 422
+    unsure.refresh_from_db()
+    assert unsure.area_id is None
+
+
 def test_accepting_when_there_is_no_suggestion_is_explained(lublin_process: None) -> None:
     opinion = pending_opinion()
     client, _user = as_moderator()
