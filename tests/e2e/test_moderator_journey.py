@@ -165,7 +165,7 @@ def test_moderator_works_through_the_queue(
     expect(row_of(page, newest).locator("[data-row-message]")).to_have_text(
         in_polish(lambda: gettext("Opinion #%(number)s corrected.") % {"number": newest.pk})
     )
-    expect(row_of(page, newest).locator("td").nth(3)).to_contain_text(green.name)
+    expect(row_of(page, newest).locator("ul.moderation-facts")).to_contain_text(green.name)
     expect_row_status(row_of(page, newest), "pending")
     newest.refresh_from_db()
     assert (newest.area, newest.status, newest.version) == (green, Opinion.Status.PENDING, 2)
