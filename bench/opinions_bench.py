@@ -50,6 +50,14 @@ LIST_PAGES = (
     ("list, district, most supported", "/opinions/?district=czuby-poludniowe&sort=supported"),
     ("search „miejsca parkingowe”", "/opinions/?q=" + quote_plus("miejsca parkingowe")),
     ("search „zieleń w dzielnicy”", "/opinions/?q=" + quote_plus("zieleń w dzielnicy")),
+    ("search „zielen” (no Polish letters)", "/opinions/?q=zielen"),
+    ("search „basen” (+ synonyms)", "/opinions/?q=basen"),
+    (
+        "search „ścieżki rowerowe Czuby” (2 of 3)",
+        "/opinions/?q=" + quote_plus("ścieżki rowerowe Czuby"),
+    ),
+    ('search „"plac zabaw" -drzewa”', "/opinions/?q=" + quote_plus('"plac zabaw" -drzewa')),
+    ("search „pływalnja” (nothing: did you mean)", "/opinions/?q=" + quote_plus("pływalnja")),
 )
 
 # Signed in as a moderator (a session made by this file's `staff-session` command).

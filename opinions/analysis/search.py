@@ -48,7 +48,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat, Length, Ln, Replace
 from django.db.models.lookups import Contains
 
-from opinions.analysis.lemmas import fold_diacritics
+from opinions.analysis.lemmas import fold_diacritics, lemmas_of_word
 from opinions.analysis.query import ParsedQuery, folded, parse_query, required_words
 from opinions.models import Opinion
 
@@ -359,10 +359,33 @@ SUGGESTION_SAMPLE = 3000
 SUGGESTION_CUTOFF = 0.75
 
 
+def _known_lemmas(queryset: QuerySet[Opinion]) -> dict[str, str]:
+    """Folded lemma → lemma, of the newest opinions searched and, on PostgreSQL, of the 1,000
+    most common lexemes of the index (its statistics; restored to Polish letters)."""
+    known: dict[str, str] = {}
+    for lemmas in queryset.order_by("-created_at", "-pk").values_list("lemmas", flat=True)[
+        :SUGGESTION_SAMPLE
+    ]:
+        for lemma in lemmas.split():
+            known.setdefault(fold_diacritics(lemma), lemma)
+    if _is_postgresql(queryset):
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT most_common_elems::text::text[] FROM pg_stats WHERE schemaname = "
+                "current_schema() AND tablename = %s AND attname = %s",
+                [Opinion._meta.db_table, SEARCH_VECTOR_COLUMN],
+            )
+            row = cursor.fetchone()
+        for lexeme in (row[0] or []) if row else []:
+            if lexeme not in known:
+                known[lexeme] = lemmas_of_word(lexeme)[0]
+    return known
+
+
 def did_you_mean(queryset: QuerySet[Opinion], query: str) -> str | None:
     """For a query that found nothing: the same query with each word that no opinion holds
-    replaced by the most alike lemma the newest opinions hold („parkingg” → „parking”), if
-    that finds something; else None. A few queries, run only when a search found nothing."""
+    replaced by the most alike known lemma („parkingg” → „parking”), if that finds
+    something; else None. A few queries, run only when a search found nothing."""
     import difflib
 
     from opinions.analysis.query import word_spans
@@ -370,12 +393,7 @@ def did_you_mean(queryset: QuerySet[Opinion], query: str) -> str | None:
     spans = word_spans(query)
     if not spans:
         return None
-    known: dict[str, str] = {}
-    for lemmas in queryset.order_by("-created_at", "-pk").values_list("lemmas", flat=True)[
-        :SUGGESTION_SAMPLE
-    ]:
-        for lemma in lemmas.split():
-            known.setdefault(fold_diacritics(lemma), lemma)
+    known = _known_lemmas(queryset)
     if not known:
         return None
     suggestion = query
