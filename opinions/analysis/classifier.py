@@ -315,9 +315,22 @@ def _current_pipeline() -> Pipeline | None:
                 # functions moved): no suggestions until tonight's retraining.
                 logger.exception("area classifier %s could not be loaded", latest.pk)
                 return None
+            if not _reads_documents(pipeline):
+                logger.warning(
+                    "area classifier %s predates the (lemmas, text) features; no "
+                    "suggestions until it is retrained (train_area_classifier)",
+                    latest.pk,
+                )
+                return None
             _loaded.clear()
             _loaded[latest.pk] = pipeline
     return pipeline
+
+
+def _reads_documents(pipeline: Any) -> bool:
+    """Whether a stored model is of this module's kind: one fitted on lemma strings alone
+    (before the character n-grams) would fail on every (lemmas, text) pair."""
+    return isinstance(pipeline, Pipeline) and "features" in pipeline.named_steps
 
 
 def suggest_areas(documents: Sequence[Document]) -> list[tuple[int | None, float]]:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from io import StringIO
 from pathlib import Path
 
+import joblib
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 
 from evaluation.classifier_eval import ECE_TARGET, cross_validate, extra_examples
 from opinions.analysis import classifier
@@ -332,3 +338,26 @@ def test_the_extra_training_text_never_repeats_the_sample() -> None:
     folded = [fold(text) for text in texts]
     assert not any(fold(example) in text for example, _slug in extra for text in folded)
     assert {slug for _example, slug in extra} == set(_labels)
+
+
+def test_a_model_of_the_older_kind_gives_no_suggestions(
+    lublin_process: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A model saved before the character n-grams read lemma strings only: after an upgrade
+    it is not used (no suggestions, nothing fails) until the next training."""
+    texts, labels = read_labelled_csv(SAMPLE)
+    old = Pipeline([("tfidf", TfidfVectorizer()), ("model", LogisticRegression(max_iter=500))]).fit(
+        [lemma_string(text) for text in texts], labels
+    )
+    buffer = io.BytesIO()
+    joblib.dump(old, buffer)
+    stored = AreaClassifierModel(trained_on=len(texts), labels=[])
+    stored.file.save("old.joblib", ContentFile(buffer.getvalue()), save=False)
+    stored.save()
+
+    assert suggest_areas([document_of("Więcej drzew i zieleni")]) == [(None, 0.0)]
+    assert "predates" in caplog.text
+
+    load_sample()
+    assert train_area_classifier() is not None
+    assert suggest_areas([document_of("Więcej drzew i zieleni w parkach")])[0][0] is not None
