@@ -5,6 +5,10 @@ by the page (its link, `aria-current="page"` on the page itself), placed in the 
 of templates/partials/breadcrumbs.html. A block tag rather than an include because Django's
 include cannot take a list, and the crumbs need `{% url %}`, `{% translate %}` and filters.
 
+`{% lang_pl area %}` / `{% lang_pl %}`: ` lang="pl"` on an element whose text is Polish on a
+page in another language (core/language.py); `{% polish area.localized_name area %}` the text
+itself in such a span.
+
 `page|elided_pages`: the page numbers to link around a page of a list, "…" where some are
 left out (Django's `Paginator.ELLIPSIS`), for templates/partials/pagination.html.
 """
@@ -19,6 +23,8 @@ from django.core.paginator import Page
 from django.template.base import NodeList, Parser, Token
 from django.template.context import Context
 from django.utils.safestring import SafeString
+
+from core.language import lang_attribute, polish_span
 
 register = template.Library()
 
@@ -63,3 +69,13 @@ def current_page(context: Context, *view_names: str, section: bool = False) -> S
     if match.view_name == view_names[0] and not section:
         return SafeString(' aria-current="page"')
     return SafeString(' aria-current="true"')
+
+
+@register.simple_tag
+def lang_pl(obj: Any = None, field: str = "name") -> SafeString:
+    return lang_attribute(obj, field)
+
+
+@register.simple_tag
+def polish(text: Any, obj: Any = None, field: str = "name") -> SafeString | str:
+    return polish_span(text, obj, field)

@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
+from core.language import polish_span
+
 from ..models import Opinion
 
 register = template.Library()
@@ -22,8 +24,16 @@ register = template.Library()
 
 @register.simple_tag
 def opinion_meta(opinion: Opinion) -> SafeString:
-    area = opinion.area.localized_name if opinion.area else gettext("area not assigned")
-    district = opinion.district.name if opinion.district else gettext("whole city")
+    area = (
+        polish_span(opinion.area.localized_name, opinion.area)
+        if opinion.area
+        else gettext("area not assigned")
+    )
+    district = (
+        polish_span(opinion.district.name, opinion.district)
+        if opinion.district
+        else gettext("whole city")
+    )
     supports = ngettext("%(counter)s support", "%(counter)s supports", opinion.support_count) % {
         "counter": opinion.support_count
     }
