@@ -58,6 +58,8 @@ LOCK_NAMESPACE = 0x6372_6570  # "crep"
 RUNNING = (ConsultationReport.Status.QUEUED, ConsultationReport.Status.BUILDING)
 
 ProgressCallback = Callable[[int, str], None]
+# The PDF, printed in parts, moves the progress bar between these after each part.
+PDF_START, PDF_END = 35, 80
 
 
 # --- Requesting a build --------------------------------------------------------------------
@@ -229,9 +231,14 @@ def _build(report_id: int, token: dt.datetime, progress: _Progress) -> None:
     # The files show the moment the version was built: the one the status will record.
     report.content = content
     report.built_at = timezone.now()
-    progress(35, NOTE_PDF)
-    pdf = files.render_pdf(report)
-    progress(80, NOTE_XLSX)
+    progress(PDF_START, NOTE_PDF)
+    pdf = files.render_pdf(
+        report,
+        on_part=lambda done, total: progress(
+            PDF_START + (PDF_END - PDF_START) * done // total, NOTE_PDF
+        ),
+    )
+    progress(PDF_END, NOTE_XLSX)
     xlsx = files.render_xlsx(report)
     progress(90, NOTE_SAVING)
     _save(report, token, pdf=pdf, xlsx=xlsx)

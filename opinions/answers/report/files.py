@@ -1,11 +1,22 @@
 """The files of a consultation report version, rendered from its content during the build:
 the PDF (the report page, printed by WeasyPrint) and the XLSX (a sheet of figures and a
 sheet of every comment with its answer). Neither reads the database: the content is what
-the version says, so the page and both files say the same."""
+the version says, so the page and both files say the same.
+
+The PDF is printed in parts of some `PART_COMMENTS` comments each, joined into one tagged
+file (merging.py): WeasyPrint keeps every page of a document in memory until it is written
+and its tagging costs grow with the pages times the tagged elements, so one document of
+20,000 comments took 45 minutes and 8 GB, while parts take time and memory in proportion
+to the comments (bench/consultation_report_bench.py). Each part starts its page numbers
+where the previous one ended.
+"""
 
 from __future__ import annotations
 
+import gc
 import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +30,7 @@ from openpyxl.styles import Alignment
 
 from opinions.answers.models import ConsultationReport
 from opinions.answers.report.display import report_figures
+from opinions.answers.report.merging import merge_tagged_pdfs
 from opinions.printing import (
     PDF_VARIANT,
     bold_cells,
@@ -30,16 +42,31 @@ from opinions.printing import (
 from opinions.reports.charts import COMPACT
 
 PRINT_TEMPLATE = "opinions/answers/report/print.html"
+# Comments per part of the PDF: about 120 pages, laid out in a few seconds and some
+# 150 MB; smaller parts cost more in what each part repeats (styles, fonts).
+PART_COMMENTS = 500
+
+PartCallback = Callable[[int, int], None]
 
 
-def print_context(report: ConsultationReport) -> dict[str, Any]:
+def print_context(
+    report: ConsultationReport,
+    *,
+    groups: list[dict[str, Any]] | None = None,
+    continued: bool = False,
+    first_page: int = 1,
+) -> dict[str, Any]:
+    """The print template's context: the whole report, or one part of it (`groups`, the
+    comments it prints; `continued`, a part after the first, which starts at `first_page`)."""
     return {
         "report": report,
         "consultation": report.consultation,
         "content": report.content,
-        "groups": report.content.get("groups", []),
-        "show_summary": True,
-        "figures": report_figures(report.content, layout=COMPACT),
+        "groups": report.content.get("groups", []) if groups is None else groups,
+        "show_summary": not continued,
+        "continued": continued,
+        "first_page": first_page,
+        "figures": [] if continued else report_figures(report.content, layout=COMPACT),
         "print": True,
         "has_links": bool(portal_url()),
         "printed_at": timezone.now(),
@@ -48,13 +75,68 @@ def print_context(report: ConsultationReport) -> dict[str, Any]:
 
 
 def render_html(report: ConsultationReport) -> str:
+    """The whole report as one HTML document (the PDF prints it in parts)."""
     with translation.override(settings.LANGUAGE_CODE):
         return render_to_string(PRINT_TEMPLATE, print_context(report))
 
 
-def render_pdf(report: ConsultationReport) -> bytes:
-    document = pdf_document(render_html(report))
-    return bytes(document.write_pdf(pdf_variant=PDF_VARIANT))
+def part_groups(
+    groups: list[dict[str, Any]], size: int = PART_COMMENTS
+) -> Iterator[list[dict[str, Any]]]:
+    """The groups of comments cut into parts of about `size` comments; a section longer
+    than that goes on over several parts, its heading repeated as continued."""
+    part: list[dict[str, Any]] = []
+    count = 0
+    for group in groups:
+        comments = group["comments"]
+        start = 0
+        while True:
+            taken = comments[start : start + size - count]
+            part.append({**group, "comments": taken, "continued": start > 0})
+            count += len(taken)
+            start += len(taken)
+            if count >= size:
+                yield part
+                part, count = [], 0
+            if start >= len(comments):
+                break
+    if part or not groups:
+        yield part
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Python's cycle collector off while parts are laid out: it walks the hundreds of
+    thousands of boxes of a part again and again (some 15 % of the time), and a part's
+    cycles are collected once it is written."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def render_pdf(report: ConsultationReport, on_part: PartCallback | None = None) -> bytes:
+    """The report's PDF, printed in parts and joined; `on_part(done, total)` after each."""
+    parts = list(part_groups(report.content.get("groups", []), PART_COMMENTS))
+    rendered: list[bytes] = []
+    next_page = 1
+    with translation.override(settings.LANGUAGE_CODE), _without_cyclic_gc():
+        for index, groups in enumerate(parts):
+            context = print_context(
+                report, groups=groups, continued=index > 0, first_page=next_page
+            )
+            document = pdf_document(render_to_string(PRINT_TEMPLATE, context))
+            next_page += len(document.pages)
+            rendered.append(bytes(document.write_pdf(pdf_variant=PDF_VARIANT)))
+            # The part's boxes go now, not with the next part's: they are most of the memory.
+            del document
+            gc.collect()
+            if on_part is not None:
+                on_part(index + 1, len(parts))
+    return merge_tagged_pdfs(rendered)
 
 
 # --- XLSX -----------------------------------------------------------------------------------
