@@ -201,7 +201,16 @@ def opinion_list(
     event: int | None = Query(None, ge=1, le=MAX_ID),
     consultation: str = Query("", max_length=80, description="a consultation's slug"),
     section: int | None = Query(None, ge=1, le=MAX_ID),
-    q: str = Query("", max_length=200, description="words to find, in any form"),
+    q: str = Query(
+        "",
+        max_length=200,
+        description=(
+            "words to find, in any form and with or without Polish letters (all of one or "
+            'two words, two thirds of more; any when none has enough); "a phrase" in quotes; '
+            "-word leaves a word out; staff's synonyms count. Results keep the sort given "
+            "(relevance is the public list's, not the API's: pages here follow a cursor)"
+        ),
+    ),
     sort: Literal["newest", "supported"] = "newest",
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),

@@ -62,6 +62,13 @@ CORRECTIONS: dict[str, str] = {
     "rurów": "rury",
     "głusku": "głusk",
     "głuska": "głusk",
+    # Districts in -ów: their forms are also those of people („Czechów”: of the Czechs) and
+    # villages in -owo („Czechowa”).
+    **{
+        stem + ending: stem + "ów"
+        for stem in ("czech", "wrotk", "konstantyn", "hajd")
+        for ending in ("ów", "owa", "owowi", "owem", "owie")
+    },
     # „drogą” is also the adjective „drogi” (expensive); on a street it is the road.
     "drogą": "droga",
     # Frequent verb forms that are also forms of rarer nouns or adjectives („muszą”: the

@@ -4,6 +4,8 @@ PostgreSQL (stored vector, ts_rank_cd)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -153,3 +155,23 @@ def test_the_search_eval_meets_its_targets(consultation: Consultation) -> None:
     )
     assert len(measured.rows) >= 30
     assert all(target.met for target in search_eval.targets(measured)), measured
+
+
+def test_staff_edit_the_synonyms_in_the_admin(client: Client, django_user_model: Any) -> None:
+    admin = django_user_model.objects.create_superuser(
+        username="admin", email="admin@example.org", password="x"
+    )
+    client.force_login(admin)
+    page = client.get("/admin/opinions/searchsynonyms/")
+    assert page.status_code == 200
+    assert "basen, pływalnia" in page.content.decode()
+    added = client.post(
+        "/admin/opinions/searchsynonyms/add/", {"words": "lodowisko, ślizgawka"}, follow=True
+    )
+    assert added.status_code == 200
+    assert SearchSynonyms.objects.filter(words="lodowisko, ślizgawka").exists()
+    refused = client.post("/admin/opinions/searchsynonyms/add/", {"words": "lodowisko"})
+    # The form comes back with the error (an accepted one redirects).
+    assert refused.status_code == 200
+    assert "errornote" in refused.content.decode()
+    assert not SearchSynonyms.objects.filter(words="lodowisko").exists()
