@@ -125,7 +125,9 @@ class ConsultationReport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
     comment_count = models.PositiveIntegerField(default=0)
-    # Everything computed (figures, sections with their comments and answers), as rendered.
+    # Everything computed but the comments (figures, totals, institutions), as rendered; the
+    # comments with their answers are in its pages (ConsultationReportPage), so a page of
+    # the report reads its own comments, not all 20,000.
     content = models.JSONField(default=dict, blank=True)
     pdf = models.FileField(upload_to="consultation-reports/%Y/", blank=True)
     xlsx = models.FileField(upload_to="consultation-reports/%Y/", blank=True)
@@ -159,3 +161,24 @@ class ConsultationReport(models.Model):
         if self.published_at is None:
             return None
         return self.published_at <= self.consultation.report_due_at
+
+
+class ConsultationReportPage(models.Model):
+    """One page of a built version's comments, as its public page shows them: the groups
+    (sections) of `content.COMMENTS_PER_PAGE` comments, a section split between two pages
+    being on both. Written with the version's status, in the same transaction."""
+
+    report = models.ForeignKey(ConsultationReport, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveIntegerField()
+    groups = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "number"], name="consultation_report_page_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} — page {self.number}"

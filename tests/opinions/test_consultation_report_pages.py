@@ -278,8 +278,8 @@ def test_public_page_query_count_is_fixed(
     for _index in range(3):
         built(document, publish=True)
     # 1 the consultation, 1 its published versions (content left out), 1 the latest one's
-    # content; every comment and answer is in the content.
-    with django_assert_num_queries(3):
+    # content (figures, totals), 1 the page of its comments with their answers.
+    with django_assert_num_queries(4):
         html = html_of(Client().get(url("consultation_report")))
     assert len(re.findall(r'<article class="comment"', html)) == 5
 
@@ -305,11 +305,14 @@ def test_deadline_met_is_shown(document: CommentedDocument) -> None:
 def test_a_long_report_is_shown_in_parts(
     document: CommentedDocument, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from opinions.answers.report import views
+    from opinions.answers.report import content
 
-    monkeypatch.setattr(views, "COMMENTS_PER_PAGE", 2)
+    monkeypatch.setattr(content, "COMMENTS_PER_PAGE", 2)
     answered(document)
-    built(document, publish=True)
+    report = built(document, publish=True)
+    # The version stores its comments by page; its content holds the rest.
+    assert "groups" not in report.content and report.content["comments_per_page"] == 2
+    assert report.pages.count() == 3
     first = html_of(Client().get(url("consultation_report")))
     assert first.count('<article class="comment"') == 2
     assert 'id="figures-title"' in first
@@ -317,6 +320,7 @@ def test_a_long_report_is_shown_in_parts(
     last = html_of(Client().get(url("consultation_report") + "?page=3"))
     assert last.count('<article class="comment"') == 1
     assert 'id="figures-title"' not in last
-    # The section split between pages 1 and 2 is named on both.
+    # The section split between pages 1 and 2 is named on both, as continued on the second.
     second = html_of(Client().get(url("consultation_report") + "?page=2"))
     assert "§2 Cele strategiczne" in first and "§2 Cele strategiczne" in second
+    assert "(ciąg dalszy)" in second and "(ciąg dalszy)" not in first

@@ -12,7 +12,7 @@ import pytest
 from opinions.answers.models import ConsultationReport
 from opinions.answers.report import files
 from opinions.answers.report.building import build_report, request_report
-from opinions.answers.report.files import part_groups
+from opinions.answers.report.content import cut_groups
 from tests.opinions.commented_document import (
     CommentedDocument,
     add_comment,
@@ -29,7 +29,7 @@ def group(key: str, count: int) -> dict[str, Any]:
 def parts_of(groups: list[dict[str, Any]], size: int) -> list[list[tuple[str, list[str], bool]]]:
     return [
         [(g["key"], g["comments"], g["continued"]) for g in part]
-        for part in part_groups(groups, size)
+        for part in cut_groups(groups, size)
     ]
 
 

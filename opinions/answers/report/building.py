@@ -34,7 +34,8 @@ from django.utils.translation import ngettext
 from core.builds import builder_lock
 from core.security import log_security_event
 from core.tasks import send_now
-from opinions.answers.models import ConsultationReport
+from opinions.answers.models import ConsultationReport, ConsultationReportPage
+from opinions.answers.report import content as report_content
 from opinions.answers.report import tasks
 from opinions.answers.report.content import read_content, unanswered_count
 from stages.models import Consultation
@@ -253,13 +254,17 @@ def _save(report: ConsultationReport, token: dt.datetime, *, pdf: bytes, xlsx: b
         file = getattr(report, field)
         name = file.field.generate_filename(report, f"{base}.{suffix}")
         stored[field] = file.storage.save(name, ContentFile(data))
+    per_page = report_content.COMMENTS_PER_PAGE
+    summary = {key: value for key, value in report.content.items() if key != "groups"}
+    summary["comments_per_page"] = per_page
+    pages = report_content.cut_groups(report.content.get("groups", []), per_page)
     try:
         with transaction.atomic():
             updated = ConsultationReport.objects.filter(
                 pk=report.pk, status=ConsultationReport.Status.BUILDING, started_at=token
             ).update(
                 status=ConsultationReport.Status.BUILT,
-                content=report.content,
+                content=summary,
                 comment_count=report.content["totals"]["published"],
                 built_at=report.built_at,
                 progress=100,
@@ -269,6 +274,13 @@ def _save(report: ConsultationReport, token: dt.datetime, *, pdf: bytes, xlsx: b
             )
             if not updated:
                 raise _ClaimLost
+            ConsultationReportPage.objects.bulk_create(
+                (
+                    ConsultationReportPage(report_id=report.pk, number=number, groups=groups)
+                    for number, groups in enumerate(pages, start=1)
+                ),
+                batch_size=20,
+            )
     except BaseException:
         for field, name in stored.items():
             getattr(report, field).storage.delete(name)

@@ -14,6 +14,10 @@ contract with the report's page, PDF and XLSX (keys may be added, never renamed)
 * `groups`: the published comments verbatim with their answers, grouped by section in
   document order, then the comments on no section (open questions have none).
 
+A built version stores all but `groups` in `ConsultationReport.content` (with
+`comments_per_page`), and the groups cut into pages (`cut_groups`) as its
+`ConsultationReportPage` rows: the page of a report on 20,000 comments reads one page.
+
 Personal data never enters it: the query reads neither the author nor the e-mail, and an
 organisation's name is kept only when the comment says an organisation or public body sent
 it (a private person's "organisation" field could hold their own name). Labels are Polish:
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -42,6 +47,8 @@ REPORT_LANGUAGE = "pl"
 OTHER_GROUP = "other"
 NO_ANSWER = "none"
 CHUNK = 5_000
+# The report's page shows its comments in pages of this many (the PDF holds them all).
+COMMENTS_PER_PAGE = 500
 
 # The words of such reports (uwzględniono, uwzględniono częściowo, nie uwzględniono, nie
 # dotyczy): the model's labels serve the staff's forms, these the published position.
@@ -315,3 +322,26 @@ def _institutions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             counts.items(), key=lambda item: polish_sort_key(item[0][0])
         )
     ]
+
+
+def cut_groups(groups: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """The groups of comments cut into runs of `size` comments (the report page's pages,
+    the PDF's parts); a section longer than what is left of a run goes on in the next,
+    marked `continued`. No groups at all make one empty run."""
+    part: list[dict[str, Any]] = []
+    count = 0
+    for group in groups:
+        comments = group["comments"]
+        start = 0
+        while True:
+            taken = comments[start : start + size - count]
+            part.append({**group, "comments": taken, "continued": start > 0})
+            count += len(taken)
+            start += len(taken)
+            if count >= size:
+                yield part
+                part, count = [], 0
+            if start >= len(comments):
+                break
+    if part or not groups:
+        yield part

@@ -29,6 +29,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
 
 from opinions.answers.models import ConsultationReport
+from opinions.answers.report.content import cut_groups
 from opinions.answers.report.display import report_figures
 from opinions.answers.report.merging import merge_tagged_pdfs
 from opinions.printing import (
@@ -80,30 +81,6 @@ def render_html(report: ConsultationReport) -> str:
         return render_to_string(PRINT_TEMPLATE, print_context(report))
 
 
-def part_groups(
-    groups: list[dict[str, Any]], size: int = PART_COMMENTS
-) -> Iterator[list[dict[str, Any]]]:
-    """The groups of comments cut into parts of about `size` comments; a section longer
-    than that goes on over several parts, its heading repeated as continued."""
-    part: list[dict[str, Any]] = []
-    count = 0
-    for group in groups:
-        comments = group["comments"]
-        start = 0
-        while True:
-            taken = comments[start : start + size - count]
-            part.append({**group, "comments": taken, "continued": start > 0})
-            count += len(taken)
-            start += len(taken)
-            if count >= size:
-                yield part
-                part, count = [], 0
-            if start >= len(comments):
-                break
-    if part or not groups:
-        yield part
-
-
 @contextmanager
 def _without_cyclic_gc() -> Iterator[None]:
     """Python's cycle collector off while parts are laid out: it walks the hundreds of
@@ -120,7 +97,7 @@ def _without_cyclic_gc() -> Iterator[None]:
 
 def render_pdf(report: ConsultationReport, on_part: PartCallback | None = None) -> bytes:
     """The report's PDF, printed in parts and joined; `on_part(done, total)` after each."""
-    parts = list(part_groups(report.content.get("groups", []), PART_COMMENTS))
+    parts = list(cut_groups(report.content.get("groups", []), PART_COMMENTS))
     rendered: list[bytes] = []
     next_page = 1
     with translation.override(settings.LANGUAGE_CODE), _without_cyclic_gc():

@@ -9,7 +9,7 @@ JavaScript offers a refresh link instead (as the thematic reports' page does).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -29,9 +29,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.access import permission_required
 from core.http import HtmxHttpRequest, signed_in_user
-from opinions.answers.models import ConsultationReport, ConsultationReportQuerySet
+from opinions.answers.models import (
+    ConsultationReport,
+    ConsultationReportPage,
+    ConsultationReportQuerySet,
+)
 from opinions.answers.report import building
-from opinions.answers.report.content import unanswered_count
+from opinions.answers.report.content import COMMENTS_PER_PAGE, unanswered_count
 from opinions.answers.report.display import report_figures
 from stages.models import Consultation
 
@@ -39,8 +43,6 @@ VIEW_STAFF_PAGES = "opinions.view_staff_pages"
 BUILD = "opinions.build_consultation_report"
 PUBLISH = "opinions.publish_consultation_report"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A report may answer 20,000 comments: its page shows them in parts (the PDF holds them all).
-COMMENTS_PER_PAGE = 500
 
 
 def _versions(consultation: Consultation) -> ConsultationReportQuerySet:
@@ -216,7 +218,18 @@ def _render_version(
     published: list[ConsultationReport],
 ) -> HttpResponse:
     content = report.content if report is not None else {}
-    page = Paginator(_flat_comments(content), COMMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    # Only the page shown is read: a version stores its comments by page (a report on
+    # 20,000 comments is some 14 MB of them).
+    per_page = content.get("comments_per_page") or COMMENTS_PER_PAGE
+    count = report.comment_count if report is not None else 0
+    page = Paginator(range(count), per_page).get_page(request.GET.get("page"))
+    groups: list[dict[str, Any]] = []
+    if report is not None and count:
+        groups = (
+            ConsultationReportPage.objects.filter(report=report, number=page.number)
+            .values_list("groups", flat=True)
+            .first()
+        ) or []
     return render(
         request,
         "opinions/answers/report/public.html",
@@ -225,7 +238,7 @@ def _render_version(
             "report": report,
             "content": content,
             "page": page,
-            "groups": _regrouped(page.object_list),
+            "groups": groups,
             # The summary and the figures open the report; later pages list comments only.
             "show_summary": page.number == 1,
             "figures": report_figures(content) if content and page.number == 1 else [],
@@ -234,21 +247,6 @@ def _render_version(
             "is_staff": _can_see_unpublished(request),
         },
     )
-
-
-def _flat_comments(content: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    groups = content.get("groups", [])
-    return [(group, comment) for group in groups for comment in group["comments"]]
-
-
-def _regrouped(shown: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The groups of a page's comments (a section split between two pages is on both)."""
-    groups: list[dict[str, Any]] = []
-    for group, comment in shown:
-        if not groups or groups[-1]["source"] is not group:
-            groups.append({**group, "source": group, "comments": []})
-        groups[-1]["comments"].append(comment)
-    return groups
 
 
 def _visible(
