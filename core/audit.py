@@ -63,6 +63,12 @@ def role_changes(user_model: type[models.Model]) -> QuerySet[LogEntry]:
     )
 
 
+def all_changes() -> QuerySet[LogEntry]:
+    """The whole log (the staff pages' and the Django admin's), newest first, with who did
+    it and the kind of thing changed."""
+    return LogEntry.objects.select_related("user", "content_type").order_by("-action_time", "-pk")
+
+
 @dataclass(frozen=True)
 class RoleChange:
     granted: bool

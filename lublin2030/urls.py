@@ -23,6 +23,7 @@ urlpatterns = [
     path("panel/", dashboard, name="dashboard"),
     path("staff/roles/", roles.roles_page, name="roles"),
     path("staff/roles/withdraw/", roles.withdraw, name="roles_withdraw"),
+    path("staff/log/", roles.change_log, name="change_log"),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="accessibility.html", extra_context=LAW_PAGE_CONTEXT),

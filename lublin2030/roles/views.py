@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.access import permission_required
-from core.audit import RoleChange, read_role_change, role_changes
+from core.audit import RoleChange, all_changes, read_role_change, role_changes
 from core.collation import polish_sort_key
 from core.http import signed_in_user
 from core.roles import ROLE_GROUPS, ROLE_LABELS
@@ -30,6 +30,7 @@ from .services import grant_role, withdraw_role
 
 MANAGE_ROLES = "lublin2030.manage_roles"
 LOG_PAGE_SIZE = 25
+FULL_LOG_PAGE_SIZE = 50
 # The roles page lists staff, not residents: a few dozen people. The cap keeps the page
 # bounded if a mistake gives a role to thousands.
 PEOPLE_SHOWN = 500
@@ -92,13 +93,15 @@ def _log_line(entry: LogEntry) -> LogLine:
     return LogLine(entry=entry, change=change, role_label=label)
 
 
-def _log_page(request: HttpRequest) -> tuple[Page[LogEntry], list[LogLine]]:
-    page = Paginator(role_changes(User), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+def _log_page(
+    request: HttpRequest, entries: QuerySet[LogEntry], size: int = LOG_PAGE_SIZE
+) -> tuple[Page[LogEntry], list[LogLine]]:
+    page = Paginator(entries, size).get_page(request.GET.get("page"))
     return page, [_log_line(entry) for entry in page.object_list]
 
 
 def _render(request: HttpRequest, form: GrantRoleForm, status: int = 200) -> HttpResponse:
-    log_page, log = _log_page(request)
+    log_page, log = _log_page(request, role_changes(User))
     return render(
         request,
         "roles.html",
@@ -150,3 +153,11 @@ def withdraw(request: HttpRequest) -> HttpResponse:
             _("%(person)s was not a %(role)s.") % {"person": person, "role": ROLE_LABELS[role]},
         )
     return redirect("roles")
+
+
+@never_cache
+@permission_required(MANAGE_ROLES)
+def change_log(request: HttpRequest) -> HttpResponse:
+    """Every change logged: roles, the process' set-up, and what was changed in the admin."""
+    log_page, log = _log_page(request, all_changes(), size=FULL_LOG_PAGE_SIZE)
+    return render(request, "change_log.html", {"log_page": log_page, "log": log})

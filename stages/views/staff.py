@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import permission_required
 from core.confirm import confirmation_page, confirmed
+from core.http import signed_in_user
 
 from ..forms import ScheduleForm, StageStatusForm, StageUpdateForm
 from ..models import Stage, StageUpdate
@@ -172,7 +173,9 @@ def staff_stage_pin(request: HttpRequest, pk: int) -> HttpResponse:
     stage = get_object_or_404(Stage, pk=pk)
     form = StageStatusForm(request.POST, prefix=str(stage.pk))
     if form.is_valid():
-        stage_status.pin_stage_status(stage=stage, status=form.cleaned_data["pinned_status"])
+        stage_status.pin_stage_status(
+            stage=stage, status=form.cleaned_data["pinned_status"], actor=signed_in_user(request)
+        )
         messages.success(
             request,
             _("Stage %(roman)s: status is now “%(status)s”.")

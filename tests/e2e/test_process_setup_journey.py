@@ -100,3 +100,13 @@ def test_an_administrator_adds_a_district_gives_a_role_and_sees_it_logged(
     assert change is not None and change.granted and entry.user_id == admin.pk
     assert_accessible(page)
     no_sideways_scroll(page)
+
+    # The whole log: the district added too.
+    page.locator("main a[href='/staff/log/']").click()
+    expect(page.locator("main h1")).to_have_text("Dziennik zmian")
+    lines = page.locator("main table.role-log tbody tr")
+    expect(lines).to_have_count(2)
+    expect(lines.nth(1)).to_contain_text(NEW_DISTRICT)
+    expect(lines.nth(1)).to_contain_text("Anna Administratorka")
+    assert_accessible(page)
+    no_sideways_scroll(page)

@@ -16,7 +16,7 @@ from core.audit import RoleChange, read_role_change, role_changes
 from core.roles import EDITORS, MODERATORS, VERIFIERS
 from lublin2030.models import User
 from lublin2030.roles.services import grant_role, withdraw_role
-from stages.models import ThematicArea
+from stages.models import Stage, ThematicArea
 from tests.factories import UserFactory, editor, moderator, verifier
 from tests.roles import ROLES, client_for, expect_refused
 from tests.workgroups.factories import WorkingGroupFactory, leader, member
@@ -30,6 +30,15 @@ WITHDRAW_URL = "/staff/roles/withdraw/"
 def polish(text: str) -> str:
     with translation.override("pl"):
         return str(translation.gettext(text))
+
+
+def gave_in_polish(role: str, person: str) -> str:
+    """The log's line for a role given, as the Polish page says it."""
+    with translation.override("pl"):
+        return translation.gettext("gave the role „%(role)s” to %(person)s") % {
+            "role": translation.gettext(role),
+            "person": person,
+        }
 
 
 @pytest.fixture
@@ -78,12 +87,7 @@ def test_an_administrator_gives_a_role_and_the_log_says_who_when_what(
     page = client.get(URL)
     html = page.content.decode()
     assert polish("Log of role changes") in html
-    with translation.override("pl"):
-        said = translation.gettext("gave the role „%(role)s” to %(person)s") % {
-            "role": translation.gettext("moderator"),
-            "person": "Jan Kowalski",
-        }
-    assert said in html
+    assert gave_in_polish("moderator", "Jan Kowalski") in html
     assert "Anna Administratorka" in html
     assert f'datetime="{timezone.localtime(entry.action_time).isoformat()}"' in html
 
@@ -196,3 +200,41 @@ def test_the_log_lists_the_latest_change_first(admin_client: tuple[Client, User]
         RoleChange(granted=False, role=MODERATORS),
         RoleChange(granted=True, role=EDITORS),
     ]
+
+
+LOG_URL = "/staff/log/"
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - {"superuser"}))
+def test_only_administrators_read_the_change_log(role: str) -> None:
+    expect_refused(client_for(role)[0].get(LOG_URL), role)
+
+
+def test_the_change_log_shows_roles_set_up_and_pinned_stages(
+    admin_client: tuple[Client, User], lublin_process: None, django_assert_num_queries: Any
+) -> None:
+    client, admin = admin_client
+    assert reverse("change_log") == LOG_URL
+    person = UserFactory(display_name="Jan Kowalski")
+    grant_role(actor=admin, person=person, role=VERIFIERS)
+    stage = Stage.objects.get(number=2)
+    client.post(
+        reverse("stages:staff_stage_pin", args=[stage.pk]), {f"{stage.pk}-pinned_status": "current"}
+    )
+    client.post(reverse("stages:staff_district_create"), {"name": "Nowa Dzielnica"})
+    withdraw_role(actor=admin, person=person, role=VERIFIERS)
+    for _ in range(3):
+        grant_role(actor=admin, person=UserFactory(), role=MODERATORS)
+    # 1 the session, 2 the user, 3 the log's count, 4 its page with who did it and the kind
+    # of thing changed.
+    with django_assert_num_queries(4):
+        response = client.get(LOG_URL)
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+    html = response.content.decode()
+    assert gave_in_polish("verifier", "Jan Kowalski") in html
+    assert "„Nowa Dzielnica”" in html
+    assert f"„{stage}”" in html
+    lines = response.context["log"]
+    assert len(lines) == 7
+    assert [line.entry.user for line in lines] == [admin] * 7
