@@ -238,3 +238,15 @@ def test_the_change_log_shows_roles_set_up_and_pinned_stages(
     lines = response.context["log"]
     assert len(lines) == 7
     assert [line.entry.user for line in lines] == [admin] * 7
+
+
+def test_an_administrators_dashboard_links_roles_log_and_set_up(
+    admin_client: tuple[Client, User],
+) -> None:
+    client, _ = admin_client
+    html = client.get(reverse("dashboard")).content.decode()
+    for name in ("roles", "change_log", "stages:staff_area_list"):
+        assert f'href="{reverse(name)}"' in html
+    editors = client_for("editor")[0].get(reverse("dashboard")).content.decode()
+    for name in ("change_log", "stages:staff_area_list"):
+        assert f'href="{reverse(name)}"' not in editors
