@@ -177,6 +177,16 @@ def slug_from(name: str) -> str:
     return slugify(name.translate(LATIN_FOR_SLUG))
 
 
+def mark_languages(form: forms.BaseForm, polish: tuple[str, ...]) -> None:
+    """`lang` on the inputs of text in another language than the page may be: the English
+    versions ("title_en") and the Polish texts, for screen readers and spelling checkers."""
+    for name, field in form.fields.items():
+        if name.endswith("_en"):
+            field.widget.attrs["lang"] = "en"
+        elif name in polish:
+            field.widget.attrs["lang"] = "pl"
+
+
 class SlugFromNameMixin:
     """A blank address is made from the name (`slug_source`), as the process file does."""
 
@@ -251,6 +261,16 @@ class StageForm(SlugFromNameMixin, forms.ModelForm[Stage]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
+        mark_languages(
+            self,
+            polish=(
+                "title",
+                "period_label",
+                "summary",
+                "description",
+                "expected_results",
+            ),
+        )
         self.fields["pinned_status"].label = _("Status")
         self.fields["pinned_status"].help_text = _(
             "Leave “from the dates” unless the process runs ahead of or behind the plan."
@@ -285,6 +305,7 @@ class AreaForm(SlugFromNameMixin, forms.ModelForm[ThematicArea]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
+        mark_languages(self, polish=("name", "description"))
 
 
 class DistrictForm(SlugFromNameMixin, forms.ModelForm[District]):
@@ -301,3 +322,4 @@ class DistrictForm(SlugFromNameMixin, forms.ModelForm[District]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
+        mark_languages(self, polish=("name",))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -195,3 +196,19 @@ def test_the_menu_links_the_set_up_pages_for_administrators_only(lublin_process:
     editor_html = client_for("editor")[0].get(reverse("stages:staff_stage_list")).content.decode()
     assert f'href="{reverse("stages:staff_area_list")}"' not in editor_html
     assert f'href="{reverse("roles")}"' not in editor_html
+
+
+def test_the_inputs_say_which_language_their_text_is_in(lublin_process: None) -> None:
+    client = client_for("superuser", english=True)[0]
+    stage = Stage.objects.get(number=2)
+    html = client.get(reverse("stages:staff_stage_edit", args=[stage.pk])).content.decode()
+    assert '<html lang="en">' in html
+    (title_en,) = re.findall(r'<input [^>]*name="title_en"[^>]*>', html)
+    assert 'lang="en"' in title_en
+    form = client.get(reverse("stages:staff_stage_edit", args=[stage.pk])).context["form"]
+    assert form.fields["title"].widget.attrs["lang"] == "pl"
+    assert form.fields["title_en"].widget.attrs["lang"] == "en"
+    assert form.fields["description_en"].widget.attrs["lang"] == "en"
+    area_form = client.get(reverse("stages:staff_area_create")).context["form"]
+    assert area_form.fields["name"].widget.attrs["lang"] == "pl"
+    assert "lang" not in area_form.fields["number"].widget.attrs
