@@ -79,3 +79,34 @@ def test_a_district_page_of_the_strategy_names_it_in_polish(lublin_process: None
     html = english().get(url).content.decode()
     assert f'<span lang="pl">{district.name}</span></h1>' in html
     assert f'aria-current="page" lang="pl">{district.name}</a>' in html
+
+
+def test_recommendations_and_their_evidence_are_marked_polish_on_english_pages(
+    lublin_process: None,
+) -> None:
+    from django.template.loader import render_to_string
+
+    version = {
+        "vision": "Zielone miasto.",
+        "diagnosis": "Brakuje drzew.",
+        "goals": "Więcej parków.",
+        "directions": [
+            {
+                "text": "Sadzić drzewa.",
+                "indicator": "liczba drzew",
+                "responsible_unit": "Wydział Zieleni",
+            }
+        ],
+    }
+    with translation.override("en"):
+        html = render_to_string(
+            "workgroups/recommendations/partials/text.html", {"version": version}
+        )
+    assert '<div class="prose" lang="pl"><p>Zielone miasto.</p></div>' in html
+    assert '<p lang="pl">Sadzić drzewa.</p>' in html
+    assert '<dd lang="pl">Wydział Zieleni</dd>' in html
+    with translation.override("pl"):
+        html = render_to_string(
+            "workgroups/recommendations/partials/text.html", {"version": version}
+        )
+    assert 'lang="pl"' not in html
