@@ -6,27 +6,34 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.tasks import send_after_commit
 from opinions.analysis.tasks import analyse_batch
 from opinions.importing.checking import verdict_counts
-from opinions.importing.messages import COMMIT_FAILED, IMPORTED_MEANWHILE, message
-from opinions.importing.verdicts import ACCEPTED_VERDICTS, CHUNK_SIZE, section_numbers
+from opinions.importing.messages import (
+    COMMIT_FAILED,
+    IMPORTED_MEANWHILE,
+    SECTION_GONE,
+    SECTION_IN_OLDER_VERSION,
+    message,
+)
+from opinions.importing.verdicts import ACCEPTED_VERDICTS, CHUNK_SIZE, latest_sections
 from opinions.models import (
     ImportBatch,
     ImportRow,
     Opinion,
     SubmitterKind,
 )
-from stages.models import District, ThematicArea
+from stages.models import District, Section, ThematicArea
 
 if TYPE_CHECKING:
-    pass
+    from core.tabular import Message
 
 
 logger = logging.getLogger(__name__)
@@ -107,10 +114,48 @@ def commit_batch(*, batch_id: int, now: dt.datetime | None = None) -> int:
     return created
 
 
+class _Sections:
+    """The section of each row: the one checked (its id and version kept with the row),
+    or, for rows checked before those were kept, the number looked up now. A row whose
+    section changed since the check is saved all the same, and says what happened."""
+
+    def __init__(self, batch: ImportBatch) -> None:
+        self.latest_version, self.by_number = latest_sections(batch.consultation)
+        self.existing = set(
+            Section.objects.filter(version__consultation=batch.consultation).values_list(
+                "pk", flat=True
+            )
+        )
+        self.notes: dict[int, Message] = {}
+
+    def resolve(self, row_number: int, data: dict[str, Any]) -> int | None:
+        number = data.get("section") or ""
+        if "section_id" not in data:
+            return self.by_number.get(number)
+        section_id: int | None = data["section_id"]
+        if section_id is None:
+            return None
+        if section_id not in self.existing:
+            self.notes[row_number] = message(SECTION_GONE, value=number)
+            return None
+        if data.get("section_version_id") != self.latest_version:
+            self.notes[row_number] = message(SECTION_IN_OLDER_VERSION, value=number)
+        return section_id
+
+    def note_changes(self, saved: QuerySet[ImportRow]) -> None:
+        """Each saved row whose section changed gets its note after its own."""
+        changed = list(
+            saved.filter(row_number__in=list(self.notes)).only("pk", "row_number", "reasons")
+        )
+        for row in changed:
+            row.reasons = [*(row.reasons or []), self.notes[row.row_number]]
+        ImportRow.objects.bulk_update(changed, ["reasons"], batch_size=CHUNK_SIZE)
+
+
 def _save_opinions(batch: ImportBatch, *, now: dt.datetime) -> int:
     areas = dict(ThematicArea.objects.values_list("slug", "pk"))
     districts = dict(District.objects.values_list("slug", "pk"))
-    sections = section_numbers(batch.consultation)
+    sections = _Sections(batch)
     accepted = ImportRow.objects.filter(batch=batch, verdict__in=ACCEPTED_VERDICTS)
     last_row, saved = 0, 0
     while True:
@@ -123,6 +168,7 @@ def _save_opinions(batch: ImportBatch, *, now: dt.datetime) -> int:
         if not chunk:
             break
         last_row = chunk[-1][0]
+        section_ids = {number: sections.resolve(number, data) for number, data, _p in chunk}
         Opinion.objects.bulk_create(
             [
                 Opinion(
@@ -138,8 +184,7 @@ def _save_opinions(batch: ImportBatch, *, now: dt.datetime) -> int:
                     status=Opinion.Status.PENDING,
                     fingerprint=row_print,
                     import_batch_id=batch.pk,
-                    # Rows checked before sections could be given have neither key.
-                    section_id=sections.get(data.get("section") or ""),
+                    section_id=section_ids[number],
                     organisation=data.get("organisation", ""),
                     submitter_kind=(
                         SubmitterKind.ORGANISATION
@@ -147,7 +192,7 @@ def _save_opinions(batch: ImportBatch, *, now: dt.datetime) -> int:
                         else SubmitterKind.PERSON
                     ),
                 )
-                for _number, data, row_print in chunk
+                for number, data, row_print in chunk
             ],
             ignore_conflicts=True,
         )
@@ -167,6 +212,7 @@ def _save_opinions(batch: ImportBatch, *, now: dt.datetime) -> int:
     accepted.filter(opinion__isnull=True).update(
         verdict=ImportRow.Verdict.DUPLICATE, reasons=[message(IMPORTED_MEANWHILE)]
     )
+    sections.note_changes(accepted.filter(opinion__isnull=False))
     ids = sorted(created.values())
     for start in range(0, len(ids), ANALYSIS_CHUNK):
         send_after_commit(

@@ -93,6 +93,14 @@ DATE_READ_AS = gettext_noop("date “%(value)s” read as %(date)s")
 ALREADY_IMPORTED = gettext_noop("already imported (the same row is saved)")
 REPEATS_ROW = gettext_noop("repeats row %(row)s of this file")
 IMPORTED_MEANWHILE = gettext_noop("imported meanwhile from another file")
+# Notes of the commit on a row's section (the row is saved all the same).
+SECTION_IN_OLDER_VERSION = gettext_noop(
+    "a newer version of the document was published after the check: the comment stays on "
+    "§%(value)s of the version it was checked against"
+)
+SECTION_GONE = gettext_noop(
+    "section §%(value)s was removed after the check: the comment is saved without a section"
+)
 
 # Failures of the background work.
 CHECK_FAILED = gettext_noop("Checking the file failed unexpectedly; nothing was saved.")

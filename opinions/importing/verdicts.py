@@ -81,7 +81,7 @@ class CheckedRow:
     number: int
     verdict: str
     reasons: list[Message]
-    data: dict[str, str]
+    data: dict[str, Any]
     fingerprint: str = ""
 
     @property
@@ -139,7 +139,11 @@ class RowChecker:
         self.event = event
         self.today = today or timezone.localdate()
         self.opens_on = timezone.localdate(consultation.opens_at) if consultation else None
-        self.sections = section_numbers(consultation) if consultation else {}
+        # The section's id and version are kept with the row: the commit saves the comment
+        # on the section checked, even if a new version is published in between.
+        self.section_version, self.sections = (
+            latest_sections(consultation) if consultation else (None, {})
+        )
         self.area_slugs: set[str] = set()
         self.area_exact: dict[str, str] = {}
         self.areas: dict[str, str] = {}
@@ -203,6 +207,8 @@ class RowChecker:
             "age_band": age_band,
             "collected_on": collected_on.isoformat(),
             "section": section,
+            "section_id": self.sections.get(section) if section else None,
+            "section_version_id": self.section_version if section else None,
             "organisation": organisation,
         }
         verdict = ImportRow.Verdict.NORMALISED if notes else ImportRow.Verdict.ACCEPTED
@@ -350,12 +356,13 @@ def _shown(value: str) -> str:
     return value if len(value) <= 60 else value[:59] + "…"
 
 
-def section_numbers(consultation: Consultation) -> dict[str, int]:
-    """Section number → id in the consultation's latest published document version."""
+def latest_sections(consultation: Consultation) -> tuple[int | None, dict[str, int]]:
+    """The consultation's latest published document version (its id) and its sections
+    (number → id); (None, {}) without one."""
     version = consultation.document_versions.published().order_by("-number").first()
     if version is None:
-        return {}
-    return dict(version.sections.values_list("number", "pk"))
+        return None, {}
+    return version.pk, dict(version.sections.values_list("number", "pk"))
 
 
 def check_rows(

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from core.access import permission_required
 from core.html import option_pairs
 from core.params import parse_number, parse_numbers
-from stages.models import Consultation, Section
+from stages.models import Consultation, DocumentVersion, Section
 
 from ..answers import services
 from ..answers.models import ConsultationAnswer
@@ -70,24 +70,39 @@ def _filtered(consultation: Consultation, form: AnswerFilterForm) -> QuerySet[Op
 
 
 def _section_choices(consultation: Consultation) -> tuple[list[Section], list[tuple[str, str]]]:
-    rows: list[tuple[int, str, str, str, int]] = list(
-        Section.objects.filter(version__consultation=consultation, version__status="published")
+    """The sections of the latest published version (the queue's filter) and, for an
+    answer's "changed section", those of every version after the first published one,
+    drafts included: the next version is drafted while the comments are answered, and
+    published only once they are."""
+    rows: list[tuple[int, str, str, str, int, str]] = list(
+        Section.objects.filter(version__consultation=consultation)
         .order_by("version__number", "position")
-        .values_list("pk", "key", "number", "heading", "version__number")
+        .values_list("pk", "key", "number", "heading", "version__number", "version__status")
     )
-    latest = max((row[4] for row in rows), default=0)
+    published = [row[4] for row in rows if row[5] == DocumentVersion.Status.PUBLISHED]
+    latest = max(published, default=0)
+    first = min(published, default=0)
     current = [
         Section(pk=pk, key=key, number=number, heading=heading)
-        for pk, key, number, heading, version in rows
-        if version == latest
+        for pk, key, number, heading, version, _status in rows
+        if version == latest and published
     ]
-    # An answer points at the section of a later version that it changed.
     later = [
-        (str(pk), f"§{number} {heading} (v{version})")
-        for pk, _key, number, heading, version in rows
-        if version > 1
+        (str(pk), _section_choice(number, heading, version, status))
+        for pk, _key, number, heading, version, status in rows
+        if published and version > first
     ]
     return current, later
+
+
+def _section_choice(number: str, heading: str, version: int, status: str) -> str:
+    if status == DocumentVersion.Status.DRAFT:
+        return _("§%(number)s %(heading)s (v%(version)s, draft)") % {
+            "number": number,
+            "heading": heading,
+            "version": version,
+        }
+    return f"§{number} {heading} (v{version})"
 
 
 @permission_required(ANSWER)

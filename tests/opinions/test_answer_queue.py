@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from opinions.answers.models import ConsultationAnswer, Decision
 from opinions.models import Opinion
-from stages.models import Section
+from stages.models import DocumentVersion, Section
 from tests.factories import DocumentVersionFactory, OpinionFactory, SectionFactory, moderator
 from tests.roles import ROLES, client_for, expect_refused
 
@@ -122,3 +122,27 @@ def test_the_queue_pins_its_queries(section: Section, django_assert_num_queries:
     with django_assert_num_queries(10):
         response = client.get(queue_url(section))
     assert response.status_code == 200
+
+
+def test_an_answer_can_point_at_a_section_of_the_next_draft(section: Section) -> None:
+    """The next version is drafted while the comments are answered: its sections are
+    offered (a draft is not public yet, but the answer is published with the report)."""
+    (one,) = comments(section, 1)
+    consultation = section.version.consultation
+    draft = DocumentVersionFactory(
+        consultation=consultation,
+        number=section.version.number + 1,
+        status=DocumentVersion.Status.DRAFT,
+        published_at=None,
+    )
+    changed = SectionFactory(version=draft, key="cel-3-2", number="3.2", heading="Tramwaje")
+    client = Client()
+    client.force_login(moderator())
+    page = client.get(queue_url(section)).content.decode()
+    assert f'<option value="{changed.pk}">§3.2 Tramwaje (v{draft.number}, wersja robocza)' in page
+    # The consulted version's own sections are not a change.
+    assert f'<option value="{section.pk}"' not in page
+
+    response = client.post(post_url(section), answer_post([one], changed_section=str(changed.pk)))
+    assert response.status_code == 302
+    assert ConsultationAnswer.objects.get().changed_section == changed

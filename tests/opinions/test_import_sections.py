@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from core.tabular import render_message
 from opinions.importing import batches, checking, commit, messages
 from opinions.models import ImportBatch, ImportRow, Opinion, SubmitterKind
 from stages.models import Consultation, Stage
@@ -102,3 +103,66 @@ def test_a_section_for_an_open_question_is_refused(lublin_process: None) -> None
     assert only.verdict == ImportRow.Verdict.REJECTED
     with translation.override("en"):
         assert "has no document" in messages.render_message(only.reasons[0])
+
+
+def checked(consultation: Consultation, rows: list[list[str]]) -> ImportBatch:
+    batch = batches.create_batch(
+        content=csv_bytes(rows, header=HEADER),
+        original_name="uwagi.csv",
+        consultation=consultation,
+        event=None,
+        uploaded_by=None,
+    )
+    checking.check_batch(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEW, batch.error
+    return batch
+
+
+def committed(batch: ImportBatch) -> None:
+    assert commit.claim_commit(batch_id=batch.pk)
+    commit.commit_batch(batch_id=batch.pk)
+
+
+def row_reasons(batch: ImportBatch) -> list[str]:
+    with translation.override("en"):
+        return [
+            render_message(reason)
+            for reasons in ImportRow.objects.filter(batch=batch)
+            .order_by("row_number")
+            .values_list("reasons", flat=True)
+            for reason in reasons
+        ]
+
+
+def test_a_new_version_published_between_check_and_commit_keeps_the_checked_section(
+    consultation: Consultation,
+) -> None:
+    batch = checked(consultation, [comment_row("2.1"), comment_row("")])
+    checked_section = consultation.document_versions.get().sections.get(number="2.1")
+    newer = DocumentVersionFactory(consultation=consultation)
+    SectionFactory(version=newer, key="cel-2-1", number="2.1")
+
+    committed(batch)
+    saved = Opinion.objects.exclude(section=None).get()
+    assert saved.section == checked_section
+    assert Opinion.objects.count() == 2
+    assert row_reasons(batch) == [
+        "a newer version of the document was published after the check: the comment stays "
+        "on §2.1 of the version it was checked against"
+    ]
+
+
+def test_a_section_removed_after_the_check_loses_nothing_but_the_section(
+    consultation: Consultation,
+) -> None:
+    batch = checked(consultation, [comment_row("2.2", "Rada Dzielnicy Czuby Północne")])
+    consultation.document_versions.get().sections.filter(number="2.2").delete()
+
+    committed(batch)
+    saved = Opinion.objects.get()
+    assert saved.section is None
+    assert saved.organisation == "Rada Dzielnicy Czuby Północne"
+    assert row_reasons(batch) == [
+        "section §2.2 was removed after the check: the comment is saved without a section"
+    ]
