@@ -5,9 +5,9 @@
     python bench/load.py URL --cookie "sessionid=…"     (sent with every request)
 
 GET by default. With --post, each connection first GETs the spec's `form_url` once (for the
-CSRF cookie and the form's token), then POSTs form data to URL again and again: each field
-takes the next of its listed values in turn, and the fields named in `fresh_uuid` get a new
-UUID every time (a fresh submission key). SPEC.json:
+CSRF cookie and the form's token; an empty one for a view without CSRF), then POSTs form
+data to URL again and again: each field takes the next of its listed values in turn, and the
+fields named in `fresh_uuid` get a new UUID every time (a fresh submission key). SPEC.json:
 
     {"form_url": "http://…/answer/", "fields": {"text": ["…", "…"], "area": ["", "3"]},
      "fresh_uuid": ["submission_key"], "expect": [302]}
@@ -101,9 +101,11 @@ def worker(
         headers["Cookie"] = cookie
     token = ""
     if post is not None:
-        csrf, token = csrf_session(conn, post.form_url, cookie)
+        csrf = ""
+        if post.form_url:  # none for a view without CSRF (the floor's INSERT)
+            csrf, token = csrf_session(conn, post.form_url, cookie)
         headers |= {
-            "Cookie": "; ".join(filter(None, [cookie, f"csrftoken={csrf}"])),
+            "Cookie": "; ".join(filter(None, [cookie, csrf and f"csrftoken={csrf}"])),
             "Content-Type": "application/x-www-form-urlencoded",
         }
     expected = post.expect if post is not None else [200]
@@ -114,7 +116,8 @@ def worker(
         if post is not None:
             data = {name: values[number % len(values)] for name, values in post.fields.items()}
             data |= {name: str(uuid.uuid4()) for name in post.fresh_uuid}
-            data["csrfmiddlewaretoken"] = token
+            if token:
+                data["csrfmiddlewaretoken"] = token
             body = urlencode(data)
         started = time.perf_counter()
         try:

@@ -1,5 +1,9 @@
 """Benchmarks (`make bench`): figures are printed and written to var/bench/*.json, not judged.
 
+floor: the public pages and the answer form beside a bare Django app with no middleware (one
+20-row SELECT, one INSERT) under the Procfile's gunicorn settings, loaded with wrk at 1 and
+8 connections, with each page's ratio to the floor and issue 18's targets: bench/floor_bench.py.
+
 http_pages: the home page and a stage page under load from a second process on loopback,
 with the server in its production configuration (gunicorn, DEBUG off, hashed static files).
 opinions_submit, opinions_list, opinions_import: see bench/opinions_bench.py.
@@ -106,7 +110,7 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
 
 
 SECTIONS = (
-    "http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups",
+    "floor", "http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups",
     "consultations", "trace", "consultation_report", "strategy", "opendata", "faults",
 )  # fmt: skip
 # Run when no --only is given; faults takes minutes and brings up its own Redis and database.
@@ -155,6 +159,12 @@ def main() -> None:
     print(f"seed_demo --opinions {opinions}: {seed_seconds:.1f} s (adds missing opinions only)")
     seconds = 3.0 if args.quick else 15.0
     database = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
+    if "floor" in sections:
+        import floor_bench  # see bench/floor_bench.py
+
+        floor_seconds = 2.0 if args.quick else 10.0
+        report = floor_bench.run(env, OUT, seconds=floor_seconds, database=database)
+        write("floor", report | {"demo_opinions": opinions}, floor_bench.print_report)
     if "http_pages" in sections:
         report_http_pages(env, database, seconds=seconds)
     context = {"database": database, "cpus": os.cpu_count(), "demo_opinions": opinions,

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.pagecache.AnonymousPageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "lublin2030.middleware.StaffIdleTimeoutMiddleware",
@@ -180,6 +181,28 @@ else:
     }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Public read pages served to anonymous visitors from the cache for this many seconds (0: off);
+# see core/pagecache.py for what is never cached. Patterns of URL names.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "5"))
+PAGE_CACHE_VIEWS = (
+    "home",
+    "opinions:list",
+    "opinions:detail",
+    "opinions:report_list",
+    "opinions:report_detail",
+    "opinions:report_opinions",
+    "opinions:consultation_report",
+    "opinions:consultation_report_version",
+    "stages:stage_detail",
+    "stages:update_list",
+    "stages:update_detail",
+    "stages:strategy*",
+    "workgroups:group_list",
+    "workgroups:group_detail",
+    "workgroups:recommendation_public",
+    "workgroups:summary_*",
+)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"

@@ -52,6 +52,10 @@ def own_services(worker_id: str) -> override_settings:
         # PBKDF2's deliberate slowness is for real passwords, not for test accounts.
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "MEDIA_ROOT": folder / "media",
+        # Tests write with factories between two requests, which no request-side invalidation
+        # sees: the anonymous page cache is on only where a test turns it on
+        # (tests/core/test_page_cache.py).
+        "PAGE_CACHE_SECONDS": 0,
     }
     if settings.REDIS_URL:
         from lublin2030.settings import redis_url_with_db

@@ -159,3 +159,20 @@ def test_logging_in_works_while_the_cache_is_down(client: Client, own_redis: Own
     assert wrong.status_code == 200  # the form again, with its error (allauth's throttle counted)
     assert right.status_code == 302
     assert client.session["_auth_user_id"] == str(person.pk)
+
+
+def test_public_pages_render_while_the_cache_is_down(
+    client: Client, own_redis: OwnRedis, settings: Any
+) -> None:
+    from core.pagecache import CACHE_HEADER
+    from tests.factories import OpinionFactory
+
+    settings.PAGE_CACHE_SECONDS = 30
+    OpinionFactory(text="Więcej ławek nad Zalewem Zemborzyckim.")
+    assert client.get(reverse("opinions:list"))[CACHE_HEADER] == "miss"  # Redis up
+    own_redis.stop()
+
+    pages = [client.get(reverse("opinions:list")) for _ in range(2)]
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert all("Zalewem Zemborzyckim" in page.content.decode() for page in pages)

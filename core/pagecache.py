@@ -1,0 +1,181 @@
+"""Public read pages cached for anonymous visitors, a few seconds, per language.
+
+A resident who is not signed in reads the same list, search, opinion, stage or report page
+as every other such resident, so the page is rendered once and served from the cache
+(Redis in production) for PAGE_CACHE_SECONDS. What can never reach another person:
+
+- only a GET or HEAD with no cookie but the CSRF and the language cookies is served from or
+  stored in the cache (no session, so nobody signed in and no session data; no message;
+  no cookie that says who supported what);
+- a response is stored only if it is a 200 that sets no cookie, wrote nothing to a session,
+  added no message, is not for a signed-in user and is not marked private or no-store;
+- every page has forms with a CSRF token (the language switch at least): the stored copy
+  has a placeholder where the token was (every token the visitor's secret unmasks to is
+  found and replaced; a page that still holds the secret is not stored), and each visitor
+  served from the cache gets a token of their own, and the cookie with it, from Django's
+  CSRF middleware as on any page.
+- only the views named in settings.PAGE_CACHE_VIEWS are cached (patterns of URL names).
+
+Pages are keyed by language, path and query string, the htmx header, and a generation
+number: every successful write request (POST, PUT, PATCH, DELETE) and every call of
+`invalidate()` (for writes done elsewhere, in Celery tasks or commands) starts a new
+generation, so a write is seen on the next request. Writes that do not go through a request
+show within PAGE_CACHE_SECONDS at the latest.
+
+When the cache fails (Redis down), pages are rendered as if there were no cache.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import (  # type: ignore[attr-defined]  # not in django-stubs
+    CSRF_ALLOWED_CHARS,
+    CSRF_TOKEN_LENGTH,
+    _unmask_cipher_token,
+    get_token,
+)
+from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.cache import cc_delim_re
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "pagecache:generation"
+SAFE_METHODS = ("GET", "HEAD")
+CACHE_HEADER = "X-Page-Cache"
+TOKEN_PLACEHOLDER = "__page_cache_csrf_token__"  # noqa: S105 - not a secret
+TOKEN_CANDIDATE = re.compile(
+    rf"(?<![{CSRF_ALLOWED_CHARS}])[{CSRF_ALLOWED_CHARS}]{{{CSRF_TOKEN_LENGTH}}}"
+    rf"(?![{CSRF_ALLOWED_CHARS}])"
+)
+
+
+def invalidate() -> None:
+    """Start a new generation: no page cached before this call is served again."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet (or it expired)
+        cache.set(GENERATION_KEY, 1, timeout=None)
+    except Exception:
+        logger.warning("page cache: could not start a new generation", exc_info=True)
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    if request.method not in SAFE_METHODS:
+        return False
+    if not set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}:
+        return False
+    try:
+        view_name = resolve(request.path_info).view_name
+    except Resolver404:
+        return False
+    return any(fnmatch.fnmatchcase(view_name, pattern) for pattern in settings.PAGE_CACHE_VIEWS)
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and (session.modified or not session.is_empty()):
+        return False
+    if getattr(getattr(request, "_messages", None), "added_new", False):
+        return False
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    directives = {
+        part.strip().split("=")[0].lower()
+        for part in cc_delim_re.split(response.headers.get("Cache-Control", ""))
+    }
+    return not directives & {"private", "no-store", "no-cache"}
+
+
+def _key(request: HttpRequest, generation: int) -> str:
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    htmx = request.headers.get("HX-Request", "")
+    return f"pagecache:{generation}:{translation.get_language()}:{htmx}:{request.method}:{digest}"
+
+
+class AnonymousPageCacheMiddleware:
+    """Goes after the locale, session, CSRF, authentication and messages middleware (the
+    language is part of the key; the CSRF middleware sets the cookie of the token a cached
+    page is given); all of those are lazy, so a page from the cache costs no query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not settings.PAGE_CACHE_SECONDS:
+            return self.get_response(request)
+        if not _cacheable_request(request):
+            response = self.get_response(request)
+            if request.method not in SAFE_METHODS and response.status_code < 400:
+                invalidate()
+            return response
+        try:
+            generation = cache.get_or_set(GENERATION_KEY, 1, timeout=None) or 1
+            key = _key(request, int(generation))
+            stored = cache.get(key)
+        except Exception:
+            logger.warning("page cache: unreachable, rendering", exc_info=True)
+            return self.get_response(request)
+        if stored is not None:
+            return _rebuilt(request, stored)
+        response = self.get_response(request)
+        page = _stored(request, response) if _storable(request, response) else None
+        if page is not None:
+            try:
+                cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("page cache: could not store a page", exc_info=True)
+            response.headers[CACHE_HEADER] = "miss"
+        return response
+
+
+def _without_token(request: HttpRequest, html: str) -> str | None:
+    """The page with the visitor's CSRF tokens replaced by the placeholder; None if any
+    trace of the visitor's secret is left (or the placeholder was already there)."""
+    secret = request.META.get("CSRF_COOKIE", "")
+    if TOKEN_PLACEHOLDER in html:
+        return None
+    if not secret:
+        return html
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        return TOKEN_PLACEHOLDER if _unmask_cipher_token(token) == secret else token
+
+    html = TOKEN_CANDIDATE.sub(replace, html)
+    return None if secret in html else html
+
+
+def _stored(request: HttpRequest, response: HttpResponse) -> dict[str, Any] | None:
+    charset = response.charset or "utf-8"
+    try:
+        html = _without_token(request, response.content.decode(charset))
+    except UnicodeDecodeError:
+        return None
+    if html is None:
+        return None
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+    return {"content": html, "charset": charset, "headers": headers}
+
+
+def _rebuilt(request: HttpRequest, stored: dict[str, Any]) -> HttpResponse:
+    html: str = stored["content"]
+    if TOKEN_PLACEHOLDER in html:
+        html = html.replace(TOKEN_PLACEHOLDER, get_token(request))
+    response = HttpResponse(html.encode(stored["charset"]))
+    for name, value in stored["headers"]:
+        response.headers[name] = value
+    response.headers[CACHE_HEADER] = "hit"
+    return response

@@ -1,0 +1,142 @@
+"""The anonymous page cache (core/pagecache.py): public pages served from the cache to
+visitors who are not signed in, never one person's session, message or CSRF token to
+another, and a write seen on the next request."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.middleware.csrf import _unmask_cipher_token  # type: ignore[attr-defined]
+from django.test import Client
+from django.urls import reverse
+
+from core.pagecache import CACHE_HEADER
+from opinions.models import Opinion
+from tests.factories import OpinionFactory, UserFactory, moderator
+from tests.opinions.test_support_comments import pressed
+
+pytestmark = pytest.mark.django_db
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings: Any) -> None:
+    settings.PAGE_CACHE_SECONDS = 30
+
+
+def client_with(**cookies: str) -> Client:
+    client = Client()
+    client.cookies.load(cookies)
+    return client
+
+
+def without_tokens(html: bytes) -> str:
+    return CSRF_INPUT.sub("", html.decode())
+
+
+def list_url() -> str:
+    return reverse("opinions:list")
+
+
+def test_an_anonymous_list_is_served_from_the_cache_per_language() -> None:
+    OpinionFactory(text="Więcej ławek nad Bystrzycą.")
+    first = Client().get(list_url())
+    second = Client().get(list_url())
+    english = client_with(django_language="en").get(list_url())
+
+    assert first[CACHE_HEADER] == "miss"
+    assert second[CACHE_HEADER] == "hit"
+    assert without_tokens(second.content) == without_tokens(first.content)
+    assert "Więcej ławek nad Bystrzycą." in second.content.decode()
+    assert english[CACHE_HEADER] == "miss"  # its own entry, in its own language
+    assert english["Content-Language"] == "en"
+
+
+def test_a_signed_in_resident_never_gets_nor_fills_the_cache() -> None:
+    OpinionFactory()
+    person = UserFactory(username="mieszkanka-ola")
+    signed_in = Client()
+    signed_in.force_login(person)
+    anonymous = Client()
+
+    anonymous.get(list_url())  # cached for anonymous visitors
+    own = signed_in.get(list_url())
+    other = anonymous.get(list_url())
+
+    assert CACHE_HEADER not in own
+    assert "mieszkanka-ola" in own.content.decode() or person.get_username() in str(own.context)
+    assert other[CACHE_HEADER] == "hit"
+    assert "mieszkanka-ola" not in other.content.decode()
+    assert signed_in.cookies["sessionid"].value not in other.content.decode()
+
+
+def test_a_message_and_a_supporter_cookie_stay_with_their_visitor() -> None:
+    opinion = OpinionFactory(text="Więcej koszy na śmieci w parkach.")
+    supporter = Client()
+    page = opinion.get_absolute_url()
+    supporter.get(page)  # the page gives this browser its supporter cookie
+    Client().get(list_url())  # a list in the cache
+
+    supported = supporter.post(reverse("opinions:support", kwargs={"pk": opinion.pk}))
+    own_page, own_list = supporter.get(page), supporter.get(list_url())
+    other_page, other_list = Client().get(page), Client().get(list_url())
+
+    assert supported.status_code == 302
+    assert supported.cookies["messages"].value  # the „thank you” waits in a cookie
+    assert CACHE_HEADER not in own_page and CACHE_HEADER not in own_list
+    assert pressed(own_page.content.decode()) == "true"
+    assert "Dziękujemy" in own_page.content.decode()
+    for other in (other_page, other_list):
+        html = other.content.decode()
+        assert "Dziękujemy" not in html
+        assert "messages" not in other.cookies
+    assert pressed(other_page.content.decode()) == "false"
+    assert other_list[CACHE_HEADER] == "miss"  # the support started a new generation
+
+
+def test_each_visitor_gets_a_csrf_token_of_their_own_from_a_cached_page() -> None:
+    OpinionFactory()
+    first, second = Client(), client_with(csrftoken="a" * 32)
+    pages = [first.get(list_url()), second.get(list_url())]
+
+    tokens = [CSRF_INPUT.findall(page.content.decode()) for page in pages]
+    secrets = [first.cookies["csrftoken"].value, "a" * 32]
+    assert [page[CACHE_HEADER] for page in pages] == ["miss", "hit"]
+    assert all(tokens)  # the language switch's form at least
+    for own, secret, other_secret in zip(tokens, secrets, reversed(secrets), strict=True):
+        assert {_unmask_cipher_token(token) for token in own} == {secret}
+        assert other_secret not in own
+    # The second visitor's token works for a POST (the language switch).
+    switched = second.post(
+        reverse("set_language"),
+        {"language": "en", "next": "/", "csrfmiddlewaretoken": tokens[1][0]},
+        enforce_csrf_checks=True,
+    )
+    assert switched.status_code == 302
+
+
+def test_a_write_is_seen_on_the_next_request() -> None:
+    pending = OpinionFactory(
+        text="Parking rowerowy przy dworcu metropolitalnym.", status=Opinion.Status.PENDING
+    )
+    staff = Client()
+    staff.force_login(moderator())
+    before = Client().get(list_url())
+
+    published = staff.post(
+        reverse("opinions:moderation_publish", args=[pending.pk]), {"version": 1}
+    )
+    after = Client().get(list_url())
+
+    assert "Parking rowerowy przy dworcu" not in before.content.decode()
+    assert published.status_code in (200, 302)
+    assert after[CACHE_HEADER] == "miss"
+    assert "Parking rowerowy przy dworcu" in after.content.decode()
+
+
+def test_pages_not_listed_are_not_cached() -> None:
+    response = Client().get(reverse("health"))
+    assert CACHE_HEADER not in response
