@@ -3,21 +3,44 @@
 
 The header shows the link on every page, so its address is worked out once, when the
 person logs in, and kept in their session: a page reads it from the session it loads
-anyway, without a query. A session older than this module gets it on its first page.
+anyway. A session older than this module gets it on its first page. It is kept with the
+staff roles it was worked out for, and worked out again when an administrator has given or
+taken a role since: the roles are read with the group query the header's menu makes
+anyway (`rules` keeps its answer on the user for the request), so this costs no query.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 
 from core.http import signed_in_user
-from core.roles import EDITORS, MODERATORS, VERIFIERS
+from core.roles import (
+    EDITORS,
+    MODERATORS,
+    VERIFIERS,
+    is_editor,
+    is_moderator,
+    is_superuser,
+    is_verifier,
+)
 from workgroups.models import Membership
 
 from .models import User
 
 SESSION_KEY = "my_panel_url"
+ROLES_KEY = "my_panel_roles"
+
+
+def roles_signature(user: Any) -> list[bool]:
+    """Which staff roles the person has, as the panel depends on them."""
+    if is_superuser(user):
+        # An administrator's rights need no query of groups (Django's has_perm neither).
+        return [True]
+    predicates = (is_editor, is_moderator, is_verifier)
+    return [bool(predicate(user)) for predicate in predicates]
 
 
 def panel_url_for(user: User) -> str:
@@ -41,8 +64,10 @@ def panel_url_for(user: User) -> str:
 
 def remember_panel(request: HttpRequest) -> str:
     """Work out the signed-in person's panel and keep it in the session."""
-    url = panel_url_for(signed_in_user(request))
+    user = signed_in_user(request)
+    url = panel_url_for(user)
     request.session[SESSION_KEY] = url
+    request.session[ROLES_KEY] = roles_signature(user)
     return url
 
 
@@ -52,6 +77,6 @@ def my_panel_url(request: HttpRequest) -> str | None:
     if user is None or not user.is_authenticated:
         return None
     url = request.session.get(SESSION_KEY)
-    if not isinstance(url, str):
+    if not isinstance(url, str) or request.session.get(ROLES_KEY) != roles_signature(user):
         url = remember_panel(request)
     return url

@@ -13,8 +13,9 @@ from django.http import HttpRequest
 from core.roles import is_staff_member
 from core.security import log_security_event
 
+from .landing import ROLES_KEY as PANEL_ROLES
 from .landing import SESSION_KEY as PANEL_SESSION
-from .landing import panel_url_for
+from .landing import panel_url_for, roles_signature
 from .middleware import LAST_SEEN, STAFF_SESSION
 from .models import User
 
@@ -27,6 +28,7 @@ def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs:
     if request is not None and hasattr(request, "session"):
         # The header's "My panel" link reads it on every page (lublin2030/landing.py).
         request.session[PANEL_SESSION] = panel_url_for(user)
+        request.session[PANEL_ROLES] = roles_signature(user)
     log_security_event("login", request=request, user=user, staff=staff)
 
 

@@ -250,3 +250,31 @@ def test_an_administrators_dashboard_links_roles_log_and_set_up(
     editors = client_for("editor")[0].get(reverse("dashboard")).content.decode()
     for name in ("change_log", "stages:staff_area_list"):
         assert f'href="{reverse(name)}"' not in editors
+
+
+def test_my_panel_follows_a_role_given_or_taken_without_logging_in_again(
+    admin_client: tuple[Client, User],
+) -> None:
+    _, admin = admin_client
+    person = moderator()
+    client = Client()
+    client.force_login(person)
+    assert 'href="/staff/moderation/"' in client.get("/updates/").content.decode()
+    withdraw_role(actor=admin, person=person, role=MODERATORS)
+    grant_role(actor=admin, person=person, role=EDITORS)
+    html = client.get("/updates/").content.decode()
+    assert '<a href="/panel/">' in html
+    withdraw_role(actor=admin, person=person, role=EDITORS)
+    assert '<a href="/moje/">' in client.get("/updates/").content.decode()
+
+
+def test_my_panel_costs_no_query_of_its_own(django_assert_num_queries: Any) -> None:
+    person = moderator()
+    client = Client()
+    client.force_login(person)
+    client.get("/updates/")
+    # The session, the updates' count, the user, the user's groups (the menu's rights and
+    # the panel's roles share it), the user's and their groups' model permissions (the
+    # menu's rights): the list of updates is empty.
+    with django_assert_num_queries(6):
+        client.get("/updates/")
