@@ -54,22 +54,17 @@ from core.bulk import insert_rows
 from core.security import log_security_event
 from core.tasks import send_after_commit
 from opinions.models import Opinion, ReportMembership, ThematicReport
+from opinions.reports import subthemes as report_subthemes
 from opinions.reports import tasks
-from opinions.reports import terms as report_terms
 from opinions.reports.figures import compute_figures
 from opinions.reports.terms import (
-    MAX_FEATURES,
     MIN_COUNT,
     REPORT_STOPWORDS,
-    SEED,
-    SILHOUETTE_SAMPLE,
     TERM_PRIOR,
     TermCounts,
-    content_lemmas,
     content_terms,
     count_terms,
     distinctive_terms,
-    find_subthemes,
     term_pattern,
 )
 from stages.models import Consultation, District, ThematicArea
@@ -82,9 +77,6 @@ logger = logging.getLogger(__name__)
 SCHEMA = 1
 BUILD_TASK = tasks.build_report.name
 RENDER_TASK = tasks.render_report_files.name
-QUOTES = 5
-# Quotes sharing this much of their content words (Jaccard) count as the same quote.
-QUOTE_SIMILARITY = 0.8
 CHANGED_TERMS = 10
 # `progress_note` codes (the pages translate them).
 NOTE_STARTED = "started"
@@ -484,6 +476,8 @@ class _Read:
     summary: dict[str, Any]
     # (opinion id, stored lemmas, district id), by id.
     documents: list[tuple[int, str, int | None]]
+    # (opinion id, text), by id: sub-themes are found sentence by sentence.
+    texts: list[tuple[int, str]]
     # Term counts of this area, and of all areas (only the terms this area could rank).
     area_counts: TermCounts
     pooled: TermCounts
@@ -515,6 +509,9 @@ def _read(report: ThematicReport) -> _Read:
                 .values_list("pk", "lemmas", "district_id")
                 .iterator(chunk_size=10_000)
             )
+            texts: list[tuple[int, str]] = list(
+                scope.order_by("pk").values_list("pk", "text").iterator(chunk_size=10_000)
+            )
             area_counts, pooled = _term_counts(report, all_areas, documents)
             previous = previous_version(report)
             previous_ids: set[int] = set()
@@ -529,11 +526,12 @@ def _read(report: ThematicReport) -> _Read:
                 previous_only = dict(
                     Opinion.objects.filter(pk__in=sorted(gone)).values_list("pk", "lemmas")
                 )
-        if summary["opinion_count"] == len(documents):
+        if summary["opinion_count"] == len(documents) == len(texts):
             return _Read(
                 figures,
                 summary,
                 documents,
+                texts,
                 area_counts,
                 pooled,
                 previous,
@@ -627,17 +625,10 @@ def _build(report: ThematicReport, progress: _Progress) -> _Built:
     terms = distinctive_terms(area_counts, read.pooled)
 
     progress(55, NOTE_SUBTHEMES)
-    found = find_subthemes(
-        [(pk, lemmas) for pk, lemmas, _district in documents], counts=area_counts
-    )
+    found = report_subthemes.find_subthemes(read.texts)
     district_of = {pk: district for pk, _lemmas, district in documents}
-    lemmas_of = {pk: lemmas for pk, lemmas, _district in documents}
-    subthemes = _subtheme_content(found.subthemes, district_of, lemmas_of)
-    subtheme_of = {
-        opinion_id: subtheme.index
-        for subtheme in found.subthemes
-        for opinion_id in subtheme.members
-    }
+    subthemes = _subtheme_content(found, district_of)
+    subtheme_of = found.main_subtheme
     note = found.note
     if not note and area_counts.word_total == 0 and documents:
         note = "no-content-words"
@@ -662,23 +653,31 @@ def _build(report: ThematicReport, progress: _Progress) -> _Built:
             "term_prior": TERM_PRIOR,
             "min_count": MIN_COUNT,
             "term_unit": "opinions",
-            "subthemes": "kmeans-tfidf",
+            "subthemes": "sentences-lsa-kmeans",
             "k": found.k,
             "k_range": list(found.k_range),
-            "k_criterion": "silhouette",
-            "silhouette": found.silhouette,
-            "silhouette_sample": SILHOUETTE_SAMPLE,
-            "clustering": found.algorithm,
-            "features": found.features,
-            "max_features": MAX_FEATURES,
-            "seed": SEED,
-            "lemmatizer": "simplemma",
+            "k_criterion": "stability",
+            "stability": found.stability,
+            "stability_by_k": {str(k): value for k, value in found.stability_by_k.items()},
+            "stability_seeds": report_subthemes.STABILITY_SEEDS,
+            "stable_ari": report_subthemes.STABLE_ARI,
+            "min_excess": report_subthemes.MIN_EXCESS,
+            "k_tolerance": report_subthemes.K_TOLERANCE,
+            "lsa_dimensions": report_subthemes.LSA_DIMENSIONS,
+            "sentences": found.sentences,
+            "units": found.units,
+            "min_support": report_subthemes.MIN_SUPPORT,
+            "mmr_lambda": report_subthemes.MMR_LAMBDA,
+            "seed": report_subthemes.SEED,
+            "lemmatizer": "Morfeusz 2",
             "stopwords": len(REPORT_STOPWORDS),
         },
         "figures": read.figures,
         "terms": terms,
         "subthemes": subthemes,
         "subthemes_note": note,
+        # Opinions none of whose sentences is in any sub-theme.
+        "subthemes_left_out": len(found.left_out) if subthemes else 0,
         "changes": _changes(read, area_counts, terms),
     }
     memberships = [(pk, subtheme_of.get(pk)) for pk, _lemmas, _district in documents]
@@ -686,58 +685,40 @@ def _build(report: ThematicReport, progress: _Progress) -> _Built:
 
 
 def _subtheme_content(
-    found: list[report_terms.Subtheme],
-    district_of: dict[int, int | None],
-    lemmas_of: dict[int, str],
+    found: report_subthemes.Result, district_of: dict[int, int | None]
 ) -> list[dict[str, Any]]:
-    if not found:
+    if not found.subthemes:
         return []
     districts = {
         pk: (slug, name) for pk, slug, name in District.objects.values_list("pk", "slug", "name")
     }
-    # Quotes: the opinions nearest the centroid, skipping any that repeats one already taken
-    # (the same opinion sent twice, retyped, or with other punctuation).
-    quote_ids: list[list[int]] = []
-    for subtheme in found:
-        chosen: list[int] = []
-        words_of_chosen: list[set[str]] = []
-        for opinion_id in subtheme.nearest:
-            words = set(content_lemmas(lemmas_of.get(opinion_id, "")))
-            if not words or any(
-                len(words & other) >= QUOTE_SIMILARITY * len(words | other)
-                for other in words_of_chosen
-            ):
-                continue
-            chosen.append(opinion_id)
-            words_of_chosen.append(words)
-            if len(chosen) == QUOTES:
-                break
-        quote_ids.append(chosen)
-    texts = dict(
-        Opinion.objects.filter(pk__in=sorted({pk for ids in quote_ids for pk in ids})).values_list(
-            "pk", "text"
-        )
-    )
+    main_size: dict[int, int] = {}
+    for index in found.main_subtheme.values():
+        main_size[index] = main_size.get(index, 0) + 1
     result = []
-    for subtheme, chosen in zip(found, quote_ids, strict=True):
+    for subtheme in found.subthemes:
         tally: dict[int, int] = {}
-        for opinion_id in subtheme.members:
+        for opinion_id in subtheme.supporters:
             district = district_of.get(opinion_id)
             if district is not None:
                 tally[district] = tally.get(district, 0) + 1
         top = sorted(tally.items(), key=lambda item: (-item[1], districts[item[0]][1]))[:5]
-        quotes = [{"opinion_id": pk, "text": texts[pk]} for pk in chosen if pk in texts]
         result.append(
             {
                 "index": subtheme.index,
                 "label": subtheme.label,
                 "top_terms": subtheme.top_terms,
-                "size": len(subtheme.members),
+                # Opinions whose main sub-theme this is (the report's memberships, linked).
+                "size": main_size.get(subtheme.index, 0),
+                # Opinions with at least one sentence in it.
+                "support": len(subtheme.supporters),
+                "sentences": subtheme.sentences,
+                "summary": {"opinion_id": subtheme.summary_opinion, "text": subtheme.summary},
                 "districts": [
                     {"key": districts[pk][0], "label": districts[pk][1], "count": count}
                     for pk, count in top
                 ],
-                "quotes": quotes,
+                "quotes": [{"opinion_id": pk, "text": text} for text, pk in subtheme.quotes],
             }
         )
     return result

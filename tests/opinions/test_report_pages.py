@@ -110,6 +110,8 @@ def report_content(
                     "label": label,
                     "top_terms": label.split(" · "),
                     "size": len(members),
+                    "support": len(members) + 1,
+                    "summary": {"opinion_id": members[-1].pk, "text": members[-1].text},
                     "districts": [
                         {"key": name.lower(), "label": name, "count": n}
                         for name, n in by_district.most_common(5)
@@ -415,7 +417,11 @@ def test_report_page_renders_every_section(lublin_process: None) -> None:
     # Sub-themes: label, size linking to its opinions, districts, verbatim quotes linked.
     for subtheme in content["subthemes"]:
         assert escape(subtheme["label"]) in html
-        assert f'href="{terms_url}?subtheme={subtheme["index"]}">{subtheme["size"]}<' in html
+        assert re.search(
+            rf'href="{re.escape(terms_url)}\?subtheme={subtheme["index"]}">[^<]*\b{subtheme["size"]}\b',
+            html,
+        )
+        assert escape(subtheme["summary"]["text"]) in html
         for quote_ in subtheme["quotes"]:
             assert escape(quote_["text"]) in html
             assert f'href="/opinions/{quote_["opinion_id"]}/"' in html
@@ -709,11 +715,14 @@ def test_publishing_an_unbuilt_version_is_refused(lublin_process: None) -> None:
 
 @pytest.fixture
 def built_green(lublin_process: None) -> ThematicReport:
-    """The report on „Miasto zielone” built by the builder from the 240 sample opinions."""
-    from lublin2030.demo.opinions import seed_sample_opinions
+    """The report on „Miasto zielone” built by the builder from the 240 sample opinions and
+    1,500 generated ones."""
+    from lublin2030.demo.opinions import seed_demo_opinions, seed_sample_opinions
 
     consultation = Consultation.objects.get(slug="jaki-ma-byc-lublin-w-2030")
     seed_sample_opinions(consultation=consultation)
+    # Generated opinions too: the sample's 20 an area are too few for sub-themes.
+    seed_demo_opinions(consultation=consultation, count=1500)
     (report,) = reports.create_report_versions(
         areas=[ThematicArea.objects.get(slug=AREA)], now=timezone.now()
     )

@@ -280,35 +280,54 @@ def sample(lublin_process: None) -> list[Opinion]:
     return load_sample_opinions()
 
 
-def test_every_number_and_quote_is_traceable_to_its_opinions(sample: list[Opinion]) -> None:
+@pytest.fixture
+def sample_and_demo(sample: list[Opinion]) -> None:
+    """The sample and 1,500 generated opinions: enough for sub-themes (20 an area are not)."""
+    from lublin2030.demo.opinions import seed_demo_opinions
+
+    seed_demo_opinions(consultation=Consultation.objects.get(slug=LUBLIN_CONSULTATION), count=1500)
+
+
+def test_every_number_and_quote_is_traceable_to_its_opinions(sample_and_demo: None) -> None:
     report = build()
     content = report.content
     members = ReportMembership.objects.filter(report=report)
+    total = content["scope"]["opinion_count"]
 
-    assert members.count() == report.opinion_count == content["scope"]["opinion_count"] == 20
-    assert report_opinions(report).count() == 20
+    assert members.count() == report.opinion_count == total > 20
+    assert report_opinions(report).count() == total
     assert content["subthemes"], content["subthemes_note"]
     assert sum(theme["size"] for theme in content["subthemes"]) == (
         members.filter(subtheme__isnull=False).count()
     )
+    quoted: list[int] = []
     for theme in content["subthemes"]:
         in_theme = report_opinions(report, subtheme=theme["index"])
-        assert in_theme.count() == theme["size"]
-        assert 1 <= len(theme["quotes"]) <= 5
-        assert len({quote["text"] for quote in theme["quotes"]}) == len(theme["quotes"])
-        for quote in theme["quotes"]:
-            # Verbatim, and one of the sub-theme's own opinions.
-            assert in_theme.get(pk=quote["opinion_id"]).text == quote["text"]
-        assert sum(row["count"] for row in theme["districts"]) <= theme["size"]
+        assert in_theme.count() == theme["size"] <= theme["support"]
+        assert len(theme["quotes"]) <= 4
+        summary = theme["summary"]
+        assert summary["text"] in Opinion.objects.get(pk=summary["opinion_id"]).text
+        for quote in [summary, *theme["quotes"]]:
+            # Word for word, a sentence of the opinion it names.
+            assert quote["text"] in Opinion.objects.get(pk=quote["opinion_id"]).text
+            quoted.append(quote["opinion_id"])
+        assert sum(row["count"] for row in theme["districts"]) <= theme["support"]
+    # No opinion is quoted twice in the report.
+    assert len(quoted) == len(set(quoted))
     assert [theme["index"] for theme in content["subthemes"]] == list(
         range(len(content["subthemes"]))
     )
-    sizes = [(-theme["size"], theme["label"]) for theme in content["subthemes"]]
-    assert sizes == sorted(sizes)
+    supports = [theme["support"] for theme in content["subthemes"]]
+    assert supports == sorted(supports, reverse=True)
+    # Left out: opinions none of whose sentences is in a sub-theme (an opinion whose main
+    # sub-theme is none has no sentence in any).
+    assert content["subthemes_left_out"] == members.filter(subtheme__isnull=True).count()
     for term in content["terms"]:
         assert report_opinions(report, term=term["term"]).count() == term["count"]
-    assert content["method"]["k"] == len(content["subthemes"])
-    assert content["method"]["silhouette"] is not None
+    method = content["method"]
+    assert method["k"] == len(content["subthemes"]) or method["k"] > len(content["subthemes"])
+    assert method["k_criterion"] == "stability"
+    assert method["k"] < method["k_range"][1]
 
 
 def test_the_same_opinions_give_the_same_report_byte_for_byte(sample: list[Opinion]) -> None:
@@ -391,7 +410,7 @@ def test_a_failed_build_stores_why_and_can_be_retried(
         raise RuntimeError("the clustering crashed")
 
     # Fault injection: the build crashes halfway, after its progress was written.
-    monkeypatch.setattr(reports, "find_subthemes", crash)
+    monkeypatch.setattr(reports.report_subthemes, "find_subthemes", crash)
     failed = build_report(report_id=report.pk)
 
     assert failed.status == ThematicReport.Status.FAILED

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -22,14 +17,11 @@ from opinions.analysis.text import STOPWORDS, lemma_string
 from opinions.models import Channel, Opinion, ThematicReport
 from opinions.reports.building import build_report, create_report_versions, report_opinions
 from opinions.reports.terms import (
-    K_MAX,
-    K_MIN,
     MIN_COUNT,
     TermCounts,
     content_terms,
     count_terms,
     distinctive_terms,
-    find_subthemes,
     log_odds_z,
     term_pattern,
 )
@@ -193,99 +185,3 @@ def test_sample_terms_of_green_city_are_about_trees_and_greenery(lublin_process:
     for report in (green, mobility):
         for row in report.content["terms"]:
             assert report_opinions(report, term=row["term"]).count() == row["count"]
-
-
-# --- Sub-themes ----------------------------------------------------------------------------
-
-
-def sample_documents() -> list[tuple[int, str]]:
-    return [(index + 1, lemma_string(row["text"])) for index, row in enumerate(sample_rows())]
-
-
-# Runs in this process and in fresh ones without Django settings (only the pure module).
-SUBTHEMES_AS_JSON = """
-import json
-
-from opinions.reports.terms import find_subthemes
-
-
-def subthemes_as_json(documents):
-    found = find_subthemes([tuple(document) for document in documents])
-    return json.dumps(
-        {
-            "k": found.k,
-            "silhouette": found.silhouette,
-            "note": found.note,
-            "subthemes": [
-                [theme.index, theme.label, theme.top_terms, theme.members, theme.nearest]
-                for theme in found.subthemes
-            ],
-        },
-        ensure_ascii=False,
-    )
-"""
-
-
-def subthemes_as_json(documents: list[tuple[int, str]]) -> str:
-    namespace: dict[str, Any] = {}
-    exec(SUBTHEMES_AS_JSON, namespace)  # noqa: S102 - the test's own code
-    return str(namespace["subthemes_as_json"](documents))
-
-
-def test_subthemes_partition_the_opinions_with_a_k_in_range() -> None:
-    documents = sample_documents()
-
-    found = find_subthemes(documents)
-
-    assert found.note == ""
-    assert found.k is not None and K_MIN <= found.k <= K_MAX
-    assert found.k_range == (K_MIN, min(K_MAX, len(documents) // 5))
-    members = [pk for theme in found.subthemes for pk in theme.members]
-    assert len(members) == len(set(members))
-    assert set(members) <= {pk for pk, _lemmas in documents}
-    sizes = [len(theme.members) for theme in found.subthemes]
-    assert sizes == sorted(sizes, reverse=True)
-    for theme in found.subthemes:
-        assert theme.label == " · ".join(theme.top_terms[:3])
-        assert set(theme.nearest) <= set(theme.members)
-
-
-def test_subthemes_do_not_depend_on_the_process_or_its_hash_seed() -> None:
-    documents = sample_documents()
-    script = SUBTHEMES_AS_JSON + "\nimport sys\nprint(subthemes_as_json(json.load(sys.stdin)))\n"
-    # This process hashes strings with a random seed; the other one with a fixed one.
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        input=json.dumps(documents),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "PYTHONHASHSEED": "12345"},
-    )
-
-    assert done.stdout.strip() == subthemes_as_json(documents)
-
-
-def test_too_few_opinions_give_no_subthemes() -> None:
-    documents = sample_documents()[:9]
-
-    found = find_subthemes(documents)
-
-    assert (found.subthemes, found.note, found.k) == ([], "too-few-opinions", None)
-
-
-def test_stop_words_and_emoji_only_give_no_subthemes_and_no_crash() -> None:
-    documents = [(pk, lemma_string("i w na 🙂 " * (pk % 3 + 1))) for pk in range(1, 30)]
-
-    found = find_subthemes(documents)
-
-    assert (found.subthemes, found.note) == ([], "no-content-words")
-
-
-def test_identical_opinions_give_no_subthemes_and_no_crash() -> None:
-    documents = [(pk, lemma_string("Więcej drzew w parku")) for pk in range(1, 30)]
-
-    found = find_subthemes(documents)
-
-    assert (found.subthemes, found.note) == ([], "too-few-opinions")
