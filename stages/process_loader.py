@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 
 from .models import Consultation, District, Process, Stage, ThematicArea
+from .services.consultations import ConsultationRefused, check_dates
 
 EDITOR_OWNED_FIELDS = {"pinned_status"}
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -81,6 +82,11 @@ CONSULTATION_FIELDS = {
     "description_en": TEXT,
     "opens_at": FieldSpec(dt.datetime),
     "closes_at": FieldSpec(dt.datetime),
+    # Required by law (art. 6 of the act on development policy): open at least 35 days,
+    # answered by a report within 30 days of the close. How to comment is announced with it.
+    "statutory": FieldSpec(bool, required=False),
+    "how_to_comment": TEXT,
+    "how_to_comment_en": TEXT,
 }
 DISTRICT_FIELDS = {
     "slug": FieldSpec(str, max_length=80),
@@ -224,7 +230,7 @@ def _check_value(key: str, value: object, rule: FieldSpec, place: str) -> list[s
         return _text_errors(key, value, rule, place)
     if isinstance(value, list) and not all(isinstance(item, str) for item in value):
         return [f"{place}: expected a list of texts"]
-    if isinstance(value, int) and not 1 <= value <= 1000:
+    if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= 1000:
         return [f"{place}: expected a number from 1 to 1000"]
     return []
 
@@ -268,8 +274,16 @@ def _check_consultation(record: dict[str, Any], where: str, stage_numbers: set[A
     for key in ("opens_at", "closes_at"):
         if record[key].tzinfo is None:
             errors.append(f"{where}.{key}: give a time zone offset, e.g. 2019-10-01T00:00:00+02:00")
-    if not errors and record["opens_at"] >= record["closes_at"]:
-        errors.append(f"{where}.closes_at: must be after opens_at")
+    if not errors:
+        # The service's own rule: a statutory consultation shorter than 35 days is refused.
+        try:
+            check_dates(
+                opens_at=record["opens_at"],
+                closes_at=record["closes_at"],
+                statutory=bool(record.get("statutory")),
+            )
+        except ConsultationRefused as refused:
+            errors.append(f"{where}.closes_at: {refused.message}")
     return errors
 
 
@@ -313,6 +327,8 @@ def load_process_data(data: dict[str, Any]) -> LoadReport:
     for consultation in data.get("consultations", []):
         values = dict(consultation)
         values["stage"] = Stage.objects.get(number=consultation["stage"])
+        # Left out, it is not required by law (a reload that drops it takes effect).
+        values.setdefault("statutory", False)
         _upsert(Consultation, {"slug": consultation["slug"]}, values, report, "consultations")
     return report
 

@@ -110,7 +110,7 @@ def test_a_consultation_changed_behind_the_signals_is_seen_within_a_minute(
     from stages.models import Consultation
 
     cache = caches["default"]  # the backend itself (`cache` is a proxy to it)
-    consultation = Consultation.objects.get()
+    consultation = Consultation.objects.get(kind=Consultation.Kind.OPEN_QUESTION)
     answer = reverse("opinions:answer", kwargs={"slug": consultation.slug})
     assert client.get(answer).status_code == 200  # the consultation, into the cache
     # An update in SQL: no signal, so the cached row stays as it was…

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from stages.models import Consultation, District, Process, Stage, ThematicArea
 from stages.process_loader import ProcessFileError, load_process
@@ -69,7 +71,7 @@ def test_lublin_process_loads_nine_stages_twelve_areas_27_districts() -> None:
         "stages": 9,
         "areas": 12,
         "districts": 27,
-        "consultations": 1,
+        "consultations": 2,
     }
     assert list(Stage.objects.values_list("number", flat=True)) == list(range(1, 10))
     stage_two = Stage.objects.get(number=2)
@@ -93,7 +95,7 @@ def test_loading_twice_changes_nothing() -> None:
         "stages": 9,
         "areas": 12,
         "districts": 27,
-        "consultations": 1,
+        "consultations": 2,
     }
     assert snapshot() == before
 
@@ -172,10 +174,52 @@ def test_command_loads_the_shipped_process_by_default() -> None:
 def test_the_open_question_is_seeded_as_a_consultation_of_stage_two() -> None:
     load_process(LUBLIN_PROCESS)
 
-    consultation = Consultation.objects.get()
-    assert consultation.stage.number == 2
+    consultation = Consultation.objects.get(stage__number=2)
     assert consultation.kind == Consultation.Kind.OPEN_QUESTION
     assert consultation.question == "Jaki ma być Lublin w 2030 roku?"
+    assert consultation.statutory is False
+
+
+def test_the_statutory_consultation_of_the_draft_strategy_is_loaded() -> None:
+    load_process(LUBLIN_PROCESS)
+
+    draft = Consultation.objects.get(stage__number=7)
+    assert draft.kind == Consultation.Kind.DOCUMENT
+    assert draft.statutory is True
+    assert draft.how_to_comment.startswith("Uwagi do projektu można zgłaszać")
+    assert draft.how_to_comment_en.startswith("Comments on the draft may be sent")
+    # 15 November – 20 December 2021, Warsaw time: the 35 days the law asks for.
+    assert timezone.localtime(draft.opens_at).date() == dt.date(2021, 11, 15)
+    assert timezone.localtime(draft.closes_at).date() == dt.date(2021, 12, 20)
+
+
+STATUTORY = SMALL_CITY + (
+    '\n[[consultations]]\nstage = 2\nslug = "projekt"\nkind = "document"\n'
+    'title = "Projekt strategii"\nstatutory = true\n'
+    "opens_at = 2025-09-01T00:00:00+02:00\ncloses_at = {closes}\n"
+)
+
+
+def test_a_statutory_consultation_shorter_than_35_days_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProcessFileError) as error:
+        load_process(write(tmp_path, STATUTORY.format(closes="2025-10-05T00:00:00+02:00")))
+    assert "consultations[0].closes_at" in str(error.value)
+    assert "35" in str(error.value)
+    assert not Consultation.objects.exists()
+
+    load_process(write(tmp_path, STATUTORY.format(closes="2025-10-06T00:00:00+02:00")))
+    assert Consultation.objects.get().statutory is True
+
+
+def test_dropping_statutory_from_the_file_takes_effect(tmp_path: Path) -> None:
+    load_process(write(tmp_path, STATUTORY.format(closes="2025-10-06T00:00:00+02:00")))
+    load_process(
+        write(
+            tmp_path,
+            STATUTORY.format(closes="2025-10-06T00:00:00+02:00").replace("statutory = true\n", ""),
+        )
+    )
+    assert Consultation.objects.get().statutory is False
 
 
 def test_consultation_must_name_a_stage_of_the_file_and_a_time_zone(tmp_path: Path) -> None:
