@@ -22,7 +22,6 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-
 logger = logging.getLogger(__name__)
 
 BIG_COUNT_SECONDS = 300
@@ -43,14 +42,14 @@ def capped_count(queryset: QuerySet[Any], cap: int) -> int:
     try:
         if key is not None and cache.get(key):
             return cap + 1
-    except Exception:  # noqa: BLE001 - a cache down costs a count, never the page
+    except Exception:
         logger.warning("paging: cache unreachable, counting", exc_info=True)
         key = None
     count = queryset.order_by()[: cap + 1].count()
     if count > cap and key is not None:
         try:
             cache.set(key, True, timeout=BIG_COUNT_SECONDS)
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.warning("paging: could not remember a big count", exc_info=True)
     return count
 
