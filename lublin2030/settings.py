@@ -126,7 +126,13 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'lublin2030.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Each gunicorn thread keeps its connection (no connect per request: about 1 ms on loopback,
+# more across a network) and checks it once per request before use, so a PostgreSQL restart
+# costs one failed check, not a failed page. psycopg's pool (OPTIONS["pool"]) would add a
+# dependency for no gain with a handful of threads per process.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share one file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
