@@ -12,14 +12,19 @@ with the width). The same SVG is drawn by browsers and by WeasyPrint.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+
+from opinions.models import AgeBand, Channel
+from opinions.reports.figures import REPORT_LANGUAGE
 
 # Ink on white 16:1, bars 8.6:1 (at least 3:1 is needed for graphics, 4.5:1 for text).
 INK = "#1a1f2b"
@@ -57,6 +62,8 @@ class Bar:
     count: int
     # Share of the figure's total, 0–100 (for the table beside the chart).
     percent: float
+    # "pl" for a Polish name (a district, an area) shown on a page in another language.
+    lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,11 +86,11 @@ class Figure:
 
 def bars_of(rows: Iterable[Mapping[str, Any]]) -> tuple[Bar, ...]:
     """Bars from the rows of a report figure ({"label": …, "count": …}), in their order."""
-    pairs = [(str(row["label"]), int(row["count"])) for row in rows]
-    total = sum(count for _, count in pairs)
+    triples = [(str(row["label"]), int(row["count"]), str(row.get("lang", ""))) for row in rows]
+    total = sum(count for _, count, _lang in triples)
     return tuple(
-        Bar(label=label, count=count, percent=100 * count / total if total else 0.0)
-        for label, count in pairs
+        Bar(label=label, count=count, percent=100 * count / total if total else 0.0, lang=lang)
+        for label, count, lang in triples
     )
 
 
@@ -133,12 +140,13 @@ def _bar_row(index: int, bar: Bar, largest: int, layout: Layout) -> SafeString:
     # A zero is a thin dark mark at the start of the track, and its value says 0.
     bar_width = f"{width:.2f}%" if bar.count else "2"
     return format_html(
-        '<g><text x="0" y="{label_y}">{label}</text>'
+        '<g><text x="0" y="{label_y}"{lang}>{label}</text>'
         '<rect x="{start}%" y="{y}" width="{span}%" height="{h}" fill="{track_fill}"/>'
         '<rect x="{start}%" y="{y}" width="{bar_width}" height="{h}" fill="{fill}"/>'
         '<text x="{value_x}%" dx="5" y="{value_y}" font-weight="bold">{value}</text></g>',
         label_y=top + layout.label_baseline,
         label=label,
+        lang=format_html(' lang="{}"', bar.lang) if bar.lang else "",
         start=f"{start:.2f}",
         y=top + layout.bar_top,
         span=f"{span:.2f}",
@@ -166,8 +174,16 @@ def report_figures(content: Mapping[str, Any], *, layout: Layout = STACKED) -> l
         ("by_age_band", _("Opinions by age"), _("Age")),
         ("by_month", _("Opinions by month"), _("Month")),
     ]
+    notes = {"by_month": _month_note(figures)}
     result = [
-        _figure(key, title, header, bars_of(figures.get(key) or []), layout)
+        _figure(
+            key,
+            title,
+            header,
+            bars_of(_in_page_language(key, figures.get(key) or [])),
+            layout,
+            notes.get(key, ""),
+        )
         for key, title, header in specs
     ]
     share = figures.get("area_share")
@@ -176,7 +192,7 @@ def report_figures(content: Mapping[str, Any], *, layout: Layout = STACKED) -> l
         count, total = int(share["count"]), int(share["total"])
         bars = bars_of(
             [
-                {"label": area, "count": count},
+                {"label": area, "count": count, "lang": "pl"},
                 {"label": _("all other areas"), "count": max(total - count, 0)},
             ]
         )
@@ -195,6 +211,53 @@ def report_figures(content: Mapping[str, Any], *, layout: Layout = STACKED) -> l
             )
         )
     return result
+
+
+def _in_page_language(key: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A figure's rows labelled in the page's language: the stored labels are Polish (the
+    build's language), so on a page in another language channels and age bands are named
+    again from their keys, and district names, proper names, are marked Polish."""
+    named: dict[str, Any] = {}
+    if get_language() == REPORT_LANGUAGE:
+        return rows
+    if key == "by_channel":
+        named = {choice.value: choice.label for choice in Channel}
+    elif key == "by_age_band":
+        named = {choice.value: choice.label for choice in AgeBand} | {"": _("not given")}
+    elif key == "by_district":
+        named = {"": _("no district")}
+    result = []
+    for row in rows:
+        row_key = str(row.get("key", ""))
+        if row_key in named:
+            result.append({**row, "label": str(named[row_key])})
+        elif key == "by_district":
+            result.append({**row, "lang": "pl"})
+        else:
+            result.append(row)
+    return result
+
+
+def _month_note(figures: Mapping[str, Any]) -> str:
+    """The collection period the monthly chart is limited to, and the opinions dated outside."""
+    period = figures.get("period")
+    if not period:
+        return ""
+    first, last = (date_format(dt.date.fromisoformat(day), "j E Y") for day in period)
+    note = _("Opinions collected from %(first)s to %(last)s, the consultation's period.") % {
+        "first": first,
+        "last": last,
+    }
+    outside = int(figures.get("outside_period") or 0)
+    if outside:
+        note += " " + ngettext(
+            "%(count)s opinion dated outside this period is counted in the report but not in "
+            "this chart.",
+            "%(count)s opinions dated outside this period are counted in the report but not in "
+            "this chart.",
+            outside,
+        ) % {"count": outside}
+    return note
 
 
 def _figure(

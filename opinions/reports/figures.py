@@ -1,7 +1,8 @@
 """The figures of a thematic report: one SQL aggregate (GROUP BY) per figure.
 
 Every figure lists all its categories, zeros included (all channels, all districts of the
-process, all age bands, every month from the first opinion's to the last one's), so a chart
+process, all age bands, every month from the first opinion's to the last one's within the
+consultations' period), so a chart
 never hides a category nobody wrote from. Labels are Polish: the report is a Polish document.
 """
 
@@ -12,11 +13,11 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from opinions.models import AgeBand, Channel, Opinion
-from stages.models import District
+from stages.models import Consultation, District
 
 REPORT_LANGUAGE = "pl"
 
@@ -110,7 +111,26 @@ def _next_month(month: dt.date) -> dt.date:
     return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def by_month(scope: QuerySet[Opinion]) -> list[dict[str, Any]]:
+Period = tuple[dt.date, dt.date]
+
+
+def collection_period(scope: QuerySet[Opinion]) -> Period | None:
+    """The days the opinions were asked for: from the earliest opening to the latest closing
+    of the consultations they belong to (None when none has a consultation)."""
+    row = Consultation.objects.filter(pk__in=scope.values("consultation_id")).aggregate(
+        opens=Min("opens_at"), closes=Max("closes_at")
+    )
+    if row["opens"] is None or row["closes"] is None:
+        return None
+    return timezone.localtime(row["opens"]).date(), timezone.localtime(row["closes"]).date()
+
+
+def by_month(scope: QuerySet[Opinion], period: Period | None = None) -> list[dict[str, Any]]:
+    """Opinions per month, every month from the first to the last; with a period, only the
+    period's months and opinions (one card dated years off would stretch the chart over
+    dozens of empty months: `outside_period` counts such opinions apart)."""
+    if period is not None:
+        scope = scope.filter(collected_on__range=period)
     rows = (
         scope.order_by()
         .annotate(month=TruncMonth("collected_on"))
@@ -138,6 +158,12 @@ def by_month(scope: QuerySet[Opinion]) -> list[dict[str, Any]]:
     return months
 
 
+def outside_period(scope: QuerySet[Opinion], period: Period | None) -> int:
+    if period is None:
+        return 0
+    return scope.exclude(collected_on__range=period).order_by().count()
+
+
 def area_share(count: int, total: int) -> dict[str, Any]:
     return {"count": count, "total": total, "share": round(count / total, 4) if total else 0.0}
 
@@ -148,13 +174,16 @@ def compute_figures(
     """(figures, scope summary) of the report's opinions; `all_areas` is the same scope in
     every area (the denominator of the area's share)."""
     summary = scope_summary(scope)
+    period = collection_period(scope)
     channels = by_channel(scope)
     summary["channel_count"] = sum(1 for row in channels if row["count"])
     figures = {
         "by_channel": channels,
         "by_district": by_district(scope),
         "by_age_band": by_age_band(scope),
-        "by_month": by_month(scope),
+        "by_month": by_month(scope, period),
+        "period": [period[0].isoformat(), period[1].isoformat()] if period else None,
+        "outside_period": outside_period(scope, period),
         "area_share": area_share(summary["opinion_count"], all_areas.order_by().count()),
     }
     return figures, summary

@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import re
 from collections import Counter
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -41,7 +42,7 @@ CHANNEL_LABELS = {
     "district-meeting": "spotkanie w dzielnicy",
     "workshop": "warsztat przyszłości",
     "game": "gra",
-    "survey": "badanie lub wywiad",
+    "survey": "ankieta lub wywiad",
 }
 GREEN_TEXTS = [
     "Więcej drzew i zieleni w parkach, żeby latem był cień.",
@@ -441,7 +442,7 @@ def figure_tables(html: str) -> dict[str, list[tuple[str, int]]]:
     for key, body in re.findall(
         r'id="figure-([a-z_]+)".*?<tbody>(.*?)</tbody>', html, flags=re.DOTALL
     ):
-        rows = re.findall(r'<th scope="row" lang="pl">(.*?)</th><td>(\d+)</td>', body)
+        rows = re.findall(r'<th scope="row"(?: lang="pl")?>(.*?)</th><td>(\d+)</td>', body)
         tables[key] = [(label, int(count)) for label, count in rows]
     return tables
 
@@ -826,3 +827,57 @@ def test_report_page_query_count_is_fixed(
     with django_assert_num_queries(2):
         html = html_of(Client().get(report.get_absolute_url()))
     assert html.count('<ul class="quotes">') == 2
+
+
+class _OutsidePolish(HTMLParser):
+    """The text of a page outside elements marked lang="pl" (and outside scripts, styles, the
+    language switcher, which names each language in itself, and a chart's description, whose
+    text cannot mark the Polish district name it may quote)."""
+
+    SKIPPED = {"script", "style", "desc"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[bool] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}:
+            return
+        inherited = bool(self.stack and self.stack[-1])
+        attributes = dict(attrs)
+        skip = (
+            inherited
+            or attributes.get("lang", "") == "pl"
+            or tag in self.SKIPPED
+            or "hreflang" in attributes
+        )
+        self.stack.append(skip)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack and tag not in {"br", "img", "input", "meta", "link", "hr"}:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not (self.stack and self.stack[-1]):
+            self.text.append(data)
+
+
+def test_the_english_report_has_no_polish_outside_residents_words(
+    built_green: ThematicReport,
+) -> None:
+    client = Client()
+    client.cookies["django_language"] = "en"
+    with translation.override("en"):
+        html = html_of(client.get(built_green.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    parser = _OutsidePolish()
+    parser.feed("<main" + main)
+    outside = " ".join(parser.text)
+
+    assert "Appendix: how this report was made" in outside
+    assert "Sub-theme 1" in outside
+    polish = re.findall(r"\w*[ąćęłńśźżĄĆĘŁŃŚŹŻ]\w*", outside)
+    assert polish == [], polish
+    for word in ["opinie", "opinii", "zawierające", "Podtematy", "Raport", "miesiąc"]:
+        assert not re.search(rf"\b{word}\b", outside), word

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lublin2030.celery import app
 from opinions.analysis.text import lemma_string
@@ -36,6 +36,7 @@ from opinions.reports.building import (
     start_reports_with_new_opinions,
     unpublish_report,
 )
+from opinions.reports.charts import report_figures
 from opinions.reports.figures import compute_figures
 from stages.models import Consultation, District, Stage, ThematicArea
 from tests.factories import ConsultationFactory, EventFactory, editor
@@ -190,6 +191,29 @@ def test_figures_count_each_category_with_zeros_shown(hand_made: dict[str, Any])
     assert members == {opinion.pk for opinion in hand_made["included"]}
 
 
+def test_the_monthly_chart_keeps_to_the_consultations_period(lublin_process: None) -> None:
+    consultation = Consultation.objects.get(slug=LUBLIN_CONSULTATION)
+    opens = timezone.localtime(consultation.opens_at).date()
+    add_opinion("Więcej drzew w parku.", collected_on=opens + dt.timedelta(days=3))
+    add_opinion("Więcej drzew przy ulicach.", collected_on=opens + dt.timedelta(days=40))
+    # A paper card typed with a wrong year: without the period, 80 months of zeros.
+    add_opinion("Więcej zieleni na osiedlu.", collected_on=opens - dt.timedelta(days=2400))
+
+    report = build(now=NOW)
+    figures = report.content["figures"]
+
+    months = [row["key"] for row in figures["by_month"]]
+    assert months[0] == f"{opens:%Y-%m}"
+    assert len(months) <= 3
+    assert sum(row["count"] for row in figures["by_month"]) == 2
+    assert figures["outside_period"] == 1
+    assert figures["period"][0] == opens.isoformat()
+    assert report.content["scope"]["opinion_count"] == 3
+    with translation.override("en"):
+        [month] = [figure for figure in report_figures(report.content) if figure.key == "by_month"]
+    assert "1 opinion dated outside this period is counted in the report" in month.note
+
+
 def test_each_figure_is_one_aggregate_query(
     hand_made: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
@@ -197,13 +221,15 @@ def test_each_figure_is_one_aggregate_query(
     scope = reports.report_scope(report)
     every_area = Opinion.objects.published().filter(area__isnull=False, created_at__lte=NOW)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         # 1 opinions, events, districts, first and last day (one aggregate)
+        # + the consultations' opening and closing (the monthly chart's period)
         # 2 GROUP BY channel
         # 3 GROUP BY district
         # 4 the districts of the process (every one is listed)
         # 5 GROUP BY age band
-        # 6 GROUP BY month
+        # 6 GROUP BY month, within the period
+        # + COUNT of the opinions dated outside the period
         # 7 COUNT of every area's opinions in scope (the share's denominator)
         figures, summary = compute_figures(scope, every_area)
 
