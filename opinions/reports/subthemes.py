@@ -170,8 +170,10 @@ _GENERIC = frozenset(
 LABEL_STOPWORDS: frozenset[str] = (
     REPORT_STOPWORDS | _GENERIC | frozenset(fold_diacritics(word) for word in _GENERIC)
 )
-# A written phrase of more words than this (words between its two lemmas) is no label.
-LABEL_PHRASE_WORDS = 3
+# A phrase is shown as two words side by side („plac zabaw”) or with one of these between
+# („ścieżki dla rowerów”); anything else between („woda nie uciekała”, „pieców i kontrola”)
+# changes or blurs its sense.
+LABEL_PHRASE_LINKS = frozenset(["dla", "do", "na", "w", "we", "z", "ze", "przy", "od", "po", "za", "pod", "nad", "o", "bez", "przez"])
 
 
 def is_label_word(lemma: str) -> bool:
@@ -591,13 +593,18 @@ def _pick_terms(ranked: list[str], tally: Counter[str], forms: dict[str, str]) -
         term = _usual_phrase(term, tally)
         form = forms.get(term, term)
         parts = set(term.split()) | set(form.split())
-        if parts & words or len(form.split()) > LABEL_PHRASE_WORDS:
+        if parts & words or not _readable(form):
             continue
         top.append(form)
         words |= parts
         if len(top) == TOP_TERMS:
             break
     return top
+
+
+def _readable(form: str) -> bool:
+    words = form.split()
+    return len(words) <= 2 or (len(words) == 3 and words[1] in LABEL_PHRASE_LINKS)
 
 
 def _usual_phrase(term: str, tally: Counter[str]) -> str:
@@ -612,14 +619,17 @@ def _usual_phrase(term: str, tally: Counter[str]) -> str:
 
 
 def _written_forms(units: list[Unit], groups: dict[int, list[int]]) -> dict[str, str]:
-    """Each term's most common written form in the grouped sentences (lower case)."""
+    """Each term's most common written form in the grouped sentences (lower case); a word
+    written in its base form somewhere keeps it („plac”, not the more frequent „placu”)."""
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     for rows in groups.values():
         for row in rows:
             for text, times in units[row].texts.items():
                 _count_forms(text, times, seen)
     return {
-        term: min(tally.items(), key=lambda item: (-item[1], item[0]))[0]
+        term: term
+        if " " not in term and term in tally
+        else min(tally.items(), key=lambda item: (-item[1], item[0]))[0]
         for term, tally in seen.items()
     }
 
