@@ -173,7 +173,8 @@ LABEL_STOPWORDS: frozenset[str] = (
 # A phrase is shown as two words side by side („plac zabaw”) or with one of these between
 # („ścieżki dla rowerów”); anything else between („woda nie uciekała”, „pieców i kontrola”)
 # changes or blurs its sense.
-LABEL_PHRASE_LINKS = frozenset(["dla", "do", "na", "w", "we", "z", "ze", "przy", "od", "po", "za", "pod", "nad", "o", "bez", "przez"])
+_LINKS = "dla do na w we z ze przy od po za pod nad o bez przez"
+LABEL_PHRASE_LINKS = frozenset(_LINKS.split())
 
 
 def is_label_word(lemma: str) -> bool:
