@@ -182,10 +182,34 @@ def is_label_word(lemma: str) -> bool:
     return lemma not in LABEL_STOPWORDS and not lemma.isdigit()
 
 
-# Sentence ends (., !, ?, ;, and a colon before a new sentence) followed by a capital or a
-# digit, line breaks, and list markers.
-_SENTENCE_END = re.compile(r"(?<=[.!?;…:])\s+(?=[\"„(]?[A-ZĄĆĘŁŃÓŚŹŻ0-9])")
+# A sentence ends at ., !, ?, ; or … (or a colon) before a capital or a digit, and, since
+# many opinions are typed without capitals („gorki czechowskie musza zostac parkiem. to
+# pluca…”), at ., ! or ? before a lower-case word too; never after an abbreviation („ul. Zana”,
+# „np. basen”) or a single letter („im. J. Kochanowskiego”). Lines and list markers too.
+_BREAK = re.compile(r"([.!?;…:])\s+(?=[\"„(]?(\w))")
 _LIST_MARKER = re.compile(r"^\s*(?:[-–—•*·]|\d{1,2}[.)]|[a-z][)])\s*")
+_ABBREVIATED = "ul al pl os np m.in tj ok im św prof dr mgr tzw tys mln zł gr godz min r wg ww nr"
+_ABBREVIATIONS = frozenset(_ABBREVIATED.split()) | {"itd", "itp"}
+
+
+def _is_break(before: str, mark: str, following: str) -> bool:
+    if mark == ".":
+        words = before.split()
+        word = words[-1].lower() if words else ""
+        if word in _ABBREVIATIONS or len(word) == 1:
+            return False
+    return following.isupper() or following.isdigit() or mark in ".!?"
+
+
+def _split_line(line: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for match in _BREAK.finditer(line):
+        if _is_break(line[start : match.start()], match.group(1), match.group(2)):
+            parts.append(line[start : match.end(1)])
+            start = match.end()
+    parts.append(line[start:])
+    return parts
 
 
 def split_sentences(text: str) -> list[str]:
@@ -193,7 +217,7 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     for line in re.split(r"[\r\n]+", text):
         line = _LIST_MARKER.sub("", line).strip()
-        sentences.extend(part.strip() for part in _SENTENCE_END.split(line) if part.strip())
+        sentences.extend(part.strip() for part in _split_line(line) if part.strip())
     return sentences
 
 
@@ -210,6 +234,8 @@ class Unit:
     lemmas: list[str]
     texts: Counter[str] = field(default_factory=Counter)
     opinions: list[int] = field(default_factory=list)
+    # The sentence as each opinion wrote it (a quote is word for word from the opinion named).
+    written: dict[int, str] = field(default_factory=dict)
 
     @property
     def weight(self) -> int:
@@ -240,6 +266,7 @@ def sentence_units(documents: Iterable[tuple[int, str]]) -> tuple[list[Unit], in
             unit.texts[sentence] += 1
             if opinion_id not in unit.opinions:
                 unit.opinions.append(opinion_id)
+                unit.written[opinion_id] = sentence
     return list(units.values()), sentences
 
 
@@ -541,7 +568,7 @@ def _mmr(
         opinion = next(pk for pk in units[row].opinions if pk not in used)
         used.add(opinion)
         chosen.append(row)
-        picked.append((units[row].text, opinion))
+        picked.append((units[row].written[opinion], opinion))
     return picked
 
 

@@ -87,6 +87,18 @@ def test_a_multi_point_opinion_is_split_into_its_sentences_and_points() -> None:
     ]
 
 
+def test_sentences_typed_without_capitals_are_split_but_not_at_abbreviations() -> None:
+    text = (
+        "gorki musza zostac parkiem. to pluca miasta! np. basen na ul. Zana i im. J. Kochanowskiego"
+    )
+
+    assert split_sentences(text) == [
+        "gorki musza zostac parkiem.",
+        "to pluca miasta!",
+        "np. basen na ul. Zana i im. J. Kochanowskiego",
+    ]
+
+
 def test_near_duplicate_sentences_become_one_unit_weighted_by_their_count() -> None:
     documents = [
         (1, "Więcej drzew w parku. Tańsze bilety MPK."),
