@@ -116,11 +116,29 @@ def browse_published(
 
 
 def opinion_results(
-    opinions: QuerySet[Opinion], *, query: str, sort: str, page_number: str | None
+    opinions: QuerySet[Opinion],
+    *,
+    query: str,
+    sort: str,
+    page_number: str | None,
+    count: int | None = None,
 ) -> dict[str, Any]:
     """One page of opinions searched and sorted, with highlights and counts: the context of
-    templates/opinions/public/partials/results.html, for every page that lists opinions."""
-    paginator = _paginate(opinions, query=query, sort=sort)
+    templates/opinions/public/partials/results.html, for every page that lists opinions.
+
+    `count`: the exact number of opinions (no search) when the caller has it already from
+    an aggregate; then nothing is counted and every page is reachable, past the cap too."""
+    exact = count is not None and not query
+    if count is not None and not query:
+        paginator: paging.CountedPaginator = paging.CountedPaginator(
+            opinions.select_related("area", "district").order_by(
+                *ORDERINGS.get(sort, ORDERINGS[Order.NEWEST])
+            ),
+            PAGE_SIZE,
+            count=count,
+        )
+    else:
+        paginator = _paginate(opinions, query=query, sort=sort)
     page = paginator.get_page(page_number)
     marked = highlighted_lemmas(query) if query else []
     return {
@@ -132,7 +150,7 @@ def opinion_results(
         "query": query,
         # Only for a search that found nothing: a few more queries.
         "suggestion": did_you_mean(opinions, query) if query and not paginator.count else None,
-        "count_is_capped": paginator.count > SEARCH_COUNT_CAP,
+        "count_is_capped": not exact and paginator.count > SEARCH_COUNT_CAP,
         "count_cap": SEARCH_COUNT_CAP,
         "count_estimate": getattr(paginator, "estimate", None),
         "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),

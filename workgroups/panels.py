@@ -28,7 +28,12 @@ def public_opinion_panel(request: HttpRequest, opinion: Opinion) -> Mapping[str,
 
 
 def goal_origin_panel(request: HttpRequest, goal: Goal) -> Mapping[str, Any] | None:
-    return {"origin": goal_origin(goal), "quote_chars": QUOTE_CHARS, "goal_pk": goal.pk}
+    return {
+        "origin": goal_origin(goal),
+        "quote_chars": QUOTE_CHARS,
+        "goal_pk": goal.pk,
+        "goal_code": goal.code,
+    }
 
 
 def staff_goal_panel(request: HttpRequest, goal: Goal) -> Mapping[str, Any] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from workgroups.views import (
+    goals,
     numbers,
     recommendations,
     recruitment,
@@ -20,6 +21,8 @@ urlpatterns = [
     # The whole in numbers: how many opinions reached each step, and which
     path("numbers/", numbers.numbers_page, name="numbers"),
     path("numbers/<slug:step>/", numbers.step_list, name="numbers_step"),
+    # The walk back from a goal of the strategy to the opinions behind it
+    path("strategy/goals/<str:code>/opinions/", goals.goal_opinions, name="goal_opinions"),
     # Recruitment: calls, applications, selection, rosters
     path("groups/", recruitment.group_list, name="group_list"),
     path("groups/<slug:slug>/", recruitment.group_detail, name="group_detail"),

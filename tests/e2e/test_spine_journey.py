@@ -3,9 +3,10 @@
 A resident answers the open question and leaves an e-mail address; the worker sends the
 tracking link. A moderator publishes the opinion in the queue. A thematic report is built
 (the real builder) and published; a working group's recommendation cites the opinion, is
-verified and published, and adopted into a goal of the strategy. After each step the
-resident's tracking page shows it and the daily digest tells it by e-mail, once; the
-public page of the opinion shows where it went. axe checks every page.
+verified and published, and adopted into a goal of the strategy, whose list of opinions
+holds it. After each step the resident's tracking page shows it and the daily digest tells
+it by e-mail, once; the public page of the opinion shows where it went. axe checks every
+page.
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ def test_an_opinion_followed_from_the_form_to_a_recommendation(
     the_tracking_page_shows(page, tracking_url, "Cel B.1: Zielone i chłodne przystanki")
     page.get_by_role("link", name="cel, jego wskaźniki i zadania").click()
     expect(page.locator("h1")).to_contain_text("Zielone i chłodne przystanki")
+    assert_accessible(page)
+    # From the goal, the walk back to the opinions behind it lists this one.
+    page.get_by_role("link", name="Opinia, z której wyrósł ten cel (1)").click()
+    expect(page.locator("h1")).to_contain_text("Opinie mieszkańców, z których wyrósł cel B.1")
+    expect(page.locator(f"main a[href='{opinion.get_absolute_url()}']").first).to_be_visible()
+    expect(page.locator("#by-area-title + ul")).to_contain_text(f"{area.name}: 1 opinia")
     assert_accessible(page)
     Opinion.objects.filter(pk=opinion.pk).update(trace_mailed_at=None)
     assert send_trace_digests() == 1

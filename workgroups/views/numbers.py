@@ -64,7 +64,7 @@ def numbers_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chosen(model: type[ThematicArea] | type[District], slug: str) -> Any:
+def chosen(model: type[ThematicArea] | type[District], slug: str) -> Any:
     """The area or district a link names; an unknown one is a 404, never the whole list."""
     if not slug:
         return None
@@ -78,8 +78,8 @@ def step_list(request: HttpRequest, step: str) -> HttpResponse:
     if step not in figures.STEPS:
         raise Http404("no such step")
     opinions = figures.step_opinions(step)
-    area = _chosen(ThematicArea, request.GET.get("area", ""))
-    district = _chosen(District, request.GET.get("district", ""))
+    area = chosen(ThematicArea, request.GET.get("area", ""))
+    district = chosen(District, request.GET.get("district", ""))
     if area is not None:
         opinions = opinions.filter(area=area)
     if district is not None:
