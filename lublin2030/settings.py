@@ -191,6 +191,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Public read pages served to anonymous visitors from the cache for this many seconds (0: off);
 # see core/pagecache.py for what is never cached. Patterns of URL names.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "5"))
+# How much older than that a copy may be when it stands in while one request renders the page
+# again (the others are not all made to render it at once); also the longest a render may
+# hold the page's lock.
+PAGE_CACHE_STALE_SECONDS = int(os.environ.get("PAGE_CACHE_STALE_SECONDS", "10"))
 PAGE_CACHE_VIEWS = (
     "home",
     "opinions:list",

@@ -4,17 +4,25 @@ another, and a write seen on the next request."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import time_machine
+from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token  # type: ignore[attr-defined]
 from django.test import Client
+from django.test.signals import template_rendered
 from django.urls import reverse
+from django.utils import timezone
 
 from core.pagecache import CACHE_HEADER
 from opinions.models import Opinion
-from tests.factories import OpinionFactory, UserFactory, moderator
+from stages.models import StageUpdate
+from tests.factories import OpinionFactory, StageUpdateFactory, UserFactory, moderator
 from tests.opinions.test_support_comments import pressed
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +148,109 @@ def test_a_write_is_seen_on_the_next_request() -> None:
 def test_pages_not_listed_are_not_cached() -> None:
     response = Client().get(reverse("health"))
     assert CACHE_HEADER not in response
+
+
+# --- No stampede: one request renders an expired page, the others get the previous copy ------
+
+LIST_TEMPLATE = "opinions/public/list.html"
+
+
+@contextmanager
+def while_rendering(template: str, request: Callable[[], HttpResponse]) -> Iterator[list[Any]]:
+    """Make `request` (another visitor's) once, while the page's template is being rendered:
+    a request that arrives while the page is rendered again. Its response is yielded."""
+    made: list[HttpResponse] = []
+    arrived: list[bool] = []
+
+    def arrive(sender: Any, template: Any, **kwargs: Any) -> None:
+        if template.name == wanted and not arrived:
+            arrived.append(True)  # before: the other request renders the template too
+            made.append(request())
+
+    wanted = template
+    template_rendered.connect(arrive)
+    try:
+        yield made
+    finally:
+        template_rendered.disconnect(arrive)
+
+
+def later(seconds: int) -> Any:
+    return time_machine.travel(timezone.now() + dt.timedelta(seconds=seconds))
+
+
+def test_an_expired_page_is_rendered_once_while_others_get_the_previous_copy() -> None:
+    OpinionFactory(text="Więcej ławek nad Bystrzycą.")
+    assert Client().get(list_url())[CACHE_HEADER] == "miss"
+    OpinionFactory(text="Fontanna na placu Litewskim.")  # not through a request: no new generation
+
+    with later(31), while_rendering(LIST_TEMPLATE, lambda: Client().get(list_url())) as others:
+        rendered = Client().get(list_url())
+        after = Client().get(list_url())
+
+    [other] = others
+    assert rendered[CACHE_HEADER] == "miss"  # this one renders the page again
+    assert "Fontanna na placu Litewskim." in rendered.content.decode()
+    assert other[CACHE_HEADER] == "stale"  # meanwhile: the previous copy, not a second render
+    assert "Więcej ławek nad Bystrzycą." in other.content.decode()
+    assert "Fontanna na placu Litewskim." not in other.content.decode()
+    assert after[CACHE_HEADER] == "hit"
+    assert "Fontanna na placu Litewskim." in after.content.decode()
+
+
+def test_after_a_write_one_request_renders_while_others_get_the_previous_copy() -> None:
+    pending = OpinionFactory(
+        text="Parking rowerowy przy dworcu metropolitalnym.", status=Opinion.Status.PENDING
+    )
+    staff = Client()
+    staff.force_login(moderator())
+    Client().get(list_url())
+    staff.post(reverse("opinions:moderation_publish", args=[pending.pk]), {"version": 1})
+
+    with while_rendering(LIST_TEMPLATE, lambda: Client().get(list_url())) as others:
+        rendered = Client().get(list_url())
+
+    [other] = others
+    assert rendered[CACHE_HEADER] == "miss"
+    assert "Parking rowerowy przy dworcu" in rendered.content.decode()
+    assert other[CACHE_HEADER] == "stale"
+    assert "Parking rowerowy przy dworcu" not in other.content.decode()
+    assert Client().get(list_url())[CACHE_HEADER] == "hit"
+
+
+def test_without_a_previous_copy_each_request_renders() -> None:
+    OpinionFactory()
+    with while_rendering(LIST_TEMPLATE, lambda: Client().get(list_url())) as others:
+        first = Client().get(list_url())
+
+    assert first[CACHE_HEADER] == "miss"
+    assert others[0][CACHE_HEADER] == "miss"  # nothing to stand in: rendered, not kept waiting
+
+
+def test_a_copy_past_the_stale_age_is_never_served(settings: Any) -> None:
+    OpinionFactory(text="Więcej ławek nad Bystrzycą.")
+    Client().get(list_url())
+    OpinionFactory(text="Fontanna na placu Litewskim.")
+
+    too_old = settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS + 1
+    with later(too_old), while_rendering(LIST_TEMPLATE, lambda: Client().get(list_url())) as others:
+        first = Client().get(list_url())
+
+    for response in (first, others[0]):
+        assert response[CACHE_HEADER] == "miss"
+        assert "Fontanna na placu Litewskim." in response.content.decode()
+
+
+def test_a_render_that_stores_nothing_releases_the_page() -> None:
+    update = StageUpdateFactory()
+    page = reverse("stages:update_detail", args=[update.pk])
+    assert Client().get(page)[CACHE_HEADER] == "miss"
+    StageUpdate.objects.filter(pk=update.pk).update(status=StageUpdate.Status.DRAFT)
+
+    with later(31):
+        gone = Client().get(page)  # rendered again: a 404, not stored
+        again = Client().get(page)
+
+    assert gone.status_code == 404
+    assert again.status_code == 404  # rendered too: not the previous copy behind a held lock
+    assert CACHE_HEADER not in again
