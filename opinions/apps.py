@@ -10,7 +10,12 @@ class OpinionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import panels, vocabulary
+        from .analysis.search_index import ensure_search_index
 
         vocabulary.connect_signals()
         panels.register_panels()
+        # SQLite's search index and its triggers (see opinions/analysis/search_index.py).
+        post_migrate.connect(ensure_search_index, sender=self)

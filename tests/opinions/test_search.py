@@ -1,4 +1,4 @@
-"""Search by lemmas: the same tests run on SQLite (LIKE fallback) and PostgreSQL (GIN index)."""
+"""Search by lemmas: the same tests run on SQLite (FTS5 index) and PostgreSQL (GIN index)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from opinions.analysis.search import search_opinions, with_all_lemmas, with_any_group
+from opinions.analysis.search_index import SEARCH_TABLE, ensure_search_index
 from opinions.analysis.text import lemma_string
 from opinions.models import Opinion
 from stages.models import Consultation
@@ -172,3 +173,44 @@ def test_postgresql_index_exists() -> None:
         )
         (definition,) = cursor.fetchone()
     assert "gin (search_vector)" in definition
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+def test_sqlite_search_reads_the_fts_index(opinions: dict[str, Opinion]) -> None:
+    queryset = search_opinions(Opinion.objects.all(), '"miejsca parkingowe" -drzewa')
+    with connection.cursor() as cursor:
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    assert f"SCAN {SEARCH_TABLE} VIRTUAL TABLE INDEX 0:M" in plan, plan
+    assert "REPLACE" not in sql.upper()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+def test_sqlite_index_follows_every_write(consultation: Consultation) -> None:
+    opinion = lemmatized(consultation, {"parking": TEXTS["parking"]})["parking"]
+    assert found("miejsca parkingowe", {"parking": opinion}) == {"parking"}
+    # A bulk update, past the ORM's save(): the trigger still sees it.
+    Opinion.objects.filter(pk=opinion.pk).update(lemmas=lemma_string(TEXTS["green"]))
+    assert found("miejsca parkingowe", {"parking": opinion}) == set()
+    assert found("zielen", {"parking": opinion}) == {"parking"}
+    Opinion.objects.filter(pk=opinion.pk).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {SEARCH_TABLE} WHERE rowid = %s", [opinion.pk])  # noqa: S608
+        assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
+def test_sqlite_index_comes_back_after_its_triggers_are_dropped(
+    opinions: dict[str, Opinion],
+) -> None:
+    # As when SQLite's schema editor remakes the opinion table for a later migration.
+    with connection.cursor() as cursor:
+        for event in ("insert", "update", "delete"):
+            cursor.execute(f"DROP TRIGGER {SEARCH_TABLE}_{event}")
+        cursor.execute(f"DELETE FROM {SEARCH_TABLE}")  # noqa: S608
+    assert found("zieleń", opinions) == set()
+    ensure_search_index()
+    assert found("zieleń", opinions) == {"green", "nodiacritics"}
+    added = lemmatized(opinions["green"].consultation, {"more": "Zieleń przy szkole."})
+    assert found("zieleń", opinions | added) == {"green", "nodiacritics", "more"}
