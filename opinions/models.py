@@ -627,6 +627,18 @@ class ThematicReport(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # An editor's version (opinions/reports/editing.py): a copy of `edited_from` with the
+    # sub-themes renamed or an analyst's summary added, by whom, when, and what changed:
+    # {"from_version", "labels": [{"index", "language", "old", "new"}],
+    #  "summary": {"old", "new"} | None}.
+    edited_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="edits"
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edit_changes = models.JSONField(default=dict, blank=True)
 
     objects = ThematicReportQuerySet.as_manager()
 
@@ -656,6 +668,11 @@ class ThematicReport(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def is_editorial(self) -> bool:
+        """Made by an editor from another version, not built from the opinions."""
+        return self.edited_from_id is not None
 
 
 class ReportMembership(models.Model):

@@ -111,6 +111,7 @@ urlpatterns = [
         {"action": "unpublish"},
         name="report_unpublish",
     ),
+    path("staff/reports/<int:pk>/edit/", reports.report_edit, name="report_edit"),
     path("reports/", reports.report_list, name="report_list"),
     path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
     path("reports/<int:pk>/opinions/", reports.report_opinions, name="report_opinions"),

@@ -18,7 +18,8 @@ A build is safe to run twice or to be killed halfway:
 * the result (content, opinion count, memberships, status built) is written in one
   transaction; a failure marks the report failed with its reason.
 
-A built report is never changed again, except `published_at`/`published_by`.
+A built report is never changed again, except `published_at`/`published_by`; an editor's
+renamed sub-themes and analyst's summary make a new version (opinions/reports/editing.py).
 
 Cost: figures are one GROUP BY each; the lemmas were stored at submission, so a build only
 reads them; each area's term counts are cached and shared by the builds started together
@@ -126,7 +127,16 @@ def _of_consultation(consultation_id: int | None) -> Q:
 
 
 def previous_version(report: ThematicReport) -> ThematicReport | None:
-    """The latest built version of the same area and consultation before this one."""
+    """The latest built version of the same area and consultation before this one.
+
+    An editor's version (opinions/reports/editing.py) holds its source's figures, whose
+    changes were counted against the version before that build: that one is its previous.
+    """
+    if report.edited_from_id is not None:
+        changes = (report.content or {}).get("changes") or {}
+        if "previous_report" not in changes:
+            return None
+        return ThematicReport.objects.filter(pk=changes["previous_report"]).first()
     return (
         ThematicReport.objects.built()
         .filter(

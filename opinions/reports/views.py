@@ -26,8 +26,10 @@ from django.views.decorators.vary import vary_on_headers
 from core.access import permission_required
 from core.http import HtmxHttpRequest, safe_next_url, signed_in_user
 from opinions.analysis.text import highlight
+from opinions.forms.reports import ReportEditForm
 from opinions.models import ThematicReport, ThematicReportQuerySet
 from opinions.reports import building as builder
+from opinions.reports import editing
 from opinions.reports.charts import report_figures
 from opinions.reports.files import render_report_files
 from stages.models import Consultation, ThematicArea
@@ -43,7 +45,7 @@ TERM_MAX_LENGTH = 200
 def _reports_for_lists() -> ThematicReportQuerySet:
     # Lists never show the content, which can be large: it is left in the database.
     return ThematicReport.objects.select_related(
-        "area", "consultation", "requested_by", "published_by"
+        "area", "consultation", "requested_by", "published_by", "edited_by"
     ).defer("content")
 
 
@@ -56,7 +58,7 @@ def _visible_report(request: HttpRequest, pk: int) -> ThematicReport:
     """The report if this person may see it; a 404 otherwise (no hint that it exists)."""
     report = get_object_or_404(
         ThematicReport.objects.select_related(
-            "area", "consultation", "requested_by", "published_by"
+            "area", "consultation", "requested_by", "published_by", "edited_by"
         ),
         pk=pk,
     )
@@ -204,6 +206,74 @@ def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     # Back to the page the form was on (the report itself or the staff page).
     return redirect(
         safe_next_url(request, f"{reverse('opinions:report_staff')}#report-{report.pk}")
+    )
+
+
+@permission_required(BUILD_REPORTS)
+def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename an unpublished version's sub-themes and write the analyst's summary: saving
+    makes a new version (opinions/reports/editing.py); the edited one stays as it was."""
+    report = get_object_or_404(
+        ThematicReport.objects.select_related("area", "consultation", "edited_by"), pk=pk
+    )
+    try:
+        editing.check_editable(report)
+    except ValidationError as refusal:
+        return _render_edit(request, report, None, refusal=refusal.messages[0], status=409)
+    if request.method != "POST":
+        initial = ReportEditForm.initial_for(report, expected_latest=editing.latest_version(report))
+        return _render_edit(request, report, ReportEditForm(initial=initial, report=report))
+    form = ReportEditForm(request.POST, report=report)
+    if not form.is_valid():
+        return _render_edit(request, report, form, status=400)
+    try:
+        edited = editing.edit_report(
+            report=report,
+            editor=signed_in_user(request),
+            edits=form.edits(),
+            expected_latest=form.cleaned_data["expected_latest"],
+        )
+    except editing.StaleReport as stale:
+        # Everything typed is kept; saving again knowingly makes a version after theirs.
+        data = request.POST.copy()
+        data["expected_latest"] = str(stale.latest.version)
+        form = ReportEditForm(data, report=report)
+        form.is_valid()
+        return _render_edit(request, report, form, conflict=stale.latest, status=409)
+    except ValidationError as invalid:
+        form.add_error(None, invalid)
+        return _render_edit(request, report, form, status=400)
+    messages.success(
+        request,
+        _(
+            "Saved as version %(version)s of “%(area)s”; version %(source)s stays as it was. "
+            "Its PDF and XLSX are being made again."
+        )
+        % {"version": edited.version, "area": report.area.localized_name, "source": report.version},
+    )
+    return redirect(edited.get_absolute_url())
+
+
+def _render_edit(
+    request: HttpRequest,
+    report: ThematicReport,
+    form: ReportEditForm | None,
+    *,
+    refusal: str = "",
+    conflict: ThematicReport | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "opinions/reports/edit.html",
+        {
+            "report": report,
+            "form": form,
+            "refusal": refusal,
+            "conflict": conflict,
+            "summary": editing.analyst_summary(report),
+        },
+        status=status,
     )
 
 

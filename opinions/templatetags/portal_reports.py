@@ -8,7 +8,7 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
 from opinions.answers.report import building as consultation_report
 from opinions.reports import building as reports
@@ -52,6 +52,24 @@ def iso_date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+@register.filter
+def iso_datetime(value: str | None) -> dt.datetime | None:
+    """A moment written in a report's content (ISO 8601, with its offset), for `date`."""
+    try:
+        return dt.datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@register.filter
+def subtheme_label(subtheme: dict[str, Any]) -> str:
+    """A sub-theme's name in the page's language: an editor's English name on English pages
+    when it has one (opinions/reports/editing.py), its Polish name otherwise."""
+    if (get_language() or "").startswith("en") and subtheme.get("label_en"):
+        return str(subtheme["label_en"])
+    return str(subtheme.get("label", ""))
 
 
 @register.filter

@@ -1,6 +1,7 @@
 """An editor's journey through the thematic reports: build all twelve from the browser and
-watch the progress bars (a real Celery worker builds them), publish one, open it, follow
-every quote to its opinion, and open its PDF and its XLSX appendix; axe checks each page."""
+watch the progress bars (a real Celery worker builds them), rename a sub-theme of one and add
+the analyst's summary (a new version), publish that, open it, follow every quote to its
+opinion, and open its PDF and its XLSX appendix; axe checks each page."""
 
 from __future__ import annotations
 
@@ -114,6 +115,39 @@ def test_editor_builds_publishes_and_reads_the_reports(
         reports = ThematicReport.objects.select_related("area").order_by("area__number")
         report = next((item for item in reports if item.content["subthemes"]), None)
         assert report is not None, "no area of the sample has sub-themes"
+
+        # --- Before publishing: rename a sub-theme, add the analyst's summary -----------
+        built = report
+        page.locator(f"tr#report-{built.pk} a[href='/staff/reports/{built.pk}/edit/']").click()
+        expect(page).to_have_url(re.compile(rf"/staff/reports/{built.pk}/edit/$"))
+        assert_accessible(page)
+        page.get_by_label(re.compile(r"^Nazwa podtematu 1, po polsku")).fill("")
+        page.get_by_role("button", name="Zapisz jako nową wersję").click()
+        # Nothing saved; the error is named in the summary and linked to its field.
+        summary_link = page.locator(".error-summary a[href='#id_label_0']")
+        expect(summary_link).to_be_visible()
+        expect(page.locator("#id_label_0")).to_have_attribute("aria-invalid", "true")
+        assert_accessible(page)
+        page.get_by_label(re.compile(r"^Nazwa podtematu 1, po polsku")).fill("Nazwa od analityka")
+        page.get_by_label(re.compile(r"^Podsumowanie analityka")).fill(
+            "Mieszkańcy piszą przede wszystkim o tym, co widać z okna."
+        )
+        page.get_by_role("button", name="Zapisz jako nową wersję").click()
+        edited = ThematicReport.objects.get(edited_from=built)
+        expect(page).to_have_url(re.compile(rf"/reports/{edited.pk}/$"))
+        expect(page.locator("#subtheme-0-title")).to_contain_text("Nazwa od analityka")
+        expect(page.locator("#analyst-summary-title")).to_be_visible()
+        assert_accessible(page)
+        # The version edited stays as it was; the list of versions says who changed what.
+        built.refresh_from_db()
+        assert built.content["subthemes"][0]["label"] != "Nazwa od analityka"
+        page.goto(STAFF_PATH)
+        record = page.locator(f"tr#report-{edited.pk} .report-edit-record")
+        record.locator("summary").click()
+        expect(record).to_contain_text("Nazwa od analityka")
+        assert_accessible(page)
+        report = edited
+
         row = page.locator(f"tr#report-{report.pk}")
         row.locator(f"form[action='/staff/reports/{report.pk}/publish/'] button").click()
         expect(page.locator(".message--success")).to_be_visible()
