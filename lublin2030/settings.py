@@ -210,6 +210,7 @@ PAGE_CACHE_VIEWS = (
     "stages:strategy*",
     "workgroups:group_list",
     "workgroups:group_detail",
+    "workgroups:goal_opinions",
     "workgroups:recommendation_public",
     "workgroups:summary_*",
 )

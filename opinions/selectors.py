@@ -130,7 +130,8 @@ def opinion_results(
     an aggregate; then nothing is counted and every page is reachable, past the cap too."""
     exact = count is not None and not query
     if count is not None and not query:
-        paginator: paging.CountedPaginator = paging.CountedPaginator(
+        # Every page is reachable: a late one reads its ids first (core.paging).
+        paginator: paging.CountedPaginator = paging.IdsFirstPaginator(
             opinions.select_related("area", "district").order_by(
                 *ORDERINGS.get(sort, ORDERINGS[Order.NEWEST])
             ),

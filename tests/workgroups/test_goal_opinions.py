@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,12 @@ from workgroups.models import OpinionEvidence, Recommendation, WorkingGroup
 from workgroups.services.adoption import link_recommendation
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def counted_afresh() -> None:
+    # The counts are kept a few minutes in the cache, which outlives a test.
+    cache.clear()
 
 
 def published(group: WorkingGroup, title: str, *, public: bool = True) -> Recommendation:
@@ -146,19 +153,40 @@ def test_the_query_count_stays_the_same_whatever_the_number_of_opinions(
     walk: Walk, client: Client, django_assert_num_queries: Any
 ) -> None:
     # The goal (1), the recommendations behind it (1), the counts by area and district
-    # (1 GROUP BY), the page of opinions with their areas and districts (1); the list's
-    # size comes from the counts.
-    with django_assert_num_queries(4):
+    # (1 GROUP BY), the page's ids in order (1) and then their rows with areas and
+    # districts (1); the list's size comes from the counts.
+    with django_assert_num_queries(5):
         client.get(walk.url)
     rec = Recommendation.objects.get(title="Drzewa na podwórkach")
     cite(rec, [OpinionFactory(area=walk.area, district=walk.district) for _ in range(40)])
-    with django_assert_num_queries(4):
+    cache.clear()
+    with django_assert_num_queries(5):
         response = client.get(walk.url)
     assert response.context["page"].paginator.count == 45
+    # The counts come from the cache for a few minutes: one query fewer.
     with django_assert_num_queries(4):
         later = client.get(walk.url, {"page": 3, "area": walk.area.slug})
     assert later.context["page"].paginator.count == 43
-    assert len(later.context["items"]) == 3
+    # The page's rows come in the list's order (newest first), read by their ids.
+    newest_first = list(
+        Opinion.objects.filter(area=walk.area, cited_by__isnull=False)
+        .exclude(pk__in=[o.pk for o in walk.not_behind])
+        .distinct()
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    assert [opinion.pk for opinion, _ in later.context["items"]] == newest_first[40:]
+
+
+def test_a_recommendation_linked_to_the_goal_is_counted_at_once(walk: Walk, client: Client) -> None:
+    assert client.get(walk.url).context["counts"].total == 5
+    late = published(walk.group, "Późna rekomendacja")
+    newly: Any = OpinionFactory(text="Nowa opinia.", area=walk.area)
+    cite(late, [newly])
+    link_recommendation(recommendation_id=late.pk, actor=editor(), goal=walk.goal, how="as_is")
+    response = client.get(walk.url)
+    assert response.context["counts"].total == 6
+    assert listed(response.content.decode(), [newly]) == [True]
 
 
 def test_the_goal_page_links_to_the_walk_back(walk: Walk, client: Client) -> None:

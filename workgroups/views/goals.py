@@ -12,7 +12,7 @@ from stages.models import District, Goal, ThematicArea
 
 from ..strategy_links import (
     Tally,
-    count_opinions_behind,
+    goal_opinion_counts,
     opinions_behind,
     recommendations_behind,
 )
@@ -36,8 +36,9 @@ def _picked(
 
 def goal_opinions(request: HttpRequest, code: str) -> HttpResponse:
     goal = get_object_or_404(Goal.objects.select_related("parent"), code=code)  # 1 query
-    opinions = opinions_behind(recommendations_behind(goal))  # 1 query
-    counts = count_opinions_behind(opinions)  # 1 query
+    recommendation_ids = recommendations_behind(goal)  # 1 query
+    opinions = opinions_behind(recommendation_ids)
+    counts = goal_opinion_counts(goal, recommendation_ids, opinions)  # 1 query, or the cache
     area = _picked(counts.areas, ThematicArea, request.GET.get("area", ""))
     district = _picked(counts.districts, District, request.GET.get("district", ""))
     listed = opinions
