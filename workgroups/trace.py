@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from opinions.models import Opinion, ReportMembership
-from stages.models import Goal
+from stages.models import Goal, ThematicArea
 
 from .models import OpinionEvidence, Recommendation, StrategyLink, Verification
 
@@ -104,8 +105,14 @@ def _moderated(opinion: Opinion) -> TraceStep:
 def _in_reports(opinion: Opinion) -> TraceStep:
     memberships = list(
         ReportMembership.objects.filter(opinion=opinion, report__published_at__isnull=False)
-        .select_related("report__area")
         .order_by("report__published_at", "report_id")
+        .values_list(
+            "report_id",
+            "report__version",
+            "report__published_at",
+            "report__area__name",
+            "report__area__name_en",
+        )
     )  # 1 query
     if not memberships:
         return TraceStep(
@@ -113,6 +120,7 @@ def _in_reports(opinion: Opinion) -> TraceStep:
             _("Not yet in a published thematic report (reports are built from time to time)."),
             reached=False,
         )
+    areas: dict[tuple[str, str], str] = {}
     return TraceStep(
         "report",
         ngettext(
@@ -121,39 +129,71 @@ def _in_reports(opinion: Opinion) -> TraceStep:
             len(memberships),
         )
         % {"count": len(memberships)},
-        date=memberships[0].report.published_at,
+        date=memberships[0][2],
         substeps=[
             TraceStep(
                 "report_version",
                 _("%(area)s, version %(version)d")
-                % {
-                    "area": membership.report.area.localized_name,
-                    "version": membership.report.version,
-                },
-                date=membership.report.published_at,
-                url=membership.report.get_absolute_url(),
+                % {"area": _area_name(areas, name, name_en), "version": version},
+                date=published_at,
+                url=reverse("opinions:report_detail", kwargs={"pk": pk}),
                 link_text=_("the report"),
             )
-            for membership in memberships
+            for pk, version, published_at, name, name_en in memberships
         ],
     )
 
 
+@dataclass(frozen=True)
+class _Citation:
+    """What the page shows of one recommendation that cites the opinion: the columns it
+    needs, read as values (no model rows: at 50 links building them cost more than the
+    query)."""
+
+    recommendation_id: int
+    number: int
+    title: str
+    status: str
+    published_at: dt.datetime | None
+    adoption_reason: str
+    area: str
+    outcome: str
+    note: str
+
+
 def _citations(opinion: Opinion) -> list[TraceStep]:
-    decided = Verification.objects.filter(recommendation=OuterRef("recommendation")).exclude(
-        outcome=""
+    latest = (
+        Verification.objects.filter(recommendation=OuterRef("recommendation"))
+        .exclude(outcome="")
+        .order_by("-decided_at", "-pk")
     )
-    latest = decided.order_by("-decided_at", "-pk")
-    evidence = list(
+    rows = (
         OpinionEvidence.objects.filter(opinion=opinion)
-        .select_related("recommendation__group__area")
-        .annotate(
-            outcome=Subquery(latest.values("outcome")[:1]),
-            decided_at=Subquery(latest.values("decided_at")[:1]),
-        )
+        .annotate(outcome=Subquery(latest.values("outcome")[:1]))
         .order_by("recommendation__group__area__number", "recommendation__number")
+        .values_list(
+            "recommendation_id",
+            "recommendation__number",
+            "recommendation__title",
+            "recommendation__status",
+            "recommendation__published_at",
+            "recommendation__adoption_reason",
+            "recommendation__group__area__name",
+            "recommendation__group__area__name_en",
+            "outcome",
+            "note",
+        )
     )  # 1 query
-    shown = [item for item in evidence if item.recommendation.is_published]
+    areas: dict[tuple[str, str], str] = {}
+    evidence = [
+        _Citation(
+            pk, number, title, status, published_at, reason,
+            _area_name(areas, name, name_en), outcome or "", note,
+        )
+        for pk, number, title, status, published_at, reason, name, name_en, outcome, note in rows
+    ]  # fmt: skip
+    shown = [item for item in evidence if item.published_at is not None]
+    words = _Wording.current()
     hidden = len(evidence) - len(shown)
     if not shown:
         text = (
@@ -176,7 +216,7 @@ def _citations(opinion: Opinion) -> list[TraceStep]:
                 len(shown),
             )
             % {"count": len(shown)},
-            substeps=[_recommendation_step(item) for item in shown],
+            substeps=[_recommendation_step(item, words) for item in shown],
         )
     ]
     if hidden:
@@ -196,14 +236,23 @@ def _citations(opinion: Opinion) -> list[TraceStep]:
     return steps
 
 
-def _strategy(shown: Sequence[OpinionEvidence]) -> TraceStep:
+def _area_name(names: dict[tuple[str, str], str], name: str, name_en: str) -> str:
+    """The area's name in the page's language (an unsaved area, once per area)."""
+    if (name, name_en) not in names:
+        names[(name, name_en)] = ThematicArea(name=name, name_en=name_en).localized_name
+    return names[(name, name_en)]
+
+
+def _strategy(shown: Sequence[_Citation]) -> TraceStep:
     """The goals of the strategy the citing recommendations became (1 query), or why not."""
-    decided = [item.recommendation for item in shown if item.recommendation.status in ADOPTION]
+    decided = [item for item in shown if item.status in ADOPTION]
     if not decided:
         waiting = _("Not yet considered in the strategy: the council adopts it at the end.")
         return TraceStep("strategy", waiting, reached=False)
     links = StrategyLink.objects.filter(
-        recommendation__in=[r for r in decided if r.status == Recommendation.Status.ADOPTED]
+        recommendation__in=[
+            r.recommendation_id for r in decided if r.status == Recommendation.Status.ADOPTED
+        ]
     ).select_related("goal", "direction__goal")
     goals: dict[int, tuple[Goal, str]] = {}
     for link in links:
@@ -239,30 +288,43 @@ def _strategy(shown: Sequence[OpinionEvidence]) -> TraceStep:
     return TraceStep("strategy", text, substeps=substeps)
 
 
-def _recommendation_step(item: OpinionEvidence) -> TraceStep:
-    recommendation = item.recommendation
-    outcome = getattr(item, "outcome", None)
-    verifications: dict[str, str] = {
-        Verification.Outcome.VERIFIED: _("verified by the city"),
-        Verification.Outcome.RETURNED: _("returned to the group for changes"),
-        Verification.Outcome.REJECTED: _("rejected in verification"),
-    }
-    verification = verifications.get(str(outcome or ""), _("not verified yet"))
-    adoptions: dict[str, str] = {
-        Recommendation.Status.ADOPTED: _("adopted in the strategy"),
-        Recommendation.Status.NOT_ADOPTED: _("not adopted in the strategy"),
-    }
-    adoption = adoptions.get(recommendation.status, "")
+@dataclass(frozen=True)
+class _Wording:
+    """The words every recommendation's step uses, translated once per trace (not per
+    citation: 50 links made some 300 lookups)."""
+
+    verifications: dict[str, str]
+    not_verified: str
+    adoptions: dict[str, str]
+    heading: str
+    link_text: str
+
+    @classmethod
+    def current(cls) -> _Wording:
+        return cls(
+            verifications={
+                Verification.Outcome.VERIFIED: _("verified by the city"),
+                Verification.Outcome.RETURNED: _("returned to the group for changes"),
+                Verification.Outcome.REJECTED: _("rejected in verification"),
+            },
+            not_verified=_("not verified yet"),
+            adoptions={
+                Recommendation.Status.ADOPTED: _("adopted in the strategy"),
+                Recommendation.Status.NOT_ADOPTED: _("not adopted in the strategy"),
+            },
+            heading=_("Recommendation %(number)d of the group for %(area)s: %(title)s"),
+            link_text=_("the recommendation"),
+        )
+
+
+def _recommendation_step(item: _Citation, words: _Wording) -> TraceStep:
+    verification = words.verifications.get(item.outcome, words.not_verified)
+    adoption = words.adoptions.get(item.status, "")
     return TraceStep(
         "recommendation",
-        _("Recommendation %(number)d of the group for %(area)s: %(title)s")
-        % {
-            "number": recommendation.number,
-            "area": recommendation.group.area.localized_name,
-            "title": recommendation.title,
-        },
-        date=recommendation.published_at,
-        url=recommendation.get_absolute_url(),
-        link_text=_("the recommendation"),
+        words.heading % {"number": item.number, "area": item.area, "title": item.title},
+        date=item.published_at,
+        url=reverse("workgroups:recommendation_public", kwargs={"pk": item.recommendation_id}),
+        link_text=words.link_text,
         detail="; ".join(part for part in (verification, adoption, item.note) if part),
     )
