@@ -13,6 +13,8 @@ from opinions.answers.models import ConsultationReport
 from opinions.answers.report import files
 from opinions.answers.report.building import build_report, request_report
 from opinions.answers.report.content import cut_groups
+from opinions.answers.report.merging import merge_tagged_pdfs
+from opinions.printing import PDF_VARIANT, pdf_document
 from tests.opinions.commented_document import (
     CommentedDocument,
     add_comment,
@@ -182,3 +184,29 @@ def test_a_report_in_one_part_is_built_the_same_way(
     ]
     # Each of the six parts starts on a page of its own.
     assert len(one.pages) < len(several.pages) <= len(one.pages) + 6
+
+
+def test_the_joined_file_holds_each_parts_pages_byte_for_byte() -> None:
+    """The parts are closed as soon as they are joined: the joined file carries their streams'
+    data itself (the pages' content, the embedded fonts), unchanged."""
+    parts = [
+        bytes(
+            pdf_document(
+                f'<html lang="pl"><title>Część {n}</title><h1>Część {n}</h1>'
+                + "".join(f"<p>Akapit {n}.{k}: zażółć gęślą jaźń.</p>" for k in range(80))
+            ).write_pdf(pdf_variant=PDF_VARIANT)
+        )
+        for n in (1, 2)
+    ]
+    joined = pikepdf.Pdf.open(io.BytesIO(merge_tagged_pdfs(parts)))
+
+    expected: list[bytes] = []
+    for data in parts:
+        with pikepdf.Pdf.open(io.BytesIO(data)) as part:
+            expected.extend(page.Contents.read_bytes() for page in part.pages)
+    assert len(expected) > 2
+    assert [page.Contents.read_bytes() for page in joined.pages] == expected
+    for page in joined.pages:
+        for font in page.Resources.Font.values():
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            assert len(descriptor.FontFile2.read_bytes()) > 1000
