@@ -149,11 +149,25 @@ _analysers: list[Any] = []
 Reading = tuple[str, str, str, list[str], list[str]]  # form, lemma, tag, names, labels
 
 
+def _analyser() -> Any:
+    # Called with _lock held.
+    if not _analysers:
+        _analysers.append(morfeusz2.Morfeusz(generate=False, expand_tags=False))
+    return _analysers[0]
+
+
 def _analyse(word: str) -> list[tuple[int, int, Reading]]:
     with _lock:
-        if not _analysers:
-            _analysers.append(morfeusz2.Morfeusz(generate=False, expand_tags=False))
-        return list(_analysers[0].analyse(word))
+        return list(_analyser().analyse(word))
+
+
+def lemmatizer_name() -> str:
+    """The lemmatizer as a report's method records it: the library, its version and its
+    dictionary („Morfeusz 2 1.99.15, pl.sgjp.sgjp-2026.06.01”), since lemmas, and so terms
+    and sub-themes, change with either."""
+    with _lock:
+        dictionary = _analyser().dict_id()
+    return f"Morfeusz 2 {morfeusz2.__version__}, {dictionary}"
 
 
 def fold_diacritics(text: str) -> str:

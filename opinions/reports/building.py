@@ -54,6 +54,7 @@ from core.builds import builder_lock, snapshot
 from core.bulk import insert_rows
 from core.security import log_security_event
 from core.tasks import send_after_commit
+from opinions.analysis.lemmas import lemmatizer_name
 from opinions.models import Opinion, ReportMembership, ThematicReport
 from opinions.reports import subthemes as report_subthemes
 from opinions.reports import tasks
@@ -635,7 +636,11 @@ def _build(report: ThematicReport, progress: _Progress) -> _Built:
     terms = distinctive_terms(area_counts, read.pooled)
 
     progress(55, NOTE_SUBTHEMES)
-    found = report_subthemes.find_subthemes(read.texts)
+    found = report_subthemes.find_subthemes(read.texts, forms_of=[row["term"] for row in terms])
+    # Each key term as people write it („plac zabaw”), as the sub-themes' labels show it;
+    # `term` stays the lemmas, which its link to the opinions searches.
+    for row in terms:
+        row["form"] = found.forms.get(row["term"], row["term"])
     district_of = {pk: district for pk, _lemmas, district in documents}
     subthemes = _subtheme_content(found, district_of)
     subtheme_of = found.main_subtheme
@@ -679,7 +684,7 @@ def _build(report: ThematicReport, progress: _Progress) -> _Built:
             "min_support": report_subthemes.MIN_SUPPORT,
             "mmr_lambda": report_subthemes.MMR_LAMBDA,
             "seed": report_subthemes.SEED,
-            "lemmatizer": "Morfeusz 2",
+            "lemmatizer": lemmatizer_name(),
             "stopwords": len(REPORT_STOPWORDS),
         },
         "figures": read.figures,
@@ -740,7 +745,10 @@ def _changes(
     previous = read.previous
     if previous is None:
         return None
-    previous_terms = [row["term"] for row in (previous.content or {}).get("terms", [])]
+    previous_rows = (previous.content or {}).get("terms", [])
+    previous_terms = [row["term"] for row in previous_rows]
+    # Written forms: this version's, else the previous one's (none before they were kept).
+    forms = {row["term"]: row.get("form", row["term"]) for row in [*previous_rows, *terms]}
     watched = list(dict.fromkeys([row["term"] for row in terms] + previous_terms))
     watched_set = set(watched)
     lemmas_of = {pk: lemmas for pk, lemmas, _district in read.documents}
@@ -779,11 +787,11 @@ def _changes(
         "new_opinions": len(current_ids - read.previous_ids),
         "removed_opinions": len(read.previous_ids - current_ids),
         "rising": [
-            {"term": term, "before": before, "after": after}
+            {"term": term, "form": forms[term], "before": before, "after": after}
             for term, before, after in rising[:CHANGED_TERMS]
         ],
         "falling": [
-            {"term": term, "before": before, "after": after}
+            {"term": term, "form": forms[term], "before": before, "after": after}
             for term, before, after in falling[:CHANGED_TERMS]
         ],
     }

@@ -244,10 +244,14 @@ def _month_note(figures: Mapping[str, Any]) -> str:
     if not period:
         return ""
     first, last = (date_format(dt.date.fromisoformat(day), "j E Y") for day in period)
-    note = _("Opinions collected from %(first)s to %(last)s, the consultation's period.") % {
-        "first": first,
-        "last": last,
-    }
+    if int(figures.get("periods") or 1) > 1:
+        # Several consultations: each opinion against its own one's period (figures.py).
+        note = _("Opinions dated within the period of the consultation each belongs to.")
+    else:
+        note = _("Opinions collected from %(first)s to %(last)s, the consultation's period.") % {
+            "first": first,
+            "last": last,
+        }
     outside = int(figures.get("outside_period") or 0)
     if outside:
         note += " " + ngettext(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -114,23 +114,40 @@ def _next_month(month: dt.date) -> dt.date:
 Period = tuple[dt.date, dt.date]
 
 
-def collection_period(scope: QuerySet[Opinion]) -> Period | None:
-    """The days the opinions were asked for: from the earliest opening to the latest closing
-    of the consultations they belong to (None when none has a consultation)."""
-    row = Consultation.objects.filter(pk__in=scope.values("consultation_id")).aggregate(
-        opens=Min("opens_at"), closes=Max("closes_at")
+def collection_periods(scope: QuerySet[Opinion]) -> dict[int, Period]:
+    """The days each consultation of the opinions asked for them: from its opening to its
+    closing, by consultation id."""
+    rows = Consultation.objects.filter(pk__in=scope.values("consultation_id")).values_list(
+        "pk", "opens_at", "closes_at"
     )
-    if row["opens"] is None or row["closes"] is None:
+    return {
+        pk: (timezone.localtime(opens).date(), timezone.localtime(closes).date())
+        for pk, opens, closes in rows
+        if opens is not None and closes is not None
+    }
+
+
+def in_period(periods: dict[int, Period]) -> Q | None:
+    """Opinions dated within their own consultation's period (one without a consultation,
+    or of one without dates, within the span of them all); None without any period.
+
+    The span alone would not do for several consultations: one open until 2030 would let a
+    card dated years off into the chart, and stretch it over dozens of empty months."""
+    if not periods:
         return None
-    return timezone.localtime(row["opens"]).date(), timezone.localtime(row["closes"]).date()
+    span = _span(periods)
+    condition = ~Q(consultation_id__in=sorted(periods)) & Q(collected_on__range=span)
+    for pk, period in sorted(periods.items()):
+        condition |= Q(consultation_id=pk, collected_on__range=period)
+    return condition
 
 
-def by_month(scope: QuerySet[Opinion], period: Period | None = None) -> list[dict[str, Any]]:
-    """Opinions per month, every month from the first to the last; with a period, only the
-    period's months and opinions (one card dated years off would stretch the chart over
-    dozens of empty months: `outside_period` counts such opinions apart)."""
-    if period is not None:
-        scope = scope.filter(collected_on__range=period)
+def by_month(scope: QuerySet[Opinion], within: Q | None = None) -> list[dict[str, Any]]:
+    """Opinions per month, every month from the first to the last; with `within` (see
+    `in_period`), only the months of the opinions dated within their consultation's period
+    (`outside_period` counts the others apart)."""
+    if within is not None:
+        scope = scope.filter(within)
     rows = (
         scope.order_by()
         .annotate(month=TruncMonth("collected_on"))
@@ -158,10 +175,10 @@ def by_month(scope: QuerySet[Opinion], period: Period | None = None) -> list[dic
     return months
 
 
-def outside_period(scope: QuerySet[Opinion], period: Period | None) -> int:
-    if period is None:
+def outside_period(scope: QuerySet[Opinion], within: Q | None) -> int:
+    if within is None:
         return 0
-    return scope.exclude(collected_on__range=period).order_by().count()
+    return scope.exclude(within).order_by().count()
 
 
 def area_share(count: int, total: int) -> dict[str, Any]:
@@ -174,16 +191,32 @@ def compute_figures(
     """(figures, scope summary) of the report's opinions; `all_areas` is the same scope in
     every area (the denominator of the area's share)."""
     summary = scope_summary(scope)
-    period = collection_period(scope)
+    periods = collection_periods(scope)
+    within = in_period(periods)
     channels = by_channel(scope)
     summary["channel_count"] = sum(1 for row in channels if row["count"])
     figures = {
         "by_channel": channels,
         "by_district": by_district(scope),
         "by_age_band": by_age_band(scope),
-        "by_month": by_month(scope, period),
-        "period": [period[0].isoformat(), period[1].isoformat()] if period else None,
-        "outside_period": outside_period(scope, period),
+        "by_month": by_month(scope, within),
+        "period": _period_figure(periods),
+        # How many consultations' periods the chart keeps to (its note says so).
+        "periods": len(periods),
+        "outside_period": outside_period(scope, within),
         "area_share": area_share(summary["opinion_count"], all_areas.order_by().count()),
     }
     return figures, summary
+
+
+def _span(periods: dict[int, Period]) -> Period:
+    return min(first for first, _last in periods.values()), max(
+        last for _f, last in periods.values()
+    )
+
+
+def _period_figure(periods: dict[int, Period]) -> list[str] | None:
+    """[first day, last day] of the consultations' periods together, as ISO dates."""
+    if not periods:
+        return None
+    return [day.isoformat() for day in _span(periods)]

@@ -191,7 +191,9 @@ def _figures_sheet(workbook: Workbook, report: ThematicReport) -> None:
         sheet.append([])
         sheet.append(_bold(sheet, [_("Key terms"), _("Opinions"), _("Score")]))
         for term in terms:
-            sheet.append([_cell(term["term"]), term["count"], term.get("score")])
+            sheet.append(
+                [_cell(term.get("form") or term["term"]), term["count"], term.get("score")]
+            )
     subthemes = content.get("subthemes", [])
     if subthemes:
         sheet.append([])

@@ -36,8 +36,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opinions.analysis.lemmas import fold_diacritics
@@ -305,6 +305,9 @@ class Result:
     left_out: list[int]
     # Each opinion's main sub-theme (the one most of its sentences are in).
     main_subtheme: dict[int, int]
+    # The most common written form of each term asked for (`find_subthemes`'s `forms_of`)
+    # that the sentences hold.
+    forms: dict[str, str] = field(default_factory=dict)
 
 
 def _empty(
@@ -317,14 +320,25 @@ def k_bounds(units: int) -> tuple[int, int]:
     return K_MIN, max(K_MIN, min(K_MAX, units // UNITS_PER_SUBTHEME))
 
 
-def find_subthemes(documents: Sequence[tuple[int, str]], *, seed: int = SEED) -> Result:
-    """Sub-themes of (opinion id, text) pairs; ids must be unique."""
+def find_subthemes(
+    documents: Sequence[tuple[int, str]], *, seed: int = SEED, forms_of: Collection[str] = ()
+) -> Result:
+    """Sub-themes of (opinion id, text) pairs; ids must be unique. `forms_of`: terms (the
+    report's key terms) whose written forms the result gives too, from the same sentences."""
     ordered = sorted(documents)
-    all_ids = [pk for pk, _text in ordered]
     units, sentences = sentence_units(ordered)
+    found = _find(units, sentences, [pk for pk, _text in ordered], seed)
+    if not forms_of:
+        return found
+    wanted = {lemma for term in forms_of for lemma in term.split()}
+    forms = written_forms(unit for unit in units if wanted.intersection(unit.lemmas))
+    return replace(found, forms={term: forms[term] for term in forms_of if term in forms})
+
+
+def _find(units: list[Unit], sentences: int, all_ids: list[int], seed: int) -> Result:
     bounds = k_bounds(len(units))
     if not units:
-        return _empty("no-content-words" if ordered else "too-few-opinions", bounds, 0, 0, all_ids)
+        return _empty("no-content-words" if all_ids else "too-few-opinions", bounds, 0, 0, all_ids)
     if len(units) < K_MIN * UNITS_PER_SUBTHEME:
         return _empty("too-few-opinions", bounds, sentences, len(units), all_ids)
     matrix = _features(units)
@@ -647,13 +661,18 @@ def _usual_phrase(term: str, tally: Counter[str]) -> str:
 
 
 def _written_forms(units: list[Unit], groups: dict[int, list[int]]) -> dict[str, str]:
-    """Each term's most common written form in the grouped sentences (lower case); a word
-    written in its base form somewhere keeps it („plac”, not the more frequent „placu”)."""
+    return written_forms(units[row] for rows in groups.values() for row in rows)
+
+
+def written_forms(units: Iterable[Unit]) -> dict[str, str]:
+    """Each term's most common written form in the units' sentences (lower case): „plac
+    zabaw” for the lemmas „plac zabawa”; a word written in its base form somewhere keeps it
+    („plac”, not the more frequent „placu”). The labels' terms and the report's key terms
+    are shown so."""
     seen: dict[str, Counter[str]] = defaultdict(Counter)
-    for rows in groups.values():
-        for row in rows:
-            for text, times in units[row].texts.items():
-                _count_forms(text, times, seen)
+    for unit in units:
+        for text, times in unit.texts.items():
+            _count_forms(text, times, seen)
     return {
         term: term
         if " " not in term and term in tally

@@ -261,6 +261,52 @@ def test_no_opinions_anywhere_divides_nothing_by_zero(lublin_process: None) -> N
     assert content["figures"]["area_share"] == {"count": 0, "total": 0, "share": 0.0}
 
 
+def test_the_monthly_chart_keeps_each_opinion_to_its_own_consultations_period(
+    lublin_process: None,
+) -> None:
+    # The all-consultations report: the Lublin question is open until 2030, the draft
+    # strategy's consultation for five weeks of 2021.
+    lublin = Consultation.objects.get(slug=LUBLIN_CONSULTATION)
+    draft = Consultation.objects.get(slug="projekt-strategii-2021")
+    lublin_opens = timezone.localtime(lublin.opens_at).date()
+    draft_opens = timezone.localtime(draft.opens_at).date()
+    add_opinion("Więcej drzew w parku.", collected_on=lublin_opens + dt.timedelta(days=3))
+    add_opinion("Więcej drzew w strategii.", consultation=draft, collected_on=draft_opens)
+    # A comment on the 2021 draft dated 2029: inside the Lublin question's period, but not
+    # its own consultation's; it would stretch the chart over eight years of zeros.
+    add_opinion("Więcej zieleni w strategii.", consultation=draft, collected_on=dt.date(2029, 3, 1))
+
+    report = build(now=NOW)
+    figures = report.content["figures"]
+
+    months = [row["key"] for row in figures["by_month"]]
+    assert (months[0], months[-1]) == (f"{lublin_opens:%Y-%m}", f"{draft_opens:%Y-%m}")
+    assert sum(row["count"] for row in figures["by_month"]) == 2
+    assert figures["outside_period"] == 1
+    assert figures["periods"] == 2
+    with translation.override("en"):
+        [month] = [figure for figure in report_figures(report.content) if figure.key == "by_month"]
+    assert month.note.startswith("Opinions dated within the period of the consultation each")
+    assert "1 opinion dated outside this period is counted in the report" in month.note
+
+
+def test_key_terms_are_shown_as_people_write_them(lublin_process: None) -> None:
+    for index in range(6):
+        add_opinion(f"Nowy plac zabaw na osiedlu numer {index}.")
+        add_opinion(f"Plac zabaw przy szkole numer {index} jest zniszczony.")
+    add_opinion("Autobus co pięć minut.", in_area="urbanistyka-mobilnosc")
+
+    report = build(now=NOW)
+
+    rows = {row["term"]: row for row in report.content["terms"]}
+    assert rows["plac zabawa"]["form"] == "plac zabaw"
+    # The lemmas stay the term's key: its link searches the opinions by them.
+    assert list(report_opinions(report, term="plac zabawa"))
+    # The method records the lemmatizer that made the lemmas, with its version and dictionary.
+    assert report.content["method"]["lemmatizer"].startswith("Morfeusz 2 1.")
+    assert "sgjp" in report.content["method"]["lemmatizer"]
+
+
 def test_one_opinion_gives_no_subthemes_and_says_why(lublin_process: None) -> None:
     only = add_opinion("Więcej drzew na osiedlu Czuby, mniej betonu.")
 
