@@ -14,6 +14,10 @@ as every other such resident, so the page is rendered once and served from the c
   found and replaced; a page that still holds the secret is not stored), and each visitor
   served from the cache gets a token of their own, and the cookie with it, from Django's
   CSRF middleware as on any page.
+- a page that gives each visitor something of their own does so through `per_copy()`: a
+  cookie (the opinions' `visitor` id) is set afresh on every copy served, never stored, and
+  a one-time form value (a submission nonce) is a placeholder in the stored copy that each
+  copy served fills with a new one;
 - only the views named in settings.PAGE_CACHE_VIEWS are cached (patterns of URL names).
 
 Pages are keyed by language, path and query string and the htmx header; each copy records
@@ -42,6 +46,7 @@ import hashlib
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +69,8 @@ GENERATION_KEY = "pagecache:generation"
 SAFE_METHODS = ("GET", "HEAD")
 CACHE_HEADER = "X-Page-Cache"
 TOKEN_PLACEHOLDER = "__page_cache_csrf_token__"  # noqa: S105 - not a secret
+NONCE_PLACEHOLDER = "__page_cache_nonce_{}__"
+PER_COPY_ATTRIBUTE = "page_cache_per_copy"
 TOKEN_CANDIDATE = re.compile(
     rf"(?<![{CSRF_ALLOWED_CHARS}])[{CSRF_ALLOWED_CHARS}]{{{CSRF_TOKEN_LENGTH}}}"
     rf"(?![{CSRF_ALLOWED_CHARS}])"
@@ -80,6 +87,38 @@ def invalidate() -> None:
         logger.warning("page cache: could not start a new generation", exc_info=True)
 
 
+# --- What each visitor gets of their own on a cacheable page -------------------------------
+
+PerCopyStep = Callable[[HttpRequest, HttpResponse], None]
+_STEPS: dict[str, tuple[PerCopyStep, frozenset[str]]] = {}
+
+
+def register_per_copy_step(name: str, step: PerCopyStep, *, cookies: set[str]) -> None:
+    """A step (a higher app's, registered in its `ready()`) that gives the visitor a cookie of
+    their own: done on the page as rendered and again on every copy served from the cache;
+    the cookies it may set are named, and never stored."""
+    _STEPS[name] = (step, frozenset(cookies))
+
+
+def per_copy(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    steps: tuple[str, ...] = (),
+    nonces: tuple[str, ...] = (),
+) -> None:
+    """Give this visitor their own part of the page: the registered `steps` are done now and
+    on each copy served from the cache; each of the `nonces` (one-time values written in the
+    page, UUIDs) is replaced by a new UUID in each copy served."""
+    for name in steps:
+        _STEPS[name][0](request, response)
+    setattr(response, PER_COPY_ATTRIBUTE, {"steps": steps, "nonces": nonces})
+
+
+def _per_copy_of(response: HttpResponse) -> dict[str, tuple[str, ...]]:
+    return getattr(response, PER_COPY_ATTRIBUTE, {"steps": (), "nonces": ()})
+
+
 def _cacheable_request(request: HttpRequest) -> bool:
     if request.method not in SAFE_METHODS:
         return False
@@ -93,7 +132,10 @@ def _cacheable_request(request: HttpRequest) -> bool:
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
-    if response.status_code != 200 or response.streaming or response.cookies:
+    if response.status_code != 200 or response.streaming:
+        return False
+    own_cookies = {cookie for name in _per_copy_of(response)["steps"] for cookie in _STEPS[name][1]}
+    if set(response.cookies) - own_cookies:
         return False
     session = getattr(request, "session", None)
     if session is not None and (session.modified or not session.is_empty()):
@@ -232,16 +274,29 @@ def _stored(request: HttpRequest, response: HttpResponse) -> dict[str, Any] | No
         return None
     if html is None:
         return None
+    per_copy = _per_copy_of(response)
+    for index, nonce in enumerate(per_copy["nonces"]):
+        html = html.replace(nonce, NONCE_PLACEHOLDER.format(index))
     headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
-    return {"content": html, "charset": charset, "headers": headers}
+    return {
+        "content": html,
+        "charset": charset,
+        "headers": headers,
+        "steps": per_copy["steps"],
+        "nonces": len(per_copy["nonces"]),
+    }
 
 
 def _rebuilt(request: HttpRequest, stored: dict[str, Any], state: str) -> HttpResponse:
     html: str = stored["content"]
     if TOKEN_PLACEHOLDER in html:
         html = html.replace(TOKEN_PLACEHOLDER, get_token(request))
+    for index in range(stored.get("nonces", 0)):
+        html = html.replace(NONCE_PLACEHOLDER.format(index), str(uuid.uuid4()))
     response = HttpResponse(html.encode(stored["charset"]))
     for name, value in stored["headers"]:
         response.headers[name] = value
+    for name in stored.get("steps", ()):
+        _STEPS[name][0](request, response)
     response.headers[CACHE_HEADER] = state
     return response

@@ -12,10 +12,15 @@ class OpinionsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import panels, vocabulary
+        from core import pagecache
+
+        from . import browsers, panels, vocabulary
         from .analysis.search_index import ensure_search_index
 
         vocabulary.connect_signals()
         panels.register_panels()
         # SQLite's search index and its triggers (see opinions/analysis/search_index.py).
         post_migrate.connect(ensure_search_index, sender=self)
+        pagecache.register_per_copy_step(
+            browsers.VISITOR_STEP, browsers.give_visitor_cookie, cookies={browsers.COOKIE}
+        )

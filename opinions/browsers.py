@@ -23,6 +23,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
 COOKIE = "visitor"
+# The page cache's name for give_visitor_cookie, done on every copy it serves (apps.py).
+VISITOR_STEP = "opinions.visitor"
 SALT = "opinions.visitor"
 # A supporter's form in Support.session_key (40 characters): "v:" and 32 hex digits.
 SUPPORTER_PREFIX = "v:"

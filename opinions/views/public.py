@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from core import pagecache
 from core.http import user_or_none
 from opinions.services import author_mail, commenting, submission, supports
 from stages.models import Consultation
@@ -210,10 +211,11 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
 
 def opinion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     opinion = _published_opinion(pk)
-    response = _render_detail(
-        request, opinion, CommentForm(initial={"submission_key": uuid.uuid4()})
-    )
-    browsers.give_visitor_cookie(request, response)
+    nonce = str(uuid.uuid4())
+    response = _render_detail(request, opinion, CommentForm(initial={"submission_key": nonce}))
+    # A visitor without the cookie is served this page from the anonymous cache: each copy
+    # gets a visitor id and a comment nonce of its own (core/pagecache.py).
+    pagecache.per_copy(request, response, steps=(browsers.VISITOR_STEP,), nonces=(nonce,))
     return response
 
 

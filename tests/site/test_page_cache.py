@@ -103,6 +103,52 @@ def test_a_message_and_a_supporter_cookie_stay_with_their_visitor() -> None:
         assert "messages" not in other.cookies
     assert pressed(other_page.content.decode()) == "false"
     assert other_list[CACHE_HEADER] == "miss"  # the support started a new generation
+    # The supporter's browser id is never in another's page nor given to another.
+    own_id = supporter.cookies["visitor"].value
+    assert own_id not in other_page.content.decode()
+    assert other_page.cookies["visitor"].value != own_id
+
+
+SUBMISSION_KEY = re.compile(r'name="submission_key" value="([^"]+)"')
+
+
+def test_the_opinion_page_is_cached_and_each_copy_gets_its_own_visitor_id_and_nonce() -> None:
+    opinion = OpinionFactory(text="Więcej koszy na śmieci w parkach.")
+    page = opinion.get_absolute_url()
+    visitors = [Client() for _ in range(3)]
+
+    pages = [visitor.get(page) for visitor in visitors]
+
+    assert [response[CACHE_HEADER] for response in pages] == ["miss", "hit", "hit"]
+    ids = [visitor.cookies["visitor"].value for visitor in visitors]
+    nonces = [SUBMISSION_KEY.findall(response.content.decode()) for response in pages]
+    assert len(set(ids)) == 3  # the cookie is given afresh to each, never stored with the page
+    assert all(len(found) == 1 for found in nonces)
+    assert len({found[0] for found in nonces}) == 3
+    for response in pages:
+        assert not any(visitor_id in response.content.decode() for visitor_id in ids)
+    # A visitor served a copy supports with the id it got, and is then served their own page.
+    reader = visitors[2]
+    assert reader.post(reverse("opinions:support", kwargs={"pk": opinion.pk})).status_code == 302
+    own = reader.get(page)
+    assert CACHE_HEADER not in own
+    assert pressed(own.content.decode()) == "true"
+    assert pressed(Client().get(page).content.decode()) == "false"
+
+
+def test_comments_sent_from_two_copies_of_the_cached_page_are_two_comments() -> None:
+    # Browsers that keep no cookie: the comment's key is then the form's nonce alone, so two
+    # copies with one nonce would make the second person's comment a "double click".
+    opinion = OpinionFactory()
+    page = opinion.get_absolute_url()
+    nonces = [SUBMISSION_KEY.findall(Client().get(page).content.decode())[0] for _ in range(2)]
+    texts = ("Zgadzam się w pełni, ławki są potrzebne.", "Też tak uważam, kosze są za rzadko.")
+    for nonce, text in zip(nonces, texts, strict=True):
+        Client().post(
+            reverse("opinions:comment", kwargs={"pk": opinion.pk}),
+            {"text": text, "author_name": "", "submission_key": nonce},
+        )
+    assert opinion.comments.count() == 2
 
 
 def test_each_visitor_gets_a_csrf_token_of_their_own_from_a_cached_page() -> None:
