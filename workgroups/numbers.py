@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import translation
 
 from opinions.models import Opinion, ReportMembership
@@ -25,28 +25,34 @@ CACHE_KEY = "numbers:v1"
 CACHE_SECONDS = 300
 
 
-def step_opinions(step: str) -> QuerySet[Opinion]:
-    """The published opinions that reached `step` (one of STEPS)."""
-    # Answers to the open question: comments on the draft and on the recommendations are
-    # counted with their consultations, not here.
-    published = Opinion.objects.published().filter(
-        consultation__kind=Consultation.Kind.OPEN_QUESTION
-    )
+def _reached(step: str) -> Q:
+    """What a published answer must have to have reached `step` (one of STEPS).
+
+    IN a subquery, not EXISTS: in a WHERE both are semi-joins, and in the counts' FILTER
+    PostgreSQL hashes an IN subquery's rows once where it would run an EXISTS per opinion.
+    """
     if step == "published":
-        return published
+        return Q()
     if step == "reported":
-        in_report = ReportMembership.objects.filter(
-            opinion=OuterRef("pk"), report__published_at__isnull=False
-        )
-        return published.filter(Exists(in_report))
-    citing = OpinionEvidence.objects.filter(
-        opinion=OuterRef("pk"), recommendation__published_at__isnull=False
-    )
+        in_report = ReportMembership.objects.filter(report__published_at__isnull=False)
+        return Q(pk__in=in_report.values("opinion_id"))
+    citing = OpinionEvidence.objects.filter(recommendation__published_at__isnull=False)
     if step == "adopted":
         citing = citing.filter(recommendation__status=Recommendation.Status.ADOPTED)
     elif step != "cited":
         raise ValueError(f"no step {step!r}")
-    return published.filter(Exists(citing))
+    return Q(pk__in=citing.values("opinion_id"))
+
+
+def _published_answers() -> QuerySet[Opinion]:
+    # Answers to the open question: comments on the draft and on the recommendations are
+    # counted with their consultations, not here.
+    return Opinion.objects.published().filter(consultation__kind=Consultation.Kind.OPEN_QUESTION)
+
+
+def step_opinions(step: str) -> QuerySet[Opinion]:
+    """The published opinions that reached `step` (one of STEPS)."""
+    return _published_answers().filter(_reached(step))
 
 
 @dataclass(frozen=True)
@@ -78,14 +84,23 @@ def numbers() -> Numbers:
 
 
 def count_numbers() -> Numbers:
-    """Two GROUP BY queries per step (by area, by district) and the two lists of names."""
+    """One pass over the published answers: a GROUP BY (area, district) with a conditional
+    count per step, the two tables summed from its cells; and the two lists of names. (A
+    GROUP BY per step and grouping read a million opinions eight times.)"""
+    counts = {
+        f"n_{step}": Count("pk", filter=_reached(step)) if step != "published" else Count("pk")
+        for step in STEPS
+    }
+    cells = (
+        _published_answers().order_by().values_list("area_id", "district_id").annotate(**counts)
+    )  # 1 query
     by_area: dict[int | None, list[int]] = {}
     by_district: dict[int | None, list[int]] = {}
-    for index, step in enumerate(STEPS):
-        opinions = step_opinions(step).order_by()
-        for field, table in (("area", by_area), ("district", by_district)):
-            for key, count in opinions.values_list(field).annotate(n=Count("pk")):
-                table.setdefault(key, [0] * len(STEPS))[index] = count
+    for area, district, *reached in cells:
+        for key, table in ((area, by_area), (district, by_district)):
+            row = table.setdefault(key, [0] * len(STEPS))
+            for index, count in enumerate(reached):
+                row[index] += count
     totals = tuple(sum(row[i] for row in by_area.values()) for i in range(len(STEPS)))
     areas = [
         Row(area.localized_name, area.slug, tuple(by_area.get(area.pk, [0] * len(STEPS))))

@@ -55,6 +55,19 @@ def test_each_step_is_counted_by_area(spine: dict[str, Any]) -> None:
     assert numbers.totals[0] >= 5
 
 
+def test_the_figures_are_counted_in_one_pass_whatever_the_number_of_opinions(
+    spine: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    # The GROUP BY (area, district) with a count per step (1), the areas (1), the
+    # districts (1): a million opinions are read once, not once per step and grouping.
+    with django_assert_num_queries(3):
+        before = count_numbers()
+    OpinionFactory.create_batch(3, area=spine["area"])
+    with django_assert_num_queries(3):
+        after = count_numbers()
+    assert after.totals[0] == before.totals[0] + 3
+
+
 def test_the_page_links_each_number_to_the_opinions_it_counts(
     spine: dict[str, Any], django_assert_max_num_queries: Any
 ) -> None:
