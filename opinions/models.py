@@ -286,7 +286,14 @@ class Opinion(models.Model):
             models.Index(fields=["status", "channel", "created_at"], name="opinion_status_channel"),
             models.Index(fields=["status", "event", "created_at"], name="opinion_status_event"),
             models.Index(fields=["status", "support_count"], name="opinion_status_support"),
-            models.Index(fields=["consultation", "status"], name="opinion_consultation_status"),
+            # The answer queue filters a consultation's comments by state and answer and
+            # sorts them by section and date: with all of them in the index its counts are
+            # read from the index alone and its page needs no scan of the rows (issue 12:
+            # 20,000 comments). It also serves every lookup by consultation and status.
+            models.Index(
+                fields=["consultation", "status", "answer", "section", "created_at"],
+                name="opinion_consultation_answer",
+            ),
             models.Index(
                 fields=["section", "status", "created_at"],
                 name="opinion_section_status",

@@ -203,3 +203,27 @@ def test_an_answer_published_meanwhile_is_not_turned_back_into_a_draft(section: 
     answer.refresh_from_db()
     assert answer.is_published
     assert answer.justification == "Dopisano ochronę starodrzewu w celu 2.1."
+
+
+def test_unanswered_counts_pending_and_published_comments_without_a_published_answer(
+    section: Section,
+) -> None:
+    """What the staff page and the report's guard call unanswered: a comment waiting for
+    moderation, or published without a published answer (none, a draft, an approved one);
+    not a rejected one, nor another consultation's."""
+    consultation = section.version.consultation
+    comments(section, 1, status=Opinion.Status.PENDING)
+    comments(section, 1, status=Opinion.Status.REJECTED, rejection_reason="Spam.")
+    drafted, approved, also_approved, _bare = comments(section, 4)
+    draft(section, [drafted.pk])
+    boss = editor()
+    for one in (approved, also_approved):
+        answer = draft(section, [one.pk])
+        services.approve_answer(answer=answer, expected_version=answer.version, user=boss)
+    other = SectionFactory(version=DocumentVersionFactory(), key="cel-2-1", number="2.1")
+    comments(other, 2)
+    assert services.unanswered_comments(consultation) == 5
+
+    services.publish_answers(consultation=consultation, user=boss)
+    # Both approved answers are published now; the draft and the bare comment still wait.
+    assert services.unanswered_comments(consultation) == 3
