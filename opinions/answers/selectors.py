@@ -7,9 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
 
-from stages.markdown import render_markdown_many
 from stages.models import Consultation, DocumentVersion, Section, Stage
 
 from ..models import Opinion
@@ -21,24 +19,6 @@ def published_versions(consultation: Consultation) -> list[DocumentVersion]:
 
 def sections_of(version: DocumentVersion) -> list[Section]:
     return list(version.sections.order_by("position"))
-
-
-def readable_sections(version: DocumentVersion) -> list[Section]:
-    """The version's sections for the reading page, each with `html` (its rendered text, from
-    the cache when it was rendered before) and `url` (its page), without a query or a URL
-    resolution per section."""
-    sections = sections_of(version)
-    first = reverse(
-        "opinions:document_section",
-        kwargs={"slug": version.consultation.slug, "version": version.number, "key": "x"},
-    )
-    prefix = first[: -len("x/")]
-    for section, html in zip(
-        sections, render_markdown_many([s.body for s in sections]), strict=True
-    ):
-        section.html = html  # type: ignore[attr-defined]
-        section.url = f"{prefix}{section.key}/"  # type: ignore[attr-defined]
-    return sections
 
 
 def published_comments(section: Section) -> QuerySet[Opinion]:

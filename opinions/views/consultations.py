@@ -14,13 +14,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import npgettext
 
 from core.http import user_or_none
 from opinions.services import submission
 from stages.models import Consultation, DocumentVersion, Section
 
-from .. import browsers, ratelimit
+from .. import browsers, consultation_document, ratelimit
 from ..answers import selectors
 from ..forms.consultation import SectionCommentForm
 from ..models import Event
@@ -42,35 +41,30 @@ def consultation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("opinions:answer", slug=slug)
     versions = selectors.published_versions(consultation)
     version = _chosen_version(request, versions)
-    sections = selectors.readable_sections(version) if version else []
     state = consultation.status_at()
     is_latest = version is not None and version == versions[-1]
-    _label_sections(sections, takes_comments=state == Consultation.Status.OPEN and is_latest)
+    document = (
+        consultation_document.document_html(
+            version=version,
+            sections=selectors.sections_of(version),
+            takes_comments=state == Consultation.Status.OPEN and is_latest,
+        )
+        if version
+        else ""
+    )
     context = {
         "consultation": consultation,
         "state": state,
         "versions": versions,
         "version": version,
         "is_latest": is_latest,
-        "sections": sections,
+        "document": document,
         "events": list(Event.objects.filter(consultation=consultation).order_by("held_on")),
         "report_published": state == Consultation.Status.CLOSED
         and consultation.consultation_reports.published().exists(),
         "can_answer": request.user.has_perm("opinions.answer_comments"),
     }
     return render(request, "opinions/consultations/detail.html", context)
-
-
-def _label_sections(sections: list[Section], *, takes_comments: bool) -> None:
-    """Each section's count and link text, made here once rather than by two template
-    translation tags per section (a document has up to a few hundred)."""
-    action = _("Comment on %(label)s") if takes_comments else _("Comments on %(label)s")
-    for section in sections:
-        count = section.comment_count
-        section.count_text = npgettext(  # type: ignore[attr-defined]
-            "consultation", "%(counter)s comment", "%(counter)s comments", count
-        ) % {"counter": count}
-        section.action_text = action % {"label": section.label}  # type: ignore[attr-defined]
 
 
 def _chosen_version(
