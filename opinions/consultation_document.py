@@ -36,7 +36,8 @@ from stages.markdown import render_markdown_many
 from stages.models import DocumentVersion, Section
 
 TEMPLATE = "opinions/consultations/partials/document.html"
-CACHE_PREFIX = "consultation-document:"
+# A new shape of the cached value needs a new prefix (an old entry would be read as the new).
+CACHE_PREFIX = "consultation-document-parts:"
 # A new key comes with a new text, so an entry is never stale; it only has to go in time.
 CACHE_SECONDS = 24 * 3600
 # Where a count goes. Nothing else in the fragment can read so: headings are escaped and the
