@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("opinions", "0014_consultation_report_pages"),
+        ("opinions", "0015_report_editorial_versions"),
         ("stages", "0005_strategy"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
