@@ -4,25 +4,30 @@ district, each number a link to the opinions it counts.
 Steps: published → in a published thematic report → cited by a published recommendation →
 behind a recommendation adopted into the strategy. The figures are aggregates (a GROUP BY per
 step and grouping), kept in the cache for a few minutes: at a million opinions the page
-reads them rather than counting on every request.
+reads them rather than counting on every request, and when they are older a worker counts
+them again while the page shows the last ones.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import translation
 
+from core.tasks import send_now
 from opinions.models import Opinion, ReportMembership
 from stages.models import Consultation, District, ThematicArea
 
 from .models import OpinionEvidence, Recommendation
 
 STEPS = ("published", "reported", "cited", "adopted")
-CACHE_KEY = "numbers:v1"
-CACHE_SECONDS = 300
+CACHE_KEY = "numbers:v2"
+CACHE_SECONDS = 300  # then counted again, by a worker, while visitors read these
+KEEP_SECONDS = 7 * 24 * 3600
+RECOUNT_CLAIM_SECONDS = 120
 
 
 def _reached(step: str) -> Q:
@@ -72,14 +77,38 @@ class Numbers:
 
 
 def numbers() -> Numbers:
-    """The figures, from the cache when they were counted in the last few minutes."""
+    """The figures, from the cache: counted in the last few minutes, or older ones while a
+    worker counts them again (at a million opinions counting takes seconds: no visitor
+    waits for it but the very first, when the cache holds nothing at all)."""
     # Per language: the rows carry the areas' names.
-    key = f"{CACHE_KEY}:{translation.get_language()}"
+    language = translation.get_language()
+    key = f"{CACHE_KEY}:{language}"
     cached = cache.get(key)
-    if isinstance(cached, Numbers):
-        return cached
-    figures = count_numbers()
-    cache.set(key, figures, CACHE_SECONDS)
+    if isinstance(cached, Counted):
+        if time.time() - cached.at > CACHE_SECONDS and cache.add(
+            f"{key}:recounting", True, RECOUNT_CLAIM_SECONDS
+        ):
+            from .tasks import recount_numbers
+
+            # Should the broker refuse, the claim expires and a later visitor asks again.
+            send_now(recount_numbers, language, fallback="asked again by a later visitor")
+        return cached.figures
+    return recount(language)
+
+
+@dataclass(frozen=True)
+class Counted:
+    figures: Numbers
+    at: float
+
+
+def recount(language: str) -> Numbers:
+    """Count the figures in `language` and keep them (the task, and the first visitor)."""
+    with translation.override(language):
+        figures = count_numbers()
+    key = f"{CACHE_KEY}:{language}"
+    cache.set(key, Counted(figures, time.time()), KEEP_SECONDS)
+    cache.delete(f"{key}:recounting")
     return figures
 
 

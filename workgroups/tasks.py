@@ -22,6 +22,15 @@ def send_trace_digests() -> int:
     return trace_mail.send_trace_digests()
 
 
+@shared_task(name="workgroups.tasks.recount_numbers")
+def recount_numbers(language: str) -> None:
+    """Count the numbers page's figures again (asked by the page when they are a few
+    minutes old); running twice only counts twice."""
+    from .numbers import recount
+
+    recount(language)
+
+
 @shared_task(name="workgroups.tasks.build_summary_report", acks_late=True)
 def build_summary_report(report_id: int) -> None:
     """Build one version of the groups' summary report; a re-run does nothing once built."""

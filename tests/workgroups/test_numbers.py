@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from opinions.models import Opinion, ReportMembership
 from tests.factories import OpinionFactory, editor
 from tests.workgroups.factories import WorkingGroupFactory, member
 from tests.workgroups.test_recommendation_helpers import built_report, decide, drafted
 from workgroups.models import OpinionEvidence, Recommendation
-from workgroups.numbers import count_numbers
+from workgroups.numbers import (
+    CACHE_KEY,
+    CACHE_SECONDS,
+    KEEP_SECONDS,
+    Counted,
+    count_numbers,
+    numbers,
+)
 from workgroups.services.recommendations import publish_recommendation, submit_recommendation
+from workgroups.tasks import recount_numbers
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +95,25 @@ def test_the_page_links_each_number_to_the_opinions_it_counts(
     for pk in cited:
         assert reverse("opinions:detail", args=[pk]) in listed
     assert reverse("opinions:detail", args=[spine["opinions"][4].pk]) not in listed
+
+
+def test_old_figures_are_shown_while_a_worker_counts_them_again(
+    spine: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    cache.clear()
+    key = f"{CACHE_KEY}:pl"
+    with translation.override("pl"):
+        first = numbers()  # the very first visitor counts
+        cache.set(key, Counted(first, time.time() - CACHE_SECONDS - 1), KEEP_SECONDS)
+        OpinionFactory(area=spine["area"])
+        # A few minutes later: the last figures at once, and a recount asked of a worker.
+        with django_assert_num_queries(0):
+            assert numbers() == first
+        assert cache.get(f"{key}:recounting")
+        recount_numbers("pl")  # what the worker runs
+        assert cache.get(f"{key}:recounting") is None
+        with django_assert_num_queries(0):
+            assert numbers().totals[0] == first.totals[0] + 1
 
 
 def test_an_unknown_step_is_404(client: Client) -> None:
