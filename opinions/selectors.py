@@ -180,9 +180,10 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.C
             cap=SEARCH_COUNT_CAP,
         )
     opinions = search_opinions(opinions, query)
-    sampled = counting.sampled_count(opinions)
+    dense_from = DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP
+    sampled = counting.remembered_sample(opinions, dense_from=dense_from)
     orderings = ORDERINGS.get(sort, ORDERINGS[Order.NEWEST])
-    if sampled is not None and sampled > DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP:
+    if sampled is not None and sampled > dense_from:
         # Ranking reads every match: for tens of thousands it takes seconds, so such a
         # search lists the newest first even when relevance is asked for (each result
         # holds the query's words).

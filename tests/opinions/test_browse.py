@@ -348,11 +348,17 @@ def test_a_search_sampled_as_dense_is_estimated_not_counted(
         for number in range(30)
     ]
     opinion("Tramwaj zamiast autobusu.", 40)
-    client.get(LIST, {"q": "rower"})  # the filter form's lists and synonyms, into the cache
+    # The filter form's lists and synonyms into the cache (another query: its own sample).
+    client.get(LIST, {"q": "tramwaj"})
 
     # The sample and the page: no count.
     with django_assert_num_queries(2):
         html = client.get(LIST, {"q": "rower", "sort": sort}).content.decode()
+    # The sample found it dense, and is remembered: the same search again is only the page
+    # (in either order, since the sample does not depend on it).
+    with django_assert_num_queries(1):
+        again = client.get(LIST, {"q": "rower", "sort": "newest"}).content.decode()
+    assert "About 30 opinions" in " ".join(again.split())
 
     heading = re.search(r'<h2 id="results-title">(.*?)</h2>', html, re.S).group(1)
     assert "About 30 opinions" in " ".join(heading.split())
@@ -387,6 +393,13 @@ def test_a_sampled_estimate_counts_only_matching_rows_of_the_queryset(
 
     matches = search_opinions(Opinion.objects.published(), "rower")
     assert counting.sampled_count(matches, percent=100) == 13
+    # Remembered only past `dense_from`: a sparse sample is taken again after a write.
+    monkeypatch.setattr("opinions.analysis.counting.SAMPLE_PERCENT", 100.0)
+    assert counting.remembered_sample(matches, dense_from=13) == 13
+    opinion("Rower jeszcze jeden.", 22)
+    assert counting.remembered_sample(matches, dense_from=13) == 14
+    opinion("Rower i jeszcze jeden.", 23)
+    assert counting.remembered_sample(matches, dense_from=13) == 14
     # With almost no pages sampled, it finds (nearly) nothing: a sample, not a count.
     assert counting.sampled_count(matches, percent=0.0001) == 0
     assert counting.sampled_count(Opinion.objects.none(), percent=100) in {0, None}
