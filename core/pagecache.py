@@ -24,7 +24,11 @@ Pages are keyed by language, path and query string and the htmx header; each cop
 the generation it was rendered in: every successful write request (POST, PUT, PATCH,
 DELETE) and every call of `invalidate()` (for writes done elsewhere, in Celery tasks or
 commands) starts a new generation, so a write is seen on the next page rendered. Writes that
-do not go through a request show within PAGE_CACHE_SECONDS at the latest.
+do not go through a request show within PAGE_CACHE_SECONDS at the latest. The exception:
+writes through the views named in settings.PAGE_CACHE_PRIVATE_WRITES, which change no page
+the cache holds (an answer or a comment waits for moderation; a sign-in or a language
+changes only the visitor's own session): a resident's answer does not throw away every
+copy at the moment thousands of them are being sent.
 
 No stampede: when a copy has expired or is of an older generation, the first request to
 find it takes a short lock (`cache.add`) and renders the page again; the requests that
@@ -131,6 +135,18 @@ def _cacheable_request(request: HttpRequest) -> bool:
     return any(fnmatch.fnmatchcase(view_name, pattern) for pattern in settings.PAGE_CACHE_VIEWS)
 
 
+def _changed_public_pages(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether a request may have changed what a cached page shows: a successful write, not
+    through one of the views that change no public page."""
+    if request.method in SAFE_METHODS or response.status_code >= 400:
+        return False
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match is not None else ""
+    return not view_name or not any(
+        fnmatch.fnmatchcase(view_name, pattern) for pattern in settings.PAGE_CACHE_PRIVATE_WRITES
+    )
+
+
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     if response.status_code != 200 or response.streaming:
         return False
@@ -212,7 +228,7 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         if not _cacheable_request(request):
             response = self.get_response(request)
-            if request.method not in SAFE_METHODS and response.status_code < 400:
+            if _changed_public_pages(request, response):
                 invalidate()
             return response
         key = _key(request)

@@ -214,6 +214,20 @@ PAGE_CACHE_VIEWS = (
     "workgroups:recommendation_public",
     "workgroups:summary_*",
 )
+# Writes through these views change no page the cache holds, so they keep its copies (every
+# other successful write request starts a new generation): an answer, a comment on an opinion
+# or on a document's section is saved pending moderation and shows once a moderator publishes
+# it (a write that does start one); signing in or out, signing up and the language switch
+# change only the visitor's own session or cookie. Patterns of URL names.
+PAGE_CACHE_PRIVATE_WRITES = (
+    "opinions:answer",
+    "opinions:comment",
+    "opinions:document_section",
+    "set_language",
+    "account_login",
+    "account_logout",
+    "account_signup",
+)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FILESYSTEM_DIR = VAR_DIR / "celery"

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
 from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token  # type: ignore[attr-defined]
 from django.test import Client
@@ -22,7 +24,14 @@ from django.utils import timezone
 from core.pagecache import CACHE_HEADER
 from opinions.models import Opinion
 from stages.models import StageUpdate
-from tests.factories import OpinionFactory, StageUpdateFactory, UserFactory, moderator
+from tests.factories import (
+    TEST_PASSWORD,
+    OpinionFactory,
+    StageUpdateFactory,
+    UserFactory,
+    editor,
+    moderator,
+)
 from tests.opinions.test_support_comments import pressed
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +309,74 @@ def test_a_render_that_stores_nothing_releases_the_page() -> None:
     assert gone.status_code == 404
     assert again.status_code == 404  # rendered too: not the previous copy behind a held lock
     assert CACHE_HEADER not in again
+
+
+# --- Which writes start a new generation ------------------------------------------------------
+
+
+def test_an_answer_waiting_for_moderation_keeps_the_copies_and_its_publication_does_not(
+    lublin_process: None,
+) -> None:
+    text = "Ścieżka rowerowa wzdłuż Czechówki aż do Ogrodu Saskiego, oświetlona nocą."
+    Client().get(list_url())
+    answered = Client().post(
+        reverse("opinions:answer", kwargs={"slug": "jaki-ma-byc-lublin-w-2030"}),
+        {"text": text, "area": "", "district": "", "age_band": "", "relation": "",
+         "email": "", "website": "", "submission_key": str(uuid.uuid4())},
+    )  # fmt: skip
+    kept = Client().get(list_url())
+    staff = Client()
+    staff.force_login(moderator())
+    pending = Opinion.objects.get(text=text)
+    staff.post(reverse("opinions:moderation_publish", args=[pending.pk]), {"version": 1})
+    after = Client().get(list_url())
+
+    assert answered.status_code == 302 and pending.status == Opinion.Status.PENDING
+    assert kept[CACHE_HEADER] == "hit"  # nothing public changed: the copy stays
+    assert after[CACHE_HEADER] == "miss"
+    assert "Czechówki" in after.content.decode()
+
+
+def test_a_comment_waiting_for_moderation_keeps_the_copies() -> None:
+    opinion = OpinionFactory()
+    page = opinion.get_absolute_url()
+    reader = Client()
+    reader.get(page)
+    commented = reader.post(
+        reverse("opinions:comment", kwargs={"pk": opinion.pk}),
+        {"text": "Zgadzam się, ławek brakuje.", "author_name": "", "submission_key": ""},
+    )
+
+    assert commented.status_code == 302 and opinion.comments.get().status == "pending"
+    assert Client().get(page)[CACHE_HEADER] == "hit"
+
+
+def test_signing_in_and_switching_the_language_keep_the_copies() -> None:
+    person = UserFactory()
+    EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    Client().get(list_url())
+    visitor = Client()
+
+    switched = visitor.post(reverse("set_language"), {"language": "en", "next": "/"})
+    signed_in = visitor.post(
+        reverse("account_login"), {"login": person.email, "password": TEST_PASSWORD}
+    )
+
+    assert switched.status_code == signed_in.status_code == 302
+    assert visitor.session["_auth_user_id"] == str(person.pk)
+    assert Client().get(list_url())[CACHE_HEADER] == "hit"
+
+
+def test_an_editor_publishing_an_update_starts_a_new_generation() -> None:
+    update = StageUpdateFactory(
+        status=StageUpdate.Status.DRAFT, publish_at=None, title="Nabór do grup roboczych"
+    )
+    Client().get("/")
+    staff = Client()
+    staff.force_login(editor())
+
+    staff.post(reverse("stages:staff_update_publish", args=[update.pk]))
+    after = Client().get("/")
+
+    assert after[CACHE_HEADER] == "miss"
+    assert "Nabór do grup roboczych" in after.content.decode()
