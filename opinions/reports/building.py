@@ -58,6 +58,8 @@ from opinions.analysis.lemmas import lemmatizer_name
 from opinions.models import Opinion, ReportMembership, ThematicReport
 from opinions.reports import subthemes as report_subthemes
 from opinions.reports import tasks
+from opinions.reports.contrasts import MIN_SIDE as CONTRAST_MIN_SIDE
+from opinions.reports.contrasts import find_contrasts
 from opinions.reports.figures import compute_figures
 from opinions.reports.terms import (
     MIN_COUNT,
@@ -684,6 +686,8 @@ def _build(report: ThematicReport, progress: _Progress) -> _Built:
             "min_support": report_subthemes.MIN_SUPPORT,
             "mmr_lambda": report_subthemes.MMR_LAMBDA,
             "seed": report_subthemes.SEED,
+            "contrasts": "cue-words",
+            "contrast_min_side": CONTRAST_MIN_SIDE,
             "lemmatizer": lemmatizer_name(),
             "stopwords": len(REPORT_STOPWORDS),
         },
@@ -693,10 +697,17 @@ def _build(report: ThematicReport, progress: _Progress) -> _Built:
         "subthemes_note": note,
         # Opinions none of whose sentences is in any sub-theme.
         "subthemes_left_out": len(found.left_out) if subthemes else 0,
+        "contrasts": find_contrasts(read.texts, terms, quoted=_quoted(subthemes)),
         "changes": _changes(read, area_counts, terms),
     }
     memberships = [(pk, subtheme_of.get(pk)) for pk, _lemmas, _district in documents]
     return _Built(content, memberships)
+
+
+def _quoted(subthemes: list[dict[str, Any]]) -> set[int]:
+    """The opinions the sub-themes quote (in a quote or as the summary)."""
+    quoted = {quote["opinion_id"] for item in subthemes for quote in item["quotes"]}
+    return quoted | {item["summary"]["opinion_id"] for item in subthemes}
 
 
 def _subtheme_content(

@@ -28,7 +28,7 @@ Pure computation over the opinions' texts (nothing here touches the database):
 7. **Summary and quotes.** The summary is the sub-theme's most central sentence; quotes are
    chosen by maximal marginal relevance (close to the centre, far from the quotes already
    taken), and no opinion is quoted twice in a report.
-8. **Contrasting views.** See `contrasts`.
+8. **Contrasting views.** See opinions/reports/contrasts.py.
 """
 
 from __future__ import annotations

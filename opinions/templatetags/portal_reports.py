@@ -73,6 +73,12 @@ def subtheme_label(subtheme: dict[str, Any]) -> str:
 
 
 @register.filter
+def contrast_sides(contrast: dict[str, Any]) -> list[dict[str, Any]]:
+    """The two sides of a contrasting view (opinions/reports/contrasts.py), more first."""
+    return [{"key": key, **contrast[key]} for key in ("more", "less") if key in contrast]
+
+
+@register.filter
 def change_tables(changes: dict[str, Any] | None) -> list[tuple[str, list[dict[str, Any]]]]:
     """The rising and the falling terms of a report's changes, in that order."""
     if not changes:
