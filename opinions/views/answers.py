@@ -69,8 +69,11 @@ def _filtered(consultation: Consultation, form: AnswerFilterForm) -> QuerySet[Op
     return comments
 
 
-def _section_choices(consultation: Consultation) -> tuple[list[Section], list[tuple[str, str]]]:
-    """The sections of the latest published version (the queue's filter) and, for an
+def _section_choices(
+    consultation: Consultation,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The sections of the latest published version (the queue's filter: key and label) and,
+    for an
     answer's "changed section", those of every version after the first published one,
     drafts included: the next version is drafted while the comments are answered, and
     published only once they are."""
@@ -82,9 +85,11 @@ def _section_choices(consultation: Consultation) -> tuple[list[Section], list[tu
     published = [row[4] for row in rows if row[5] == DocumentVersion.Status.PUBLISHED]
     latest = max(published, default=0)
     first = min(published, default=0)
+    # Pairs, not Section rows: a model instance per section cost more than the query (200
+    # sections on every load of the queue).
     current = [
-        Section(pk=pk, key=key, number=number, heading=heading)
-        for pk, key, number, heading, version, _status in rows
+        (key, f"§{number} {heading[:60]}")
+        for _pk, key, number, heading, version, _status in rows
         if version == latest and published
     ]
     later = [
@@ -142,10 +147,7 @@ def _render_queue(
     context: dict[str, Any] = {
         "consultation": consultation,
         "filters": filters,
-        "section_options": option_pairs(
-            [("-", _("the document as a whole"))]
-            + [(s.key, f"{s.label} {s.heading[:60]}") for s in sections]
-        ),
+        "section_options": option_pairs([("-", _("the document as a whole")), *sections]),
         "page_obj": page,
         "rows": rows,
         "form": answer_form or AnswerForm(section_choices=later_sections),

@@ -146,3 +146,22 @@ def test_an_answer_can_point_at_a_section_of_the_next_draft(section: Section) ->
     response = client.post(post_url(section), answer_post([one], changed_section=str(changed.pk)))
     assert response.status_code == 302
     assert ConsultationAnswer.objects.get().changed_section == changed
+
+
+def test_the_section_filter_offers_the_latest_versions_sections_and_filters_by_them(
+    section: Section,
+) -> None:
+    other = SectionFactory(
+        version=section.version, key="cel-4-1", number="4.1", heading="Zieleń", position=2
+    )
+    on_transport = comments(section, 2)
+    on_green = comments(other, 1)
+    client = Client()
+    client.force_login(moderator())
+    page = client.get(queue_url(section)).content.decode()
+    assert '<option value="cel-3-2">§3.2 Transport</option>' in page
+    assert '<option value="cel-4-1">§4.1 Zieleń</option>' in page
+
+    filtered = client.get(queue_url(section), {"section": "cel-4-1"}).content.decode()
+    assert f'id="row-{on_green[0].pk}"' in filtered
+    assert all(f'id="row-{c.pk}"' not in filtered for c in on_transport)
