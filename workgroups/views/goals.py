@@ -54,7 +54,7 @@ def goal_opinions(request: HttpRequest, code: str) -> HttpResponse:
         count=counts.count(
             area=area.slug if area else "", district=district.slug if district else ""
         ),
-    )  # 1 query: the page
+    )  # 2 queries: the page's ids, then its rows (none for an empty page)
     return render(
         request,
         "workgroups/goal_opinions.html",
