@@ -9,8 +9,9 @@ probabilities through sigmoid calibration fitted on five inner folds of the trai
 (`CalibratedClassifierCV`), so that a suggestion shown with 0.7 is right about 70% of the
 time. Suggestions below `confidence.SUGGEST_FROM` are not made at all.
 
-Besides the opinions, the model learns from each area's name and description: the one
-labelled text every area has from the start.
+Besides the opinions, the model learns from each area's name and description (the one
+labelled text every area has from the start) and from sentences of the city's own strategy
+texts filed under the area they are about (`AREA_EXAMPLES`, matched to the areas by slug).
 
 The model is retrained nightly (`opinions.tasks.train_area_classifier`) and stored as a
 file through Django's default storage, so every worker loads the same one.
@@ -22,6 +23,7 @@ import csv
 import io
 import logging
 import threading
+import tomllib
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
@@ -29,6 +31,7 @@ from typing import Any
 
 import joblib
 import numpy as np
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from sklearn.calibration import CalibratedClassifierCV
@@ -74,6 +77,9 @@ MIN_PER_AREA = 2
 MAX_CHAR_FEATURES = 150_000
 MAX_LEMMA_FEATURES = 100_000
 LARGE_CORPUS = 5000
+
+# Training-only examples: sentences of the strategy texts under the area they are about.
+AREA_EXAMPLES = Path(settings.BASE_DIR) / "data" / "processes" / "lublin2030-area-examples.toml"
 
 # The matrices here are small: BLAS threads only fight each other (and the web and worker
 # processes on the same machine).
@@ -247,11 +253,31 @@ def area_description(name: str, description: str) -> str:
     return f"{name}. {description}".strip()
 
 
-def _area_examples() -> list[tuple[Document, int]]:
+def strategy_examples(path: str | Path = AREA_EXAMPLES) -> list[tuple[str, str]]:
+    """(text, area slug) of the strategy texts' sentences filed under an area; none if the
+    file is missing (a process without such a file)."""
+    try:
+        with open(path, "rb") as file:
+            rows = tomllib.load(file).get("examples", [])
+    except FileNotFoundError:
+        return []
+    return [(str(row["text"]), str(row["area"])) for row in rows]
+
+
+def area_examples() -> list[tuple[Document, str]]:
+    """(document, area slug) learned from besides the opinions: the areas' descriptions, and
+    the strategy's sentences of the areas present (by slug)."""
+    areas = list(ThematicArea.objects.values_list("slug", "name", "description"))
+    slugs = {slug for slug, _name, _description in areas}
     return [
-        (document_of(area_description(name, description)), pk)
-        for pk, name, description in ThematicArea.objects.values_list("pk", "name", "description")
-    ]
+        (document_of(area_description(name, description)), slug)
+        for slug, name, description in areas
+    ] + [(document_of(text), slug) for text, slug in strategy_examples() if slug in slugs]
+
+
+def _area_examples() -> list[tuple[Document, int]]:
+    ids = dict(ThematicArea.objects.values_list("slug", "pk"))
+    return [(document, ids[slug]) for document, slug in area_examples()]
 
 
 def train_area_classifier() -> AreaClassifierModel | None:
@@ -259,8 +285,8 @@ def train_area_classifier() -> AreaClassifierModel | None:
 
     The accuracy recorded is measured on a held-out stratified 20 % of the (at most
     MAX_EVALUATED latest) opinions; the model saved is then fitted on all MAX_LABELLED
-    latest, so it uses the examples moderators gave it. The areas' descriptions are learned
-    from in both.
+    latest, so it uses the examples moderators gave it. The areas' descriptions and the
+    strategy's sentences (`_area_examples`) are learned from in both, never tested on.
     """
     rows = (
         Opinion.objects.published()

@@ -4,8 +4,9 @@ The classifier's probabilities are calibrated (see `classifier.py`), so a band s
 often suggestions like it were right. The limits were chosen on the 10-fold
 cross-validation of the sample (`make eval` prints the hit rate of each band): from 0.7 the
 suggestion was right about nine times in ten, from 0.5 about two times in three, from 0.3
-about four times in ten; below 0.3 about a third of them were right, so the moderator is not
-shown one at all. This module imports nothing heavy: pages read it.
+about four times in ten; below 0.3 one in five or fewer were right, so the moderator is not
+shown one at all. Above 0.7 the probabilities are cautious (about 0.75 shown, about 0.9
+right). This module imports nothing heavy: pages read it.
 """
 
 from __future__ import annotations

@@ -18,14 +18,22 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from evaluation.classifier_eval import ECE_TARGET, cross_validate, extra_examples
+from evaluation.classifier_eval import (
+    ACCURACY_TARGET,
+    ECE_TARGET,
+    PROCESS,
+    cross_validate,
+    extra_examples,
+)
 from opinions.analysis import classifier
 from opinions.analysis.classifier import (
+    area_examples,
     document_of,
     evaluate_on_sample,
     fold,
     predict,
     read_labelled_csv,
+    strategy_examples,
     suggest_areas,
     train_area_classifier,
 )
@@ -41,6 +49,7 @@ from opinions.analysis.tasks import train_area_classifier as train_task
 from opinions.analysis.text import lemma_string
 from opinions.models import AreaClassifierModel, Channel, Opinion
 from stages.models import Consultation, ThematicArea
+from stages.process_loader import parse_process_file
 from tests.factories import OpinionFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -312,13 +321,14 @@ def test_cross_validation_figures() -> None:
     main = result.with_extra
 
     assert len(main.expected) == len(result.sample_only.expected) == 240
-    # Calibrated: the probability shown matches the hit rate (target: ECE below 0.1).
+    # The targets, on opinions the model was not trained on (seed-2030 folds).
+    assert main.accuracy >= ACCURACY_TARGET
     assert main.ece < ECE_TARGET
     # Learning from the sample alone, the calibration is nearly as good.
     assert result.sample_only.ece < 1.5 * ECE_TARGET
-    # The target is 0.65; the measured figure is 0.637 (see the module's note), so
-    # this guards against a regression rather than asserting the target.
-    assert main.accuracy >= 0.62
+    # Each kind of training-only text helps: the strategy's sentences most.
+    assert main.accuracy > result.without_strategy.accuracy > result.sample_only.accuracy
+    assert result.city_texts.accuracy > result.sample_only.accuracy
     assert main.accuracy > result.baseline_with_extra.accuracy
     assert main.ece < result.baseline_with_extra.ece
     assert main.folded_accuracy >= 0.6
@@ -331,13 +341,47 @@ def test_cross_validation_figures() -> None:
 
 
 def test_the_extra_training_text_never_repeats_the_sample() -> None:
-    texts, _labels = read_labelled_csv(SAMPLE)
-    extra, left_out = extra_examples(texts)
+    texts, labels = read_labelled_csv(SAMPLE)
+    extra = extra_examples(texts)
 
-    assert left_out >= 1
+    assert extra.left_out >= 1
+    assert len(extra.descriptions) == 12
+    assert extra.strategy and extra.demo
     folded = [fold(text) for text in texts]
-    assert not any(fold(example) in text for example, _slug in extra for text in folded)
-    assert {slug for _example, slug in extra} == set(_labels)
+    assert not any(fold(example) in text for example, _slug in extra.all for text in folded)
+    for part in (extra.descriptions, extra.strategy, extra.demo):
+        assert {slug for _example, slug in part} == set(labels)
+
+
+def test_the_strategy_sentences_are_filed_under_the_process_areas() -> None:
+    examples = strategy_examples()
+    slugs = {slug for _text, slug in examples}
+    process_slugs = {area["slug"] for area in parse_process_file(PROCESS)["areas"]}
+
+    assert len(examples) >= 60
+    assert slugs <= process_slugs
+    assert len(slugs) == 12
+    assert len({text for text, _slug in examples}) == len(examples)
+
+
+def test_a_missing_examples_file_adds_nothing(tmp_path: Path) -> None:
+    assert strategy_examples(tmp_path / "none.toml") == []
+
+
+def test_training_learns_from_the_strategy_sentences_of_the_areas_present(
+    lublin_process: None,
+) -> None:
+    ThematicArea.objects.filter(slug="metropolia").delete()
+    examples = area_examples()
+    strategy = strategy_examples()
+
+    learned = [document for document, _slug in examples]
+    # Eleven descriptions, and every strategy sentence of the areas still present.
+    assert len(examples) == 11 + sum(slug != "metropolia" for _text, slug in strategy)
+    assert all(document_of(text) in learned for text, slug in strategy if slug != "metropolia")
+    assert "metropolia" not in {slug for _document, slug in examples}
+    ids = dict(ThematicArea.objects.values_list("slug", "pk"))
+    assert {area for _document, area in classifier._area_examples()} == set(ids.values())
 
 
 def test_a_model_of_the_older_kind_gives_no_suggestions(

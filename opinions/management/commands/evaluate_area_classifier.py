@@ -8,8 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from opinions.analysis.classifier import area_description, document_of, evaluate_on_sample
-from stages.models import ThematicArea
+from opinions.analysis.classifier import area_examples, evaluate_on_sample
 
 SAMPLE = Path(settings.BASE_DIR) / "data" / "opinions-sample.csv"
 
@@ -28,14 +27,9 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         try:
-            # The areas' descriptions are learned from too, as in the nightly training.
-            extra = [
-                (document_of(area_description(name, description)), slug)
-                for slug, name, description in ThematicArea.objects.values_list(
-                    "slug", "name", "description"
-                )
-            ]
-            figures = evaluate_on_sample(path, extra)
+            # The areas' descriptions and the strategy's sentences are learned from too, as
+            # in the nightly training.
+            figures = evaluate_on_sample(path, area_examples())
         except ValueError as error:
             raise CommandError(str(error)) from error
         accuracy = figures["accuracy"]
