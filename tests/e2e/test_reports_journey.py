@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from django.conf import settings
 from django.utils.html import escape
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -225,5 +226,67 @@ def test_editor_builds_publishes_and_reads_the_reports(
         other = ThematicReport.objects.exclude(pk=report.pk).first()
         assert other is not None
         assert resident.request.get(f"/reports/{other.pk}/").status == 404
+    finally:
+        context.close()
+
+
+def test_contrasting_views_and_the_analysts_summary_read_well(
+    page: Page, lublin_process: None, live_server: LiveServer
+) -> None:
+    """The sections a build of the sample does not produce today: contrasting views side by
+    side (the sample has none under the contrast rules) and an editor's summary and English
+    names, in Polish, in English and on a phone; axe checks each."""
+    from tests.opinions.test_report_pages import make_report
+
+    report = make_report(published=True)
+    ids = list(report.memberships.order_by("opinion_id").values_list("opinion_id", flat=True))
+    report.content["contrasts"] = [
+        {
+            "term": "parking",
+            "lemma": "parking",
+            "more": {"count": 4, "quotes": [{"opinion_id": ids[0], "text": "Więcej parkingów."}]},
+            "less": {
+                "count": 3,
+                "quotes": [{"opinion_id": ids[1], "text": "Zieleń zamiast parkingów."}],
+            },
+        }
+    ]
+    report.content["method"]["contrasts"] = "cue-words"
+    report.content["method"]["contrast_min_side"] = 3
+    report.content["analyst_summary"] = {
+        "text": "Mieszkańcy chcą drzew.\n\nI mniej betonu.",
+        "written_at": "2026-12-04T12:00:00+01:00",
+    }
+    report.content["subthemes"][0]["label_en"] = "Trees and shade"
+    report.save(update_fields=["content"])
+
+    page.goto(f"/reports/{report.pk}/")
+    expect(page.locator("#analyst-summary-title")).to_have_text("Podsumowanie analityka")
+    expect(page.locator(".analyst-summary time")).to_have_attribute(
+        "datetime", re.compile("^2026-12-04")
+    )
+    expect(page.locator("#contrasts-title")).to_have_text("Różne zdania o tym samym")
+    expect(page.locator(".contrast__side")).to_have_count(2)
+    assert_accessible(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert_accessible(page)
+
+    browser = page.context.browser
+    assert browser is not None
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    try:
+        english = context.new_page()
+        english.goto(f"/reports/{report.pk}/")
+        expect(english.locator("html")).to_have_attribute("lang", "en")
+        expect(english.locator("#subtheme-0-title span[lang='en']")).to_have_text("Trees and shade")
+        expect(english.locator("#contrasts-title")).to_have_text(
+            "Different views on the same thing"
+        )
+        assert_accessible(english)
     finally:
         context.close()
