@@ -11,6 +11,9 @@ reports_build: bench/reports_bench.py; workgroups: bench/workgroups_bench.py;
 consultations: bench/consultations_bench.py; trace: bench/trace_bench.py;
 opendata: bench/opendata_bench.py (the API's opinion list and search, the CSV/XLSX export);
 strategy: bench/strategy_bench.py.
+growth: bench/growth_bench.py (the floor's anonymous pages at 10,000, 100,000 and 1,000,000
+opinions, each in its own database, p50 side by side, page cache off; with --quick 2,000 and
+20,000).
 consultation_report: bench/consultation_report_bench.py (200 sections, 20,000 comments; with
 --quick 20 sections, 1,000 comments).
 faults: bench/faults_bench.py (Redis, the worker and the web server killed under load; about
@@ -111,7 +114,7 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
 
 SECTIONS = (
     "floor", "http_pages", "opinions_http", "opinions_import", "reports_build", "workgroups",
-    "consultations", "trace", "consultation_report", "strategy", "opendata", "faults",
+    "consultations", "trace", "consultation_report", "strategy", "opendata", "growth", "faults",
 )  # fmt: skip
 # Run when no --only is given; faults takes minutes and brings up its own Redis and database.
 DEFAULT_SECTIONS = tuple(section for section in SECTIONS if section != "faults")
@@ -165,6 +168,14 @@ def main() -> None:
         floor_seconds = 2.0 if args.quick else 10.0
         report = floor_bench.run(env, OUT, seconds=floor_seconds, database=database)
         write("floor", report | {"demo_opinions": opinions}, floor_bench.print_report)
+    if "growth" in sections:
+        import growth_bench  # see bench/growth_bench.py
+
+        report = growth_bench.run(
+            env, OUT, prepare=prepare, main_opinions=opinions, quick=args.quick,
+            seconds=2.0 if args.quick else 10.0, database=database,
+        )  # fmt: skip
+        write("growth", report, growth_bench.print_report)
     if "http_pages" in sections:
         report_http_pages(env, database, seconds=seconds)
     context = {"database": database, "cpus": os.cpu_count(), "demo_opinions": opinions,
