@@ -438,12 +438,12 @@ SUGGESTION_CUTOFF = 0.75
 def _known_lemmas(queryset: QuerySet[Opinion]) -> dict[str, str]:
     """Folded lemma → lemma, of the newest opinions searched and, on PostgreSQL, of the 1,000
     most common lexemes of the index (its statistics; restored to Polish letters)."""
+    newest = queryset.order_by("-created_at", "-pk").values_list("lemmas", flat=True)
     known: dict[str, str] = {}
-    for lemmas in queryset.order_by("-created_at", "-pk").values_list("lemmas", flat=True)[
-        :SUGGESTION_SAMPLE
-    ]:
-        for lemma in lemmas.split():
-            known.setdefault(fold_diacritics(lemma), lemma)
+    # Each distinct lemma folded once, in the order first seen (folding all 60,000 of 3,000
+    # opinions one by one took most of a "did you mean"; there are about 1,400 distinct).
+    for lemma in dict.fromkeys(" ".join(newest[:SUGGESTION_SAMPLE]).split()):
+        known.setdefault(fold_diacritics(lemma), lemma)
     if _is_postgresql(queryset):
         with connections[queryset.db].cursor() as cursor:
             cursor.execute(
