@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.test.utils import override_settings
+from hypothesis import settings as hypothesis_settings
 from pytest_django.fixtures import validate_django_db
 
 from stages.process_loader import load_process
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
     from pytest_django.plugin import DjangoDbBlocker
 
 LUBLIN_PROCESS = Path(settings.BASE_DIR) / "data" / "processes" / "lublin2030.toml"
+
+# No test is timed (speed is `make bench`'s): Hypothesis's default 200 ms deadline per example
+# failed a property test on a loaded machine (the first example warms caches), so it is off.
+hypothesis_settings.register_profile("portal", deadline=None)
+hypothesis_settings.load_profile("portal")
 
 
 # --- The tests' own cache, broker and files -------------------------------------------------

@@ -679,6 +679,7 @@ def _build(report: ThematicReport, progress: _Progress) -> _Built:
             "stability_seeds": report_subthemes.STABILITY_SEEDS,
             "stable_ari": report_subthemes.STABLE_ARI,
             "min_excess": report_subthemes.MIN_EXCESS,
+            "null_draws": report_subthemes.NULL_DRAWS,
             "k_tolerance": report_subthemes.K_TOLERANCE,
             "lsa_dimensions": report_subthemes.LSA_DIMENSIONS,
             "sentences": found.sentences,

@@ -18,7 +18,7 @@ from django.utils.html import escape
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from lublin2030.demo.opinions import seed_sample_opinions
+from lublin2030.demo.opinions import seed_demo_opinions, seed_sample_opinions
 from opinions.models import ThematicReport
 from stages.models import Consultation, Stage, ThematicArea
 from tests.e2e.conftest import (
@@ -39,11 +39,17 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 STAFF_PATH = "/staff/reports/"
 BUILD_SECONDS = 240
+DEMO_OPINIONS = 600
 
 
 @pytest.fixture
 def sample_opinions(lublin_process: None) -> None:
-    seed_sample_opinions(consultation=Consultation.objects.get(slug="jaki-ma-byc-lublin-w-2030"))
+    consultation = Consultation.objects.get(slug="jaki-ma-byc-lublin-w-2030")
+    seed_sample_opinions(consultation=consultation)
+    # Twenty sample opinions an area are too few for sub-themes (the chance that groups of
+    # them hold together is measured against text placed at random); 600 demo opinions
+    # more give most areas some, as a real consultation's thousands do.
+    seed_demo_opinions(consultation=consultation, count=DEMO_OPINIONS)
 
 
 @contextmanager
@@ -111,11 +117,10 @@ def test_editor_builds_publishes_and_reads_the_reports(
         assert_accessible(page)
 
         # --- Publish a report with sub-themes and open it --------------------------------
-        # Twenty sample opinions an area are few: most areas get "no clear sub-themes"
-        # (tests/opinions/test_report_subthemes.py); the first one that has them is read.
+        # Some areas may still get "no clear sub-themes": the first one that has them is read.
         reports = ThematicReport.objects.select_related("area").order_by("area__number")
         report = next((item for item in reports if item.content["subthemes"]), None)
-        assert report is not None, "no area of the sample has sub-themes"
+        assert report is not None, "no area has sub-themes"
 
         # --- Before publishing: rename a sub-theme, add the analyst's summary -----------
         built = report
