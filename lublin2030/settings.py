@@ -304,6 +304,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opinions.tasks.build_reports_if_new_opinions",
         "schedule": crontab(hour=2, minute=30),
     },
+    # SQLite's planner statistics after the day's opinions (core/dbstats.py); on PostgreSQL
+    # autovacuum keeps them and the task does nothing.
+    "refresh-planner-statistics": {
+        "task": "lublin2030.tasks.refresh_planner_statistics",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------------------

@@ -9,3 +9,11 @@ def write_open_data() -> int:
     from .opendata.writing import write_open_data as write
 
     return len(write())
+
+
+@shared_task(name="lublin2030.tasks.refresh_planner_statistics", acks_late=True)
+def refresh_planner_statistics() -> bool:
+    """Every night: the query planner's statistics on SQLite (core/dbstats.py)."""
+    from core.dbstats import refresh_planner_statistics as refresh
+
+    return refresh()

@@ -20,6 +20,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Field
 from django.utils import timezone
 
+from core.dbstats import refresh_planner_statistics
 from opinions.analysis.classifier import suggest_areas
 from opinions.analysis.lemmas import fold_diacritics
 from opinions.analysis.search import SEARCH_VECTOR_COLUMN, tsquery_of_groups
@@ -112,8 +113,11 @@ def _prepare_index() -> None:
 
     New index entries first go to an unsorted pending list that every search scans; merged,
     look-ups are several times faster. Fresh statistics keep the planner on the GIN index
-    and tell which words are common.
+    and tell which words are common. SQLite has no pending list; its statistics are
+    refreshed the same way (an import of paper cards arrives here).
     """
+    if refresh_planner_statistics():
+        return  # SQLite: no pending list, only the statistics (core/dbstats.py).
     if connection.vendor != "postgresql":
         return
     table = connection.ops.quote_name(Opinion._meta.db_table)

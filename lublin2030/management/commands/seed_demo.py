@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from core.dbstats import refresh_planner_statistics
 from core.roles import EDITORS, MODERATORS, VERIFIERS
 from lublin2030.demo import consultations as consultations_demo
 from lublin2030.demo import documents as documents_demo
@@ -124,6 +125,8 @@ class Command(BaseCommand):
             users, options["seed"], options["verbosity"], comments=options["opinions"] > 0
         )
         self._adopted_strategy(users, options["seed"], options["verbosity"])
+        # SQLite has no planner statistics until ANALYZE runs (core/dbstats.py).
+        refresh_planner_statistics()
         if options["verbosity"] < 1:
             return
         self.stdout.write(self.style.SUCCESS("Demo accounts (log in at /accounts/login/):"))
