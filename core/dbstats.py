@@ -7,9 +7,9 @@ autovacuum keeps its own statistics; there this does nothing.
 
 `analysis_limit` makes ANALYZE read about that many rows of each index instead of all of
 them: the figures are close enough for choosing an index, and the time no longer grows with
-the table (0.25 s for the whole 20,000-opinion bench file). (`PRAGMA optimize` would choose the tables itself, but on
-SQLite before 3.46 only among those the same connection has queried, so a fresh connection
-in a command or a task would analyse nothing.)
+the table (0.25 s for the whole 20,000-opinion bench file). `PRAGMA optimize` would choose
+the tables itself, but on SQLite before 3.46 only among those the same connection has
+queried, so a fresh connection in a command or a task would analyse nothing.
 """
 
 from __future__ import annotations
