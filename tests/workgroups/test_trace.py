@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from opinions.models import Opinion, ReportMembership
@@ -156,6 +159,34 @@ def test_the_tracking_page_shows_the_recommendation_that_cites_the_opinion(
     # The fixed "nothing cites this opinion yet" the page showed whatever happened is gone.
     outcome = html.split('id="outcome-title"')[1].split("</section>")[0]
     assert 'class="empty"' not in outcome
+
+
+@pytest.mark.parametrize("links", [1, 6])
+def test_the_tracking_page_lists_every_link_with_its_address_and_date(
+    client: Client, links: int, django_assert_num_queries: Any
+) -> None:
+    opinion = published_opinion()
+    group = WorkingGroupFactory()
+    # Just before midnight UTC on 31 March: already 1 April in Warsaw (summer time).
+    with time_machine.travel(dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC), tick=False):
+        reports = [built_report(group.area, version=n) for n in range(1, links + 1)]
+        for report in reports:
+            ReportMembership.objects.create(report=report, opinion=opinion)
+        recommendations = [citing(opinion, note="<b>pilne</b>") for _ in range(links)]
+
+    # The opinion with what the page joins; the report versions; the citations.
+    with django_assert_num_queries(3):
+        html = client.get(opinion.get_tracking_url()).content.decode()
+
+    for report in reports:
+        assert f'href="{reverse("opinions:report_detail", kwargs={"pk": report.pk})}"' in html
+    for recommendation in recommendations:
+        assert f'href="{recommendation.get_absolute_url()}"' in html
+    day = '<time datetime="2026-04-01T01:30:00+02:00">1 kwietnia 2026</time>'
+    assert html.count(day) == 2 * links + 1  # each report and citation, and "included"
+    # A group's note is text, never markup.
+    assert html.count("&lt;b&gt;pilne&lt;/b&gt;") == links
+    assert "<b>pilne" not in html
 
 
 def test_the_public_page_shows_where_an_opinion_went_but_not_its_private_steps() -> None:
