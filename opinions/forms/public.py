@@ -22,7 +22,7 @@ from .fields import (
     DistrictChoiceField,
     EventChoiceField,
 )
-from .widgets import FastSelect
+from .widgets import FastBoundField, FastSelect
 
 HONEYPOT_FIELD = "website"
 
@@ -156,6 +156,8 @@ class OpinionFilterForm(CachedChoicesMixin, forms.Form):
     """The list's filters: a plain GET form, so every filtered view has its own address."""
 
     Sort = Order
+    # Rendered on every list and search page: see opinions/forms/widgets.py.
+    bound_field_class = FastBoundField
 
     q = forms.CharField(
         label=_("Search in the opinions"),

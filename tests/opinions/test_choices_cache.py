@@ -1,5 +1,5 @@
-"""The parts that keep the public pages fast at a million opinions: the cached choice lists
-and the <select> rendered without templates."""
+"""The parts that keep the public pages fast at a million opinions: the cached choice lists,
+the <select> and the filters' field groups rendered without templates."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from django import forms
+from django.forms.boundfield import BoundField
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from opinions.forms.public import OpinionFilterForm, OpinionForm
 from stages.models import District, ThematicArea
@@ -34,6 +36,35 @@ def test_fast_select_gives_djangos_markup(lublin_process: None, name: str) -> No
     # The same elements and attributes, escaped the same way (Django adds blank lines).
     assert _lines(fast) == _lines(str(form[name]))
     assert "<b>" not in fast
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_the_filters_field_groups_are_djangos_to_the_byte(
+    lublin_process: None, language: str
+) -> None:
+    data = {"q": 'a <b> "c"', "district": "felin", "event": "nope", "sort": "supported"}
+    shown = []
+    with translation.override(language):
+        for form in (OpinionFilterForm(data), OpinionFilterForm()):
+            form.is_valid()
+            for field in form:
+                # Django's own field.html, label.html and error list, same widget.
+                django = BoundField(form, field.field, field.name).as_field_group()
+                assert field.as_field_group() == django
+                shown.append(django)
+    # What the comparison covered: a help text, an error, a typed value.
+    assert 'class="helptext"' in "".join(shown)
+    assert 'class="errorlist"' in "".join(shown)
+    assert 'value="a &lt;b&gt; &quot;c&quot;"' in "".join(shown)
+
+
+def test_the_field_labels_kept_once_follow_the_language(lublin_process: None) -> None:
+    with translation.override("pl"):
+        polish = OpinionFilterForm()["district"].as_field_group()
+    with translation.override("en"):
+        english = OpinionFilterForm()["district"].as_field_group()
+    assert '<label for="id_district">Dzielnica:</label>' in polish
+    assert '<label for="id_district">District:</label>' in english
 
 
 def test_choices_come_from_the_cache_and_follow_changes(
