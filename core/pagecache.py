@@ -6,7 +6,11 @@ as every other such resident, so the page is rendered once and served from the c
 
 - only a GET or HEAD with no cookie but the CSRF and the language cookies is served from or
   stored in the cache (no session, so nobody signed in and no session data; no message;
-  no cookie that says who supported what);
+  no cookie that says who supported what), or with a cookie of
+  settings.PAGE_CACHE_NEUTRAL_COOKIES on a page that does not read it (the `visitor` id is
+  read by an opinion's page only, to show whether this browser supports it: with it, the
+  lists, searches and every other cached page are still served from the cache, which
+  otherwise a resident would lose for good on opening their first opinion);
 - a response is stored only if it is a 200 that sets no cookie, wrote nothing to a session,
   added no message, is not for a signed-in user and is not marked private or no-store;
 - every page has forms with a CSRF token (the language switch at least): the stored copy
@@ -123,16 +127,25 @@ def _per_copy_of(response: HttpResponse) -> dict[str, tuple[str, ...]]:
     return getattr(response, PER_COPY_ATTRIBUTE, {"steps": (), "nonces": ()})
 
 
+def _listed(view_name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(view_name, pattern) for pattern in patterns)
+
+
 def _cacheable_request(request: HttpRequest) -> bool:
     if request.method not in SAFE_METHODS:
         return False
-    if not set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}:
+    neutral = settings.PAGE_CACHE_NEUTRAL_COOKIES
+    others = set(request.COOKIES) - {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+    if not others <= neutral.keys():
         return False
     try:
         view_name = resolve(request.path_info).view_name
     except Resolver404:
         return False
-    return any(fnmatch.fnmatchcase(view_name, pattern) for pattern in settings.PAGE_CACHE_VIEWS)
+    if not _listed(view_name, settings.PAGE_CACHE_VIEWS):
+        return False
+    # A neutral cookie is one only the views named with it read.
+    return not any(_listed(view_name, neutral[name]) for name in others)
 
 
 def _changed_public_pages(request: HttpRequest, response: HttpResponse) -> bool:

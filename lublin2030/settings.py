@@ -214,6 +214,12 @@ PAGE_CACHE_VIEWS = (
     "workgroups:recommendation_public",
     "workgroups:summary_*",
 )
+# Cookies no cached page depends on but the views named with each (patterns of URL names): a
+# browser that carries one is served the same copies as one without, on every other page.
+PAGE_CACHE_NEUTRAL_COOKIES: dict[str, tuple[str, ...]] = {
+    # The browser's id (opinions/browsers.py): an opinion's page shows whether it supports it.
+    "visitor": ("opinions:detail",),
+}
 # Writes through these views change no page the cache holds, so they keep its copies (every
 # other successful write request starts a new generation): an answer, a comment on an opinion
 # or on a document's section is saved pending moderation and shows once a moderator publishes

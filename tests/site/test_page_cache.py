@@ -121,6 +121,36 @@ def test_a_message_and_a_supporter_cookie_stay_with_their_visitor() -> None:
 SUBMISSION_KEY = re.compile(r'name="submission_key" value="([^"]+)"')
 
 
+def test_a_browser_with_a_visitor_id_is_served_the_cached_lists_but_its_own_opinion_page(
+    settings: Any,
+) -> None:
+    opinion = OpinionFactory(text="Więcej koszy na śmieci w parkach.")
+    page = opinion.get_absolute_url()
+    reader = Client()
+    reader.get(page)  # the opinion's page gives this browser its id
+    assert reader.cookies["visitor"].value
+    assert reader.post(reverse("opinions:support", kwargs={"pk": opinion.pk})).status_code == 302
+    reader.get(page)  # the „thank you” read: only the id (and CSRF) cookies are left
+    reader.cookies.pop("messages", None)
+    Client().get(list_url())  # a list in the cache, as every visitor without cookies sees it
+
+    own_list, own_page = reader.get(list_url()), reader.get(page)
+
+    assert own_list[CACHE_HEADER] == "hit"  # the list does not read the id: the shared copy
+    assert CACHE_HEADER not in own_page  # the opinion's page does: rendered for this browser
+    assert pressed(own_page.content.decode()) == "true"
+    assert pressed(Client().get(page).content.decode()) == "false"
+    # Without the setting, the id keeps a browser out of the cache, as any unknown cookie does.
+    settings.PAGE_CACHE_NEUTRAL_COOKIES = {}
+    assert CACHE_HEADER not in reader.get(list_url())
+
+
+def test_the_visitor_cookie_is_the_one_the_cache_knows_as_neutral(settings: Any) -> None:
+    from opinions import browsers
+
+    assert settings.PAGE_CACHE_NEUTRAL_COOKIES[browsers.COOKIE] == ("opinions:detail",)
+
+
 def test_the_opinion_page_is_cached_and_each_copy_gets_its_own_visitor_id_and_nonce() -> None:
     opinion = OpinionFactory(text="Więcej koszy na śmieci w parkach.")
     page = opinion.get_absolute_url()
