@@ -199,6 +199,7 @@ PAGE_CACHE_VIEWS = (
     "home",
     "opinions:list",
     "opinions:detail",
+    "opinions:consultation",
     "opinions:report_list",
     "opinions:report_detail",
     "opinions:report_opinions",

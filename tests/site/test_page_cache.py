@@ -26,7 +26,10 @@ from opinions.models import Opinion
 from stages.models import StageUpdate
 from tests.factories import (
     TEST_PASSWORD,
+    DocumentConsultationFactory,
+    DocumentVersionFactory,
     OpinionFactory,
+    SectionFactory,
     StageUpdateFactory,
     UserFactory,
     editor,
@@ -410,3 +413,14 @@ def test_an_editor_publishing_an_update_starts_a_new_generation() -> None:
 
     assert after[CACHE_HEADER] == "miss"
     assert "Nabór do grup roboczych" in after.content.decode()
+
+
+def test_a_consultation_document_is_served_from_the_cache() -> None:
+    version = DocumentVersionFactory(consultation=DocumentConsultationFactory(slug="projekt"))
+    SectionFactory(version=version, key="cel-1", number="1", heading="Cel 1", body="Tekst celu.")
+    url = reverse("opinions:consultation", args=["projekt"])
+
+    first, second = Client().get(url), Client().get(url)
+
+    assert (first[CACHE_HEADER], second[CACHE_HEADER]) == ("miss", "hit")
+    assert "Tekst celu." in second.content.decode()
