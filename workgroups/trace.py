@@ -262,20 +262,25 @@ def _strategy(shown: Sequence[_Citation]) -> TraceStep:
     if not decided:
         waiting = _("Not yet considered in the strategy: the council adopts it at the end.")
         return TraceStep("strategy", waiting, reached=False)
-    links = StrategyLink.objects.filter(
+    rows = StrategyLink.objects.filter(
         recommendation__in=[
             r.recommendation_id for r in decided if r.status == Recommendation.Status.ADOPTED
         ]
-    ).select_related("goal", "direction__goal").only(
-        # What the step shows of a goal: not the descriptions (long texts, once per link).
-        "how", "goal__code", "goal__title", "goal__title_en",
-        "direction__goal__code", "direction__goal__title", "direction__goal__title_en",
+    ).values_list(
+        # A link names a goal or a direction of a goal; values, not model rows (three per
+        # link, with the goals' long descriptions, were most of this step's time).
+        "how", "goal_id", "goal__code", "goal__title", "goal__title_en",
+        "direction__goal_id", "direction__goal__code", "direction__goal__title",
+        "direction__goal__title_en",
     )  # fmt: skip
     goals: dict[int, tuple[Goal, str]] = {}
-    for link in links:
-        goal = link.goal or (link.direction.goal if link.direction else None)
-        if goal is not None:
-            goals.setdefault(goal.pk, (goal, str(link.get_how_display())))
+    hows = dict(StrategyLink.How.choices)
+    for how, pk, code, title, title_en, *through_direction in rows:
+        if pk is None:
+            pk, code, title, title_en = through_direction
+        if pk is not None and pk not in goals:
+            # Unsaved: what the step shows of it (its code, its title in the page's language).
+            goals[pk] = (Goal(pk=pk, code=code, title=title, title_en=title_en), str(hows[how]))
     substeps = [
         TraceStep(
             "goal",

@@ -121,6 +121,25 @@ def test_the_goals_a_recommendation_became_and_one_not_adopted_with_its_reason(
     assert refusals[0].detail == "Poza kompetencjami gminy."
 
 
+def test_a_goal_reached_through_a_direction_in_the_page_language() -> None:
+    from tests.stages.strategy.factories import DirectionFactory, GoalFactory
+    from workgroups.services.adoption import decide_adoption, link_recommendation
+
+    opinion = published_opinion()
+    adopted = citing(opinion)
+    goal = GoalFactory(code="C.1", title="Czyste powietrze", title_en="Clean air")
+    boss = editor()
+    direction = DirectionFactory(goal=goal)
+    link_recommendation(recommendation_id=adopted.pk, actor=boss, how="merged", direction=direction)
+    decide_adoption(recommendation_id=adopted.pk, actor=boss, adopted=True)
+
+    with translation.override("en"):
+        [step] = trace(opinion)[-1].substeps
+    assert step.text == "Goal C.1: Clean air"
+    assert step.url == goal.get_absolute_url()
+    assert step.detail == "merged with other recommendations"
+
+
 @pytest.mark.parametrize("links", [1, 6])
 def test_the_trace_costs_two_queries_whatever_the_number_of_links(
     links: int, django_assert_num_queries: Any
