@@ -20,7 +20,13 @@ from opinions.analysis.text import lemma_string
 from opinions.models import Channel, Opinion
 from opinions.services import moderation, submission
 from stages.models import Consultation, District, ThematicArea
-from tests.factories import ConsultationFactory, EventFactory, OpinionFactory, moderator
+from tests.factories import (
+    ConsultationFactory,
+    EventFactory,
+    OpinionFactory,
+    UserFactory,
+    moderator,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -434,3 +440,25 @@ def test_each_listed_opinion_says_where_and_when_it_came_from(
     ) in html
     assert "· 1 poparcie · 0 komentarzy</p>" in html
     assert placed.pk != nowhere.pk
+
+
+def test_the_meta_line_kept_once_per_process_follows_names_counts_and_language(
+    client: Client, lublin_process: None
+) -> None:
+    # Signed in: never the anonymous page cache, every page rendered anew.
+    client.force_login(UserFactory())
+    sport = ThematicArea.objects.get(slug="sport")
+    placed = opinion("Boisko przy szkole.", area=sport, collected_on=dt.date(2020, 5, 1))
+    assert "Sport · całe miasto · formularz internetowy" in client.get(LIST).content.decode()
+
+    ThematicArea.objects.filter(pk=sport.pk).update(name="Sport i rekreacja", name_en="")
+    Opinion.objects.filter(pk=placed.pk).update(support_count=3, comment_count=1)
+    polish = client.get(LIST).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(LIST).content.decode()
+
+    assert "Sport i rekreacja · całe miasto · formularz internetowy · " in polish
+    assert '<time datetime="2020-05-01">1 maja 2020</time> · 3 poparcia · 1 komentarz</p>' in polish
+    # The area without an English name is marked Polish on the English page.
+    assert '<span lang="pl">Sport i rekreacja</span> · whole city · online form · ' in english
+    assert '<time datetime="2020-05-01">1 May 2020</time> · 3 supports · 1 comment</p>' in english
