@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,7 +50,16 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.builds import builder_lock, snapshot
+from core.builds import (
+    BuildNotes,
+    ClaimLost,
+    Progress,
+    ProgressCallback,
+    builder_lock,
+    run_build,
+    snapshot,
+    still_claimed,
+)
 from core.bulk import insert_rows
 from core.security import log_security_event
 from core.tasks import send_after_commit
@@ -96,9 +105,8 @@ BACKGROUND_CACHE_SECONDS = 3600
 # A queued report whose task was not picked up in this time is sent again by the nightly job.
 QUEUED_RESEND_AFTER = dt.timedelta(hours=1)
 # Keeps the advisory locks of report builds apart from any other use of advisory locks.
+LOCK_KIND = "report"
 LOCK_NAMESPACE = 0x7265_706F  # "repo"
-
-ProgressCallback = Callable[[int, str], None]
 
 
 def _time_limit() -> dt.timedelta:
@@ -394,91 +402,30 @@ def _resend_stuck(now: dt.datetime) -> None:
 # --- Building ------------------------------------------------------------------------------
 
 
-class _ClaimLost(Exception):
-    """Another build took the report over (its claim expired); this one stops quietly."""
-
-
 def _builder_lock(report_id: int) -> AbstractContextManager[bool]:
-    """True while this process is the only live builder of the report (core.locks)."""
-    return builder_lock(kind="report", namespace=LOCK_NAMESPACE, pk=report_id)
-
-
-def _claim(report_id: int) -> dt.datetime | None:
-    """Mark the report building; its new `started_at` is this build's token (None: it is
-    built already, or gone).
-
-    Only called with the builder lock held, so a report marked building has no live builder:
-    its worker was killed (a redelivered task then takes over at once, not after the task
-    time limit). Should two builders ever both get here, the first one's token no longer
-    matches and it stops at its next progress note, writing nothing.
-    """
-    now = timezone.now()
-    Status = ThematicReport.Status
-    updated = ThematicReport.objects.filter(
-        pk=report_id, status__in=[Status.QUEUED, Status.FAILED, Status.BUILDING]
-    ).update(
-        status=Status.BUILDING,
-        started_at=now,
-        built_at=None,
-        progress=0,
-        progress_note=NOTE_STARTED,
-        error="",
-    )
-    return now if updated else None
-
-
-class _Progress:
-    """Progress written by conditional UPDATEs that commit at once (outside the result's
-    transaction), so the page polling it sees them; a lost claim stops the build."""
-
-    def __init__(
-        self, report_id: int, token: dt.datetime, callback: ProgressCallback | None
-    ) -> None:
-        self.report_id = report_id
-        self.token = token
-        self.callback = callback
-
-    def __call__(self, percent: int, note: str) -> None:
-        updated = ThematicReport.objects.filter(
-            pk=self.report_id, status=ThematicReport.Status.BUILDING, started_at=self.token
-        ).update(progress=percent, progress_note=note)
-        if not updated:
-            raise _ClaimLost
-        if self.callback is not None:
-            self.callback(percent, note)
+    """True while this process is the only live builder of the report (core.builds)."""
+    return builder_lock(kind=LOCK_KIND, namespace=LOCK_NAMESPACE, pk=report_id)
 
 
 def build_report(*, report_id: int, on_progress: ProgressCallback | None = None) -> ThematicReport:
     """Build one report version. A report that is built, or being built by a live process,
     is left alone (a second run is a no-op); a failure marks the report failed with why."""
-    with _builder_lock(report_id) as locked:
-        if not locked:
-            logger.info("report %s is being built by another process", report_id)
-            return ThematicReport.objects.get(pk=report_id)
-        token = _claim(report_id)
-        if token is None:
-            return ThematicReport.objects.get(pk=report_id)
-        progress = _Progress(report_id, token, on_progress)
-        try:
-            report = ThematicReport.objects.select_related("area", "consultation").get(pk=report_id)
-            built = _build(report, progress)
-            progress(85, NOTE_SAVING)
-            _save(report, token, built)
-            if on_progress is not None:
-                on_progress(100, NOTE_DONE)
-        except _ClaimLost:
-            logger.warning("report %s was taken over by another build", report_id)
-        except Exception as error:
-            logger.exception("building report %s failed", report_id)
-            _mark_failed(report_id, token, error)
-    return ThematicReport.objects.get(pk=report_id)
 
+    def work(token: dt.datetime, progress: Progress) -> None:
+        report = ThematicReport.objects.select_related("area", "consultation").get(pk=report_id)
+        built = _build(report, progress)
+        progress(85, NOTE_SAVING)
+        _save(report, token, built)
 
-def _mark_failed(report_id: int, token: dt.datetime, error: Exception) -> None:
-    reason = f"{type(error).__name__}: {error}".strip()
-    ThematicReport.objects.filter(
-        pk=report_id, status=ThematicReport.Status.BUILDING, started_at=token
-    ).update(status=ThematicReport.Status.FAILED, error=reason[:2000], progress_note=NOTE_FAILED)
+    return run_build(
+        ThematicReport,
+        report_id,
+        kind=LOCK_KIND,
+        namespace=LOCK_NAMESPACE,
+        work=work,
+        on_progress=on_progress,
+        notes=BuildNotes(started=NOTE_STARTED, done=NOTE_DONE, failed=NOTE_FAILED),
+    )
 
 
 @dataclass
@@ -628,7 +575,7 @@ def _term_counts(
     return own, pooled
 
 
-def _build(report: ThematicReport, progress: _Progress) -> _Built:
+def _build(report: ThematicReport, progress: Progress) -> _Built:
     progress(10, NOTE_FIGURES)
     read = _read(report)
     documents = read.documents
@@ -812,9 +759,7 @@ def _changes(
 def _save(report: ThematicReport, token: dt.datetime, built: _Built) -> None:
     """The result in one transaction: content, count, memberships and status built."""
     with transaction.atomic():
-        updated = ThematicReport.objects.filter(
-            pk=report.pk, status=ThematicReport.Status.BUILDING, started_at=token
-        ).update(
+        updated = still_claimed(ThematicReport, report.pk, token).update(
             status=ThematicReport.Status.BUILT,
             content=built.content,
             opinion_count=len(built.memberships),
@@ -824,7 +769,7 @@ def _save(report: ThematicReport, token: dt.datetime, built: _Built) -> None:
             error="",
         )
         if not updated:
-            raise _ClaimLost
+            raise ClaimLost
         # None can exist (they are only ever written here, with the status), but a re-run
         # must never be able to add a second set.
         ReportMembership.objects.filter(report_id=report.pk).delete()

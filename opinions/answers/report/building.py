@@ -18,8 +18,6 @@ transaction (a lost claim deletes its files). A built version never changes agai
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -31,7 +29,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.builds import builder_lock
+from core.builds import (
+    BuildNotes,
+    ClaimLost,
+    Progress,
+    ProgressCallback,
+    builder_lock,
+    run_build,
+    still_claimed,
+)
 from core.security import log_security_event
 from core.tasks import send_now
 from opinions.answers.models import ConsultationReport, ConsultationReportPage
@@ -43,7 +49,6 @@ from stages.models import Consultation
 if TYPE_CHECKING:
     from lublin2030.models import User
 
-logger = logging.getLogger(__name__)
 
 # `progress_note` codes (the pages translate them; opinions/templatetags/portal_reports.py).
 NOTE_STARTED = "started"
@@ -55,10 +60,10 @@ NOTE_DONE = "done"
 NOTE_FAILED = "failed"
 NOTE_QUEUE_UNAVAILABLE = "queue-unavailable"
 # Keeps these builds' advisory locks apart from the thematic reports' and any other use.
+LOCK_KIND = "consultation-report"
 LOCK_NAMESPACE = 0x6372_6570  # "crep"
 RUNNING = (ConsultationReport.Status.QUEUED, ConsultationReport.Status.BUILDING)
 
-ProgressCallback = Callable[[int, str], None]
 # The PDF, printed in parts, moves the progress bar between these after each part.
 PDF_START, PDF_END = 35, 80
 
@@ -122,9 +127,7 @@ def retry_report(*, report: ConsultationReport) -> ConsultationReport:
     with transaction.atomic():
         # The lock keeps a worker from claiming the version while it is put back; it is
         # released before the build is sent (on commit), so the new task can take it.
-        with builder_lock(
-            kind="consultation-report", namespace=LOCK_NAMESPACE, pk=report.pk
-        ) as free:
+        with builder_lock(kind=LOCK_KIND, namespace=LOCK_NAMESPACE, pk=report.pk) as free:
             abandoned = Q(status=ConsultationReport.Status.BUILDING) if free else Q(pk__in=[])
             retriable = (
                 Q(status=ConsultationReport.Status.FAILED)
@@ -151,79 +154,24 @@ def retry_report(*, report: ConsultationReport) -> ConsultationReport:
 # --- Building ------------------------------------------------------------------------------
 
 
-class _ClaimLost(Exception):
-    """Another build took the version over; this one stops quietly and writes nothing."""
-
-
-def _claim(report_id: int) -> dt.datetime | None:
-    """Mark the version building; its new `started_at` is the token (None: built, or gone).
-
-    Only called with the builder lock held, so a version marked building has no live
-    builder: its worker was killed, and a redelivered task takes over at once.
-    """
-    now = timezone.now()
-    Status = ConsultationReport.Status
-    updated = ConsultationReport.objects.filter(
-        pk=report_id, status__in=[Status.QUEUED, Status.FAILED, Status.BUILDING]
-    ).update(
-        status=Status.BUILDING,
-        started_at=now,
-        built_at=None,
-        progress=0,
-        progress_note=NOTE_STARTED,
-        error="",
-    )
-    return now if updated else None
-
-
-class _Progress:
-    """Progress written by conditional UPDATEs that commit at once, so the page polling it
-    sees them; a lost claim stops the build."""
-
-    def __init__(
-        self, report_id: int, token: dt.datetime, callback: ProgressCallback | None
-    ) -> None:
-        self.report_id = report_id
-        self.token = token
-        self.callback = callback
-
-    def __call__(self, percent: int, note: str) -> None:
-        updated = ConsultationReport.objects.filter(
-            pk=self.report_id, status=ConsultationReport.Status.BUILDING, started_at=self.token
-        ).update(progress=percent, progress_note=note)
-        if not updated:
-            raise _ClaimLost
-        if self.callback is not None:
-            self.callback(percent, note)
-
-
 def build_report(
     *, report_id: int, on_progress: ProgressCallback | None = None
 ) -> ConsultationReport:
     """Build one version: its content, PDF and XLSX. A version that is built, or being
     built by a live process, is left alone (a second run is a no-op); a failure marks the
     version failed with why."""
-    with builder_lock(kind="consultation-report", namespace=LOCK_NAMESPACE, pk=report_id) as held:
-        if not held:
-            logger.info("consultation report %s is being built by another process", report_id)
-            return ConsultationReport.objects.get(pk=report_id)
-        token = _claim(report_id)
-        if token is None:
-            return ConsultationReport.objects.get(pk=report_id)
-        progress = _Progress(report_id, token, on_progress)
-        try:
-            _build(report_id, token, progress)
-            if on_progress is not None:
-                on_progress(100, NOTE_DONE)
-        except _ClaimLost:
-            logger.warning("consultation report %s was taken over by another build", report_id)
-        except Exception as error:
-            logger.exception("building consultation report %s failed", report_id)
-            _mark_failed(report_id, token, error)
-    return ConsultationReport.objects.get(pk=report_id)
+    return run_build(
+        ConsultationReport,
+        report_id,
+        kind=LOCK_KIND,
+        namespace=LOCK_NAMESPACE,
+        work=partial(_build, report_id),
+        on_progress=on_progress,
+        notes=BuildNotes(started=NOTE_STARTED, done=NOTE_DONE, failed=NOTE_FAILED),
+    )
 
 
-def _build(report_id: int, token: dt.datetime, progress: _Progress) -> None:
+def _build(report_id: int, token: dt.datetime, progress: Progress) -> None:
     from opinions.answers.report import files
 
     report = ConsultationReport.objects.select_related("consultation").get(pk=report_id)
@@ -260,9 +208,7 @@ def _save(report: ConsultationReport, token: dt.datetime, *, pdf: bytes, xlsx: b
     pages = report_content.cut_groups(report.content.get("groups", []), per_page)
     try:
         with transaction.atomic():
-            updated = ConsultationReport.objects.filter(
-                pk=report.pk, status=ConsultationReport.Status.BUILDING, started_at=token
-            ).update(
+            updated = still_claimed(ConsultationReport, report.pk, token).update(
                 status=ConsultationReport.Status.BUILT,
                 content=summary,
                 comment_count=report.content["totals"]["published"],
@@ -273,7 +219,7 @@ def _save(report: ConsultationReport, token: dt.datetime, *, pdf: bytes, xlsx: b
                 **stored,
             )
             if not updated:
-                raise _ClaimLost
+                raise ClaimLost
             ConsultationReportPage.objects.bulk_create(
                 (
                     ConsultationReportPage(report_id=report.pk, number=number, groups=groups)
@@ -285,15 +231,6 @@ def _save(report: ConsultationReport, token: dt.datetime, *, pdf: bytes, xlsx: b
         for field, name in stored.items():
             getattr(report, field).storage.delete(name)
         raise
-
-
-def _mark_failed(report_id: int, token: dt.datetime, error: Exception) -> None:
-    reason = f"{type(error).__name__}: {error}".strip()
-    ConsultationReport.objects.filter(
-        pk=report_id, status=ConsultationReport.Status.BUILDING, started_at=token
-    ).update(
-        status=ConsultationReport.Status.FAILED, error=reason[:2000], progress_note=NOTE_FAILED
-    )
 
 
 # --- Publishing ----------------------------------------------------------------------------
