@@ -145,7 +145,24 @@ def _goal_backed_by_many(*, exclude: int) -> tuple[Any, int]:
         .order_by("area__number", "code")
         .first()
     )
-    assert goal is not None, "seed_demo links recommendations to goals"
+    if goal is None:
+        # A bench database whose demo strategy has no adopted recommendation yet (the demo
+        # adopts them only once the strategy is loaded): the first published, verified
+        # recommendation is adopted into the first strategic goal.
+        goal = Goal.objects.filter(parent__isnull=True).order_by("area__number", "code").first()
+        recommendation = (
+            Recommendation.objects.filter(published_at__isnull=False)
+            .filter(status__in=[Recommendation.Status.VERIFIED, Recommendation.Status.ADOPTED])
+            .order_by("pk")
+            .first()
+        )
+        assert goal is not None and recommendation is not None, "seed_demo first"
+        Recommendation.objects.filter(pk=recommendation.pk).update(
+            status=Recommendation.Status.ADOPTED
+        )
+        StrategyLink.objects.get_or_create(
+            recommendation=recommendation, goal=goal, defaults={"how": StrategyLink.How.AS_IS}
+        )
     recommendation_ids = sorted(
         set(
             StrategyLink.objects.filter(
