@@ -45,4 +45,5 @@ RUN useradd --create-home --uid 1000 portal \
     && chown portal /app/var /app/var/media
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "lublin2030.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers: gunicorn.conf.py (one sync worker per CPU; WEB_CONCURRENCY overrides).
+CMD ["gunicorn", "lublin2030.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -22,7 +22,7 @@ import sys
 from typing import Any
 
 import opinions_bench
-from harness import run_django_side, setup_django
+from harness import gunicorn_server, run_django_side, setup_django
 
 SLUG = "bench-projekt-strategii"
 SECTIONS = 200
@@ -51,7 +51,7 @@ def run(env: dict[str, str], *, seconds: float, database: str) -> Figures:
     return {
         "benchmark": "consultation_pages",
         "database": database,
-        "server": "gunicorn 2 workers x 4 threads, DEBUG off",
+        "server": gunicorn_server(),
         "data": spec["data"],
         "target_p99_ms": 100,
         "results": pages,

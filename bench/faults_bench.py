@@ -67,7 +67,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from harness import free_port, run_django_side, setup_django
+from harness import free_port, gunicorn_server, run_django_side, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_DATABASE = "postgres://postgres@127.0.0.1:5432/lublin2030_faults"
@@ -195,7 +195,7 @@ def portal_services(work: Path, env: dict[str, str], run_id: str, ports: tuple[i
              "--dir", str(work / "redis"), "--appendonly", "no",
              "--save", "3600 1 300 100 60 10000"]  # fmt: skip
     web = [python, "-m", "gunicorn", "lublin2030.wsgi", "--bind", f"127.0.0.1:{web_port}",
-           "--workers", "2", "--threads", "4", "--access-logfile", "-"]  # fmt: skip
+           "--access-logfile", "-"]  # fmt: skip
     celery = [python, "-m", "celery", "-A", "lublin2030"]
     worker = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2",
               "--hostname", f"faults-{run_id}@%h"]  # fmt: skip
@@ -772,8 +772,7 @@ def figures(
     report: Figures = {
         "benchmark": "faults",
         "database": "postgresql",
-        "server": "gunicorn 2 workers x 4 threads, DEBUG off; Celery worker (2) and beat; "
-        "own Redis",
+        "server": gunicorn_server() + "; Celery worker (2) and beat; own Redis",
         "cpus": os.cpu_count(),
         "submissions": len(items),
         "clients": CLIENTS,

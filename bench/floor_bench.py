@@ -1,8 +1,8 @@
 """The portal's public pages against the floor of the stack, in one run (`floor` in run.py).
 
 The floor is bench/floor_app.py: a bare Django app, no middleware and no apps, one 20-row
-SELECT view and one INSERT view, under the same gunicorn settings as the portal (the
-Procfile's web line). wrk (Debian's package; installed here if missing, from the [bench]
+SELECT view and one INSERT view, under the same gunicorn settings as the portal (gunicorn.conf.py
+and the Procfile's web line). wrk (Debian's package; installed here if missing, from the [bench]
 section of deploy/system-packages.txt) loads each page at 1 and 8 connections, and before
 each portal run the floor's SELECT runs with as many connections, so that noise on a shared
 machine falls on both: each page's ratio is to the floor run next to it.
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import opinions_bench
-from harness import ROOT, free_port, run_django_side, setup_django, wait_until_up
+from harness import ROOT, free_port, gunicorn_server, run_django_side, setup_django, wait_until_up
 
 Figures = dict[str, Any]
 
@@ -238,7 +238,7 @@ def run(env: dict[str, str], out: Path, *, seconds: float, database: str) -> Fig
     }
     return {
         "benchmark": "floor",
-        "server": "gunicorn " + " ".join(procfile_web_options()) + ", DEBUG off",
+        "server": gunicorn_server(),
         "database": database,
         "opinions_in_database": stats["opinions"],
         "pages": rows,

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import floor_bench
-from harness import run_django_side
+from harness import gunicorn_server, run_django_side
 
 Figures = dict[str, Any]
 
@@ -102,7 +102,7 @@ def run(
         columns.append({"opinions": opinions, "pages": rows})
     return {
         "benchmark": "growth",
-        "server": "gunicorn " + " ".join(floor_bench.procfile_web_options()) + ", DEBUG off",
+        "server": gunicorn_server(),
         "database": database,
         "page_cache": "off",
         "connections": 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import socket
 import subprocess
 import sys
@@ -48,6 +49,13 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"server did not answer at {url}")
+
+
+def gunicorn_server() -> str:
+    """How every bench's gunicorn serves: the settings of gunicorn.conf.py, which gunicorn
+    reads from ROOT (each bench starts it there), as the Procfile and the image do."""
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return f"gunicorn {settings['workers']} {settings['worker_class']} workers, DEBUG off"
 
 
 def setup_django() -> None:

@@ -24,7 +24,7 @@ import tempfile
 from typing import Any
 
 import opinions_bench
-from harness import run_django_side, setup_django
+from harness import gunicorn_server, run_django_side, setup_django
 
 Figures = dict[str, Any]
 TARGET_P99_MS = 50
@@ -50,7 +50,7 @@ def run(env: dict[str, str], *, seconds: float, database: str) -> Figures:
     return {
         "benchmark": "opendata",
         "database": database,
-        "server": "gunicorn 2 workers x 4 threads, DEBUG off",
+        "server": gunicorn_server(),
         "published_opinions": spec["published"],
         "target_p99_ms": TARGET_P99_MS,
         "api": results,

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
-from harness import free_port, run_django_side, setup_django, wait_until_up
+from harness import free_port, gunicorn_server, run_django_side, setup_django, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD = ROOT / "bench" / "load.py"
@@ -83,7 +83,7 @@ def bench_server(env: dict[str, str]) -> Iterator[str]:
     server = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "lublin2030.wsgi",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+            "--bind", f"127.0.0.1:{port}",
             "--log-level", "warning",
         ],
         cwd=ROOT, env=server_env,
@@ -171,7 +171,7 @@ def run_http(
     stats = run_django_side(__file__, env, "stats")
     submit = {
         "benchmark": "opinions_submit",
-        "server": "gunicorn 2 workers x 4 threads, DEBUG off, rate limit lifted",
+        "server": gunicorn_server() + ", rate limit lifted",
         "opinions_in_database": stats["opinions"],
         "form": real,
         "bare_insert": floor,
@@ -181,7 +181,7 @@ def run_http(
     }
     listing = {
         "benchmark": "opinions_list",
-        "server": "gunicorn 2 workers x 4 threads, DEBUG off",
+        "server": gunicorn_server(),
         "opinions_in_database": stats["opinions"],
         "published": stats["published"],
         "target_p99_ms": 100,

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import opinions_bench
-from harness import free_port, wait_until_up
+from harness import free_port, gunicorn_server, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("VAR_DIR") or ROOT / "var") / "bench"
@@ -84,7 +84,7 @@ def http_pages(env: dict[str, str], seconds: float, connections: int) -> list[di
     server = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "lublin2030.wsgi",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+            "--bind", f"127.0.0.1:{port}",
             "--log-level", "warning",
         ],
         cwd=ROOT,
@@ -237,7 +237,7 @@ def report_http_pages(env: dict[str, str], database: str, *, seconds: float) -> 
     results = http_pages(env, seconds=seconds, connections=8)
     report = {
         "benchmark": "http_pages",
-        "server": "gunicorn 2 workers x 4 threads, DEBUG off",
+        "server": gunicorn_server(),
         "database": database,
         "cpus": os.cpu_count(),
         "results": results,

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 import opinions_bench
-from harness import run_django_side, setup_django
+from harness import gunicorn_server, run_django_side, setup_django
 
 KEY = "bench-strategy"
 AREAS, GOALS_PER_AREA, INDICATORS_PER_GOAL, YEARS = 5, 8, 5, 10
@@ -46,7 +46,7 @@ def run(env: dict[str, str], *, seconds: float, database: str) -> Figures:
     return {
         "benchmark": "strategy_pages",
         "database": database,
-        "server": "gunicorn 2 workers x 4 threads, DEBUG off",
+        "server": gunicorn_server(),
         "data": spec["data"],
         "target_p99_ms": 100,
         "results": pages,

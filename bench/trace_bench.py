@@ -23,7 +23,7 @@ import sys
 from typing import Any
 
 import opinions_bench
-from harness import run_django_side, setup_django
+from harness import gunicorn_server, run_django_side, setup_django
 
 LINKS = 50
 GOAL_OPINIONS = 10_000
@@ -44,7 +44,7 @@ def run(env: dict[str, str], *, seconds: float, database: str) -> Figures:
     return {
         "benchmark": "trace_pages",
         "database": database,
-        "server": "gunicorn 2 workers x 4 threads, DEBUG off",
+        "server": gunicorn_server(),
         "data": spec["data"],
         "results": pages,
     }

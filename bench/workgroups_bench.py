@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import opinions_bench
-from harness import run_django_side, setup_django
+from harness import gunicorn_server, run_django_side, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG_TEXT_CHARS = 20_000
@@ -55,7 +55,7 @@ def run(env: dict[str, str], *, seconds: float, database: str) -> Figures:
     return {
         "benchmark": "workgroups_pages",
         "database": database,
-        "server": "gunicorn 2 workers x 4 threads, DEBUG off",
+        "server": gunicorn_server(),
         "data": spec["data"],
         "target_p99_ms": 100,
         "target_compare_ms": 200,

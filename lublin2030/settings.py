@@ -126,10 +126,10 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'lublin2030.sqlite3'}"
-# Each gunicorn thread keeps its connection (no connect per request: about 1 ms on loopback,
+# Each gunicorn worker keeps its connection (no connect per request: about 1 ms on loopback,
 # more across a network) and checks it once per request before use, so a PostgreSQL restart
 # costs one failed check, not a failed page. psycopg's pool (OPTIONS["pool"]) would add a
-# dependency for no gain with a handful of threads per process.
+# dependency for no gain with one connection per process (gunicorn.conf.py: sync workers).
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 }
