@@ -23,7 +23,7 @@ from .analysis.search import (
     rank_by_relevance,
     search_opinions,
 )
-from .analysis.text import highlight
+from .analysis.text import highlighted_excerpt
 from .models import Comment, ConsultationAnswer, Opinion, ReportMembership, ThematicReport
 from .reports.charts import report_figures
 
@@ -145,7 +145,7 @@ def opinion_results(
     return {
         "page": page,
         "items": [
-            (opinion, highlight(opinion.text, query, lemmas=marked) if query else None)
+            (opinion, highlighted_excerpt(opinion.text, query, lemmas=marked) if query else None)
             for opinion in page
         ],
         "query": query,

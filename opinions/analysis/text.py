@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
 from opinions.analysis.lemmas import fold_diacritics, lemmas_of_word
 
@@ -124,3 +125,16 @@ def highlight(text: str, query: str, *, lemmas: Iterable[str] | None = None) -> 
     parts.append(escape(text[position:]))
     html = "".join(parts).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>\n")
     return mark_safe(html)  # noqa: S308 - every piece of the text went through escape()
+
+
+# As many characters of an opinion as a list shows (templates/opinions/partials/opinion_list.html
+# cuts an unmarked text as long).
+EXCERPT_CHARS = 600
+
+
+def highlighted_excerpt(
+    text: str, query: str, *, lemmas: Iterable[str] | None = None
+) -> SafeString:
+    """`highlight` of the list's excerpt of the text: cut first, then marked (cutting the
+    marked HTML meant parsing it again, row by row: a millisecond per page of 20)."""
+    return highlight(Truncator(text).chars(EXCERPT_CHARS), query, lemmas=lemmas)

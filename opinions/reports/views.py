@@ -25,7 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.access import permission_required
 from core.http import HtmxHttpRequest, safe_next_url, signed_in_user
-from opinions.analysis.text import highlight
+from opinions.analysis.text import highlighted_excerpt
 from opinions.forms.reports import ReportEditForm
 from opinions.models import ThematicReport, ThematicReportQuerySet
 from opinions.reports import building as builder
@@ -351,7 +351,8 @@ def report_opinions(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             # The term's words marked in each opinion, in any inflected form.
             "items": [
-                (opinion, highlight(opinion.text, term) if term else None) for opinion in page
+                (opinion, highlighted_excerpt(opinion.text, term) if term else None)
+                for opinion in page
             ],
             "term": term,
             "subtheme": subthemes.get(subtheme) if subtheme is not None else None,
