@@ -638,6 +638,8 @@ class ThematicReport(models.Model):
     # sub-themes renamed or an analyst's summary added, by whom, when, and what changed:
     # {"from_version", "labels": [{"index", "language", "old", "new"}],
     #  "summary": {"old", "new"} | None}.
+    # A built version records there what a rebuild carried from the editors' work of the
+    # version before it: {"carried": {"from_version", "labels", "not_carried", "summary", …}}.
     edited_from = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="edits"
     )

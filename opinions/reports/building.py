@@ -65,6 +65,7 @@ from core.security import log_security_event
 from core.tasks import send_after_commit
 from opinions.analysis.lemmas import lemmatizer_name
 from opinions.models import Opinion, ReportMembership, ThematicReport
+from opinions.reports import editing as report_editing
 from opinions.reports import subthemes as report_subthemes
 from opinions.reports import tasks
 from opinions.reports.contrasts import MIN_SIDE as CONTRAST_MIN_SIDE
@@ -451,6 +452,8 @@ class _Read:
 class _Built:
     content: dict[str, Any]
     memberships: list[tuple[int, int | None]]
+    # The editors' work carried from the previous version (opinions/reports/editing.py).
+    carried: dict[str, Any] | None = None
 
 
 _snapshot = snapshot
@@ -649,7 +652,10 @@ def _build(report: ThematicReport, progress: Progress) -> _Built:
         "changes": _changes(read, area_counts, terms),
     }
     memberships = [(pk, subtheme_of.get(pk)) for pk, _lemmas, _district in documents]
-    return _Built(content, memberships)
+    carried = report_editing.carry_edits(
+        previous=read.previous, content=content, memberships=memberships
+    )
+    return _Built(content, memberships, carried)
 
 
 def _quoted(subthemes: list[dict[str, Any]]) -> set[int]:
@@ -767,6 +773,7 @@ def _save(report: ThematicReport, token: dt.datetime, built: _Built) -> None:
             progress=100,
             progress_note=NOTE_DONE,
             error="",
+            edit_changes={"carried": built.carried} if built.carried else {},
         )
         if not updated:
             raise ClaimLost

@@ -13,12 +13,17 @@ form carries the number it saw, and the edit is refused (`StaleReport`, naming t
 version) when any version was made since, a rebuild or another editor's edit. Two edits
 from the same number cannot both pass: the second one's number breaks the unique
 constraint on (area, consultation, version), which is taken as the same conflict.
+
+A rebuild (opinions/reports/building.py) carries the editors' work of the version before it
+into the new one (`carry_edits`): each renamed sub-theme's name goes to the new sub-theme
+that holds mostly the same opinions, and the analyst's summary goes along marked as written
+for the earlier version, so that an editor reviews it before publishing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -147,9 +152,12 @@ def _apply(
         subthemes.append(item)
     new_content["subthemes"] = subthemes
     old_summary = (content.get("analyst_summary") or {}).get("text", "")
+    # A summary carried from an earlier version (`carry_edits`) counts as reviewed once an
+    # editor saves this version with it: it is then written for this one.
+    carried = bool((content.get("analyst_summary") or {}).get("written_for_version"))
     new_summary = edits.summary.strip()[:SUMMARY_MAX_LENGTH]
     summary_change = None
-    if new_summary != old_summary:
+    if new_summary != old_summary or (carried and new_summary):
         summary_change = {"old": old_summary, "new": new_summary}
         new_content["analyst_summary"] = (
             {"text": new_summary, "written_at": now.isoformat()} if new_summary else None
@@ -213,6 +221,142 @@ def edit_report(
         raise StaleReport(_versions_of(source).order_by("-version").first() or source) from error
     log_security_event("report edited", user=editor, report=edited.pk, edited_from=source.pk)
     return edited
+
+
+# --- Carrying the editors' work into a rebuild ---------------------------------------------
+
+# Two sub-themes are "the same" when, over the opinions both versions were built from, the
+# opinions whose main sub-theme they are overlap by at least this Jaccard index (|A∩B| / |A∪B|):
+# more than half of their union is shared, so no old sub-theme can match two new ones, nor
+# two old ones the same new one. New opinions are left out of the comparison: a sub-theme that
+# doubles with new opinions is still the one the editor named.
+CARRY_MIN_JACCARD = 0.5
+
+
+def _named_by_editors(item: Mapping[str, Any]) -> bool:
+    renamed = "built_label" in item and item.get("label") != item["built_label"]
+    return renamed or bool(item.get("label_en"))
+
+
+def _members_by_subtheme(
+    memberships: Iterable[tuple[int, int | None]], common: set[int]
+) -> dict[int, set[int]]:
+    groups: dict[int, set[int]] = {}
+    for opinion_id, subtheme in memberships:
+        if subtheme is not None and opinion_id in common:
+            groups.setdefault(subtheme, set()).add(opinion_id)
+    return groups
+
+
+def match_subthemes(
+    old: Mapping[int, set[int]], new: Mapping[int, set[int]], *, threshold: float
+) -> tuple[dict[int, tuple[int, float]], dict[int, float]]:
+    """({old index: (new index, Jaccard)} one to one, {unmatched old index: best Jaccard}).
+
+    Pairs are taken from the largest overlap down, each sub-theme at most once.
+    """
+    pairs = []
+    best: dict[int, float] = dict.fromkeys(old, 0.0)
+    for old_index, old_members in old.items():
+        for new_index, new_members in new.items():
+            union = len(old_members | new_members)
+            score = len(old_members & new_members) / union if union else 0.0
+            best[old_index] = max(best[old_index], score)
+            if score >= threshold:
+                pairs.append((score, old_index, new_index))
+    matched: dict[int, tuple[int, float]] = {}
+    taken: set[int] = set()
+    for score, old_index, new_index in sorted(pairs, key=lambda pair: (-pair[0], pair[1], pair[2])):
+        if old_index not in matched and new_index not in taken:
+            matched[old_index] = (new_index, round(score, 3))
+            taken.add(new_index)
+    return matched, {index: round(best[index], 3) for index in old if index not in matched}
+
+
+def carry_edits(
+    *,
+    previous: ThematicReport | None,
+    content: dict[str, Any],
+    memberships: list[tuple[int, int | None]],
+) -> dict[str, Any] | None:
+    """Put the editors' names and analyst's summary of `previous` into a new build's
+    `content` (changed in place); what was carried and what was not, or None when the
+    previous version had no editors' work.
+
+    `memberships` are the new build's (opinion id, main sub-theme).
+    """
+    if previous is None:
+        return None
+    old_content = previous.content or {}
+    named = {
+        item["index"]: item for item in old_content.get("subthemes", []) if _named_by_editors(item)
+    }
+    summary = old_content.get("analyst_summary") or {}
+    if not named and not summary.get("text"):
+        return None
+    record: dict[str, Any] = {
+        "from_version": previous.version,
+        "from_report": previous.pk,
+        "min_jaccard": CARRY_MIN_JACCARD,
+        "labels": [],
+        "not_carried": [],
+        "summary": False,
+    }
+    if named:
+        old_memberships = list(
+            ReportMembership.objects.filter(report=previous).values_list("opinion_id", "subtheme")
+        )
+        common = {pk for pk, _sub in old_memberships} & {pk for pk, _sub in memberships}
+        old_groups = _members_by_subtheme(old_memberships, common)
+        matched, unmatched = match_subthemes(
+            {index: old_groups.get(index, set()) for index in named},
+            _members_by_subtheme(memberships, common),
+            threshold=CARRY_MIN_JACCARD,
+        )
+        new_items = {item["index"]: item for item in content.get("subthemes", [])}
+        for old_index, (new_index, score) in sorted(matched.items()):
+            _carry_names(named[old_index], new_items[new_index])
+            new_items[new_index]["carried_from"] = {
+                "version": previous.version,
+                "index": old_index,
+                "jaccard": score,
+            }
+            record["labels"].append(
+                {
+                    "index": new_index,
+                    "from_index": old_index,
+                    "label": new_items[new_index]["label"],
+                    "label_en": new_items[new_index].get("label_en", ""),
+                    "built_label": new_items[new_index]["built_label"],
+                    "jaccard": score,
+                }
+            )
+        record["not_carried"] = [
+            {
+                "from_index": old_index,
+                "label": named[old_index].get("label", ""),
+                "label_en": named[old_index].get("label_en", ""),
+                "best_jaccard": score,
+            }
+            for old_index, score in sorted(unmatched.items())
+        ]
+    if summary.get("text"):
+        content["analyst_summary"] = {
+            "text": summary["text"],
+            "written_at": summary.get("written_at"),
+            # The version the analyst read when writing it (kept through several rebuilds).
+            "written_for_version": summary.get("written_for_version", previous.version),
+        }
+        record["summary"] = True
+    return record
+
+
+def _carry_names(old: Mapping[str, Any], new: dict[str, Any]) -> None:
+    new["built_label"] = new["label"]
+    if "built_label" in old and old.get("label") != old["built_label"]:
+        new["label"] = old["label"]
+    if old.get("label_en"):
+        new["label_en"] = old["label_en"]
 
 
 def _copy_memberships(source_id: int, target_id: int) -> None:
