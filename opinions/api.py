@@ -373,10 +373,65 @@ class ReportPage(Schema):
     next_cursor: str | None = None
 
 
+class AnalystSummaryOut(Schema):
+    text: str = Field(description="written by the analyst who prepared the report, in Polish")
+    written_at: dt.datetime | None
+    written_for_version: int | None = Field(
+        description="set when it was written for an earlier version and carried into this "
+        "one by a rebuild, not yet reviewed for it"
+    )
+
+
+class ReportEditOut(Schema):
+    from_version: int | None = Field(description="the version an editor made this one from")
+    edited_at: dt.datetime | None
+
+
+class ContrastQuoteOut(Schema):
+    opinion: int = Field(description="the quoted opinion's id")
+    text: str = Field(description="the sentence taking the side, word for word")
+
+
+class ContrastSideOut(Schema):
+    side: Literal["more", "less"] = Field(
+        description="more: more of it or something new; less: less of it or something else"
+    )
+    count: int = Field(description="opinions taking this side")
+    quotes: list[ContrastQuoteOut]
+
+
+class ContrastOut(Schema):
+    term: str = Field(description="the subject, a key term of the report (lemmas)")
+    lemma: str
+    sides: list[ContrastSideOut]
+
+
 class ReportDetailOut(ReportOut):
     figures: dict[str, Any] = Field(description="counts by channel, district, age band, month")
     terms: list[Any] = Field(description="the area's characteristic terms")
     subthemes: list[Any] = Field(description="sub-themes found by clustering, with quotes")
+    analyst_summary: AnalystSummaryOut | None = Field(
+        description="the analyst's summary, when the version has one"
+    )
+    edited: ReportEditOut | None = Field(
+        description="set when an editor made this version from another (renamed sub-themes, "
+        "wrote the analyst's summary); who did is not published"
+    )
+    contrasts: list[ContrastOut] = Field(
+        description="different views on the same subject, side by side, as on the report page"
+    )
+
+    @staticmethod
+    def resolve_analyst_summary(report: ThematicReport) -> dict[str, Any] | None:
+        return selectors.public_report_summary(report)
+
+    @staticmethod
+    def resolve_edited(report: ThematicReport) -> dict[str, Any] | None:
+        return selectors.public_report_edit(report)
+
+    @staticmethod
+    def resolve_contrasts(report: ThematicReport) -> list[dict[str, Any]]:
+        return selectors.public_report_contrasts(report)
 
     @staticmethod
     def resolve_figures(report: ThematicReport) -> dict[str, Any]:

@@ -320,6 +320,54 @@ def public_report_figures(report: ThematicReport) -> dict[str, Any]:
     return figures
 
 
+def public_report_summary(report: ThematicReport) -> dict[str, Any] | None:
+    """The analyst's summary of a report version as the open data shows it: its text, when
+    it was written and whether for an earlier version; never who wrote it (an editor's
+    name is personal data)."""
+    summary = (report.content or {}).get("analyst_summary") or {}
+    if not summary.get("text"):
+        return None
+    return {
+        "text": summary["text"],
+        "written_at": summary.get("written_at"),
+        "written_for_version": summary.get("written_for_version"),
+    }
+
+
+def public_report_edit(report: ThematicReport) -> dict[str, Any] | None:
+    """That an editor made this version from another, and when (not who)."""
+    if report.edited_from_id is None:
+        return None
+    return {
+        "from_version": (report.edit_changes or {}).get("from_version"),
+        "edited_at": report.edited_at,
+    }
+
+
+def public_report_contrasts(report: ThematicReport) -> list[dict[str, Any]]:
+    """The contrasting views (opinions/reports/contrasts.py) as the report page shows them:
+    each subject with its two sides, more first, their counts and quotes."""
+    return [
+        {
+            "term": contrast["term"],
+            "lemma": contrast.get("lemma", ""),
+            "sides": [
+                {
+                    "side": side,
+                    "count": contrast[side]["count"],
+                    "quotes": [
+                        {"opinion": quote["opinion_id"], "text": quote["text"]}
+                        for quote in contrast[side]["quotes"]
+                    ],
+                }
+                for side in ("more", "less")
+                if side in contrast
+            ],
+        }
+        for contrast in (report.content or {}).get("contrasts") or []
+    ]
+
+
 def published_comments_of_all() -> QuerySet[Comment]:
     return Comment.objects.filter(status=Opinion.Status.PUBLISHED)
 
