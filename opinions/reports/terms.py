@@ -180,3 +180,18 @@ def term_pattern(term: str) -> str | None:
     stop = "|".join(sorted(REPORT_STOPWORDS))
     between = rf"(\s+({stop}))*\s+"
     return r"(^|\s)" + between.join(lemmas) + r"(\s|$)"
+
+
+def written_form(content: dict[str, Any], term: str) -> str:
+    """How the report shows a term (its lemmas): the most common written form the build
+    found („plac zabaw” for „plac zabawa”), from the key terms, else from the changes since
+    the previous version; the lemmas themselves when the report never showed the term."""
+    changes = content.get("changes") or {}
+    for row in [
+        *content.get("terms", []),
+        *changes.get("rising", []),
+        *changes.get("falling", []),
+    ]:
+        if row.get("term") == term and row.get("form"):
+            return str(row["form"])
+    return term

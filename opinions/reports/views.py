@@ -32,6 +32,7 @@ from opinions.reports import building as builder
 from opinions.reports import editing
 from opinions.reports.charts import report_figures
 from opinions.reports.files import render_report_files
+from opinions.reports.terms import written_form
 from stages.models import Consultation, ThematicArea
 
 VIEW_STAFF_PAGES = "opinions.view_staff_pages"
@@ -355,6 +356,8 @@ def report_opinions(request: HttpRequest, pk: int) -> HttpResponse:
                 for opinion in page
             ],
             "term": term,
+            # The term as the report writes it („plac zabaw”, not the lemmas „plac zabawa”).
+            "term_form": written_form(report.content, term) if term else "",
             "subtheme": subthemes.get(subtheme) if subtheme is not None else None,
             "page_numbers": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         },
