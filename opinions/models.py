@@ -629,6 +629,8 @@ class ThematicReport(models.Model):
     opinion_count = models.PositiveIntegerField(default=0)
     content = models.JSONField(default=dict, blank=True)
     pdf = models.FileField(upload_to="reports/%Y/", blank=True)
+    # The English report page, printed (opinions/reports/files.py); residents' quotes stay Polish.
+    pdf_en = models.FileField(upload_to="reports/%Y/", blank=True)
     xlsx = models.FileField(upload_to="reports/%Y/", blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(

@@ -116,6 +116,12 @@ urlpatterns = [
     path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
     path("reports/<int:pk>/opinions/", reports.report_opinions, name="report_opinions"),
     path("reports/<int:pk>/report.pdf", reports.report_pdf, name="report_pdf"),
+    path(
+        "reports/<int:pk>/report-en.pdf",
+        reports.report_pdf,
+        {"language": "en"},
+        name="report_pdf_en",
+    ),
     path("reports/<int:pk>/appendix.xlsx", reports.report_xlsx, name="report_xlsx"),
     # The consultation report: the staff page, then the public pages and files
     path(

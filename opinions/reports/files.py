@@ -1,5 +1,5 @@
-"""The files of a built thematic report: the PDF (the report page, printed) and the XLSX
-appendix (every opinion the version was built from, and its figures).
+"""The files of a built thematic report: the PDF (the report page, printed) in Polish and in
+English, and the XLSX appendix (every opinion the version was built from, and its figures).
 
 A built version never changes, so its files are rendered once (opinions.printing.store_file):
 two renders at once (the task, and a first download that did not wait for it) keep one.
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from weasyprint.document import Document
 
 PRINT_TEMPLATE = "opinions/reports/print.html"
+ENGLISH = "en"
 # The PDF's relative links resolve against the portal's address (opinions.printing); without
 # one they stay out of the PDF, whose quotes name their opinion's number anyway (as the XLSX
 # appendix does).
@@ -47,7 +48,8 @@ class ReportNotBuilt(Exception):
 
 
 def render_report_files(*, report_id: int) -> ThematicReport:
-    """Render and store whichever of the report's PDF and XLSX is missing; safe to re-run."""
+    """Render and store whichever of the report's PDFs (Polish, then English) and XLSX is
+    missing; safe to re-run."""
     report = ThematicReport.objects.select_related(
         "area", "consultation", "requested_by", "published_by"
     ).get(pk=report_id)
@@ -58,7 +60,12 @@ def render_report_files(*, report_id: int) -> ThematicReport:
             _store(report, "pdf", f"{_base_name(report)}.pdf", render_pdf(report))
         if not report.xlsx:
             _store(report, "xlsx", f"{_base_name(report)}-opinie.xlsx", render_xlsx(report))
-    report.refresh_from_db(fields=["pdf", "xlsx"])
+    # The English one last: should it fail, the Polish files are kept, and the task's
+    # re-run (or a first download) makes only what is missing.
+    with translation.override(ENGLISH):
+        if not report.pdf_en:
+            _store(report, "pdf_en", f"{_base_name(report)}-en.pdf", render_pdf(report))
+    report.refresh_from_db(fields=["pdf", "pdf_en", "xlsx"])
     return report
 
 

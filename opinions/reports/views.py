@@ -364,8 +364,16 @@ def report_opinions(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def report_pdf(request: HttpRequest, pk: int) -> FileResponse:
+def report_pdf(request: HttpRequest, pk: int, language: str = "pl") -> FileResponse:
+    """The report printed in Polish, or in English (its own address: a cached file never
+    depends on the language cookie)."""
     report = _built_files(request, pk)
+    if language == "en":
+        return FileResponse(
+            report.pdf_en.open("rb"),
+            content_type="application/pdf",
+            filename=f"report-{report.area.slug}-v{report.version}-en.pdf",
+        )
     name = f"raport-{report.area.slug}-v{report.version}.pdf"
     return FileResponse(report.pdf.open("rb"), content_type="application/pdf", filename=name)
 
@@ -385,6 +393,6 @@ def _built_files(request: HttpRequest, pk: int) -> ThematicReport:
     report = _visible_report(request, pk)
     if report.status != ThematicReport.Status.BUILT:
         raise Http404("report not built")
-    if not (report.pdf and report.xlsx):
+    if not (report.pdf and report.pdf_en and report.xlsx):
         report = render_report_files(report_id=report.pk)
     return report

@@ -112,7 +112,7 @@ def test_an_area_without_opinions_still_makes_a_short_pdf(lublin_process: None) 
     document = render_pdf_document(empty)
     assert len(document.pages) == 1
     rendered = render_report_files(report_id=empty.pk)
-    assert rendered.pdf and rendered.xlsx
+    assert rendered.pdf and rendered.pdf_en and rendered.xlsx
 
 
 # --- XLSX -----------------------------------------------------------------------------------
@@ -189,13 +189,13 @@ def test_xlsx_figures_sheet_has_the_same_numbers(report: ThematicReport) -> None
 
 def test_rendering_twice_is_harmless(report: ThematicReport, media_root: Path) -> None:
     first = render_report_files(report_id=report.pk)
-    names = (first.pdf.name, first.xlsx.name)
+    names = (first.pdf.name, first.pdf_en.name, first.xlsx.name)
     files = stored_files(media_root)
-    assert len(files) == 2
+    assert len(files) == 3
 
     again = render_report_files(report_id=report.pk)
 
-    assert (again.pdf.name, again.xlsx.name) == names
+    assert (again.pdf.name, again.pdf_en.name, again.xlsx.name) == names
     assert stored_files(media_root) == files
 
 
@@ -243,4 +243,70 @@ def test_files_are_rendered_on_first_download_then_served(
     client.get(reverse("opinions:report_pdf", args=[report.pk]))
     report.refresh_from_db()
     assert report.pdf.name == stored
-    assert len(stored_files(media_root)) == 2
+    assert len(stored_files(media_root)) == 3
+
+
+# --- The English PDF ------------------------------------------------------------------------
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF as pdftotext (poppler) extracts it."""
+    import subprocess
+
+    result = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    )
+    return " ".join(result.stdout.decode().split())
+
+
+ENGLISH_HEADINGS = ["Scope and method", "Figures", "What people talk about", "Sub-themes"]
+
+
+def test_a_build_stores_the_polish_and_the_english_pdf(
+    lublin_process: None, media_root: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The task the builder sends after commit renders both PDFs and the XLSX."""
+    from opinions.reports import tasks
+    from tests.opinions.test_reports_build import add_opinion, build
+
+    for text in GREEN_TEXTS:
+        add_opinion(text)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        built = build()
+    assert len(callbacks) == 1 and not (built.pdf or built.pdf_en or built.xlsx)
+    tasks.render_report_files(built.pk)
+    built.refresh_from_db()
+    with translation.override("pl"):
+        polish_headings = [gettext(heading) for heading in ENGLISH_HEADINGS]
+    assert polish_headings[0] == "Zakres i metoda"
+    assert built.pdf and built.pdf_en and built.xlsx
+    assert built.pdf_en.name.endswith("-en.pdf")
+    assert len(stored_files(media_root)) == 3
+    with built.pdf.open("rb") as handle:
+        polish = pdf_text(handle.read())
+    with built.pdf_en.open("rb") as handle:
+        english = pdf_text(handle.read())
+    for heading in polish_headings:
+        assert heading in polish and heading not in english, heading
+    for heading in ENGLISH_HEADINGS:
+        assert heading in english, heading
+    # Residents' words are quoted as they wrote them, in both.
+    assert "drzew" in english
+
+
+def test_the_english_page_links_the_english_pdf(report: ThematicReport, media_root: Path) -> None:
+    english = Client()
+    english.cookies["django_language"] = "en"
+    page = english.get(report.get_absolute_url()).content.decode()
+    url = reverse("opinions:report_pdf_en", args=[report.pk])
+    assert f'href="{url}"' in page
+    assert f'href="{reverse("opinions:report_pdf", args=[report.pk])}"' not in page
+    polish_page = Client().get(report.get_absolute_url()).content.decode()
+    assert f'href="{url}"' not in polish_page
+
+    response = english.get(url)
+    assert response.status_code == 200
+    assert "report-miasto-zielone-v1-en.pdf" in response["Content-Disposition"]
+    assert "Scope and method" in pdf_text(b"".join(response.streaming_content))
+    report.refresh_from_db()
+    assert report.pdf_en and report.pdf and report.xlsx
