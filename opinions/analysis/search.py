@@ -26,7 +26,7 @@ letters and digits), passed as parameters, and quoted as tsquery lexemes.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import add, and_, or_
@@ -274,18 +274,27 @@ def _term_tsquery(term: Sequence[Phrase]) -> str:
     return "(" + " | ".join(_phrase_tsquery(phrase) for phrase in term) + ")"
 
 
+def _enough_terms(
+    plan: SearchPlan, term_text: Callable[[Sequence[Phrase]], str], *, both: str, either: str
+) -> str:
+    """The plan's terms joined so that `plan.required` of them (at least one) must match:
+    each choice of that many joined by `both`, the choices by `either` (tsquery's & and |,
+    FTS5's AND and OR)."""
+    combinations = itertools.combinations(plan.terms, max(plan.required, 1))
+    return (
+        "("
+        + f" {either} ".join(
+            "(" + f" {both} ".join(term_text(term) for term in chosen) + ")"
+            for chosen in combinations
+        )
+        + ")"
+    )
+
+
 def _match_tsquery(plan: SearchPlan) -> str:
     parts = []
     if plan.terms:
-        combinations = itertools.combinations(plan.terms, max(plan.required, 1))
-        parts.append(
-            "("
-            + " | ".join(
-                "(" + " & ".join(_term_tsquery(term) for term in chosen) + ")"
-                for chosen in combinations
-            )
-            + ")"
-        )
+        parts.append(_enough_terms(plan, _term_tsquery, both="&", either="|"))
     parts.extend(_phrase_tsquery(phrase) for phrase in plan.phrases)
     parts.extend(f"!{_tsquery_lexeme(lemma)}" for lemma in plan.excluded)
     return " & ".join(parts)
@@ -331,15 +340,7 @@ def _fts_query(plan: SearchPlan) -> str:
     the excluded lemmas apart (FTS5 has no NOT on its own)."""
     parts = []
     if plan.terms:
-        combinations = itertools.combinations(plan.terms, max(plan.required, 1))
-        parts.append(
-            "("
-            + " OR ".join(
-                "(" + " AND ".join(_fts_term(term) for term in chosen) + ")"
-                for chosen in combinations
-            )
-            + ")"
-        )
+        parts.append(_enough_terms(plan, _fts_term, both="AND", either="OR"))
     parts.extend(_fts_phrase(phrase) for phrase in plan.phrases)
     return " AND ".join(parts)
 
