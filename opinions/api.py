@@ -402,6 +402,7 @@ class ContrastSideOut(Schema):
 
 class ContrastOut(Schema):
     term: str = Field(description="the subject, a key term of the report (lemmas)")
+    form: str = Field(description="the subject as people wrote it most often („plac zabaw”)")
     lemma: str
     sides: list[ContrastSideOut]
 

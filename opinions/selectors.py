@@ -26,6 +26,7 @@ from .analysis.search import (
 from .analysis.text import highlighted_excerpt
 from .models import Comment, ConsultationAnswer, Opinion, ReportMembership, ThematicReport
 from .reports.charts import report_figures
+from .reports.terms import written_form
 
 __all__ = [
     "Order",
@@ -347,9 +348,11 @@ def public_report_edit(report: ThematicReport) -> dict[str, Any] | None:
 def public_report_contrasts(report: ThematicReport) -> list[dict[str, Any]]:
     """The contrasting views (opinions/reports/contrasts.py) as the report page shows them:
     each subject with its two sides, more first, their counts and quotes."""
+    content = report.content or {}
     return [
         {
             "term": contrast["term"],
+            "form": written_form(content, contrast["term"]),
             "lemma": contrast.get("lemma", ""),
             "sides": [
                 {
@@ -364,7 +367,7 @@ def public_report_contrasts(report: ThematicReport) -> list[dict[str, Any]]:
                 if side in contrast
             ],
         }
-        for contrast in (report.content or {}).get("contrasts") or []
+        for contrast in content.get("contrasts") or []
     ]
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import get_language, gettext_lazy
 
 from opinions.answers.report import building as consultation_report
 from opinions.reports import building as reports
+from opinions.reports.terms import written_form
 
 register = template.Library()
 
@@ -70,6 +71,12 @@ def subtheme_label(subtheme: dict[str, Any]) -> str:
     if (get_language() or "").startswith("en") and subtheme.get("label_en"):
         return str(subtheme["label_en"])
     return str(subtheme.get("label", ""))
+
+
+@register.filter
+def written_term(content: dict[str, Any], term: str) -> str:
+    """A term (its lemmas) as the report writes it elsewhere („plac zabaw”)."""
+    return written_form(content or {}, term)
 
 
 @register.filter

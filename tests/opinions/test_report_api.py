@@ -104,3 +104,32 @@ def test_the_schema_describes_the_new_fields(client: Client) -> None:
     fields = schema["components"]["schemas"]["ReportDetailOut"]["properties"]
     assert {"analyst_summary", "edited", "contrasts"} <= set(fields)
     assert "ContrastSideOut" in schema["components"]["schemas"]
+
+
+def test_a_two_word_subject_is_written_as_people_write_it(lublin_process: None) -> None:
+    """The page's and the API's contrast is named as the key terms name it („miejsc
+    parkingowych”, the form most of these opinions use), not by its lemmas."""
+    texts = [
+        "Brakuje miejsc parkingowych przy blokach.",
+        "Więcej miejsc parkingowych przy szkole!",
+        "Nowe miejsca parkingowe przy dworcu.",
+        "Mniej miejsc parkingowych w centrum.",
+        "Likwidacja miejsc parkingowych na Krakowskim.",
+        "Drzewa zamiast miejsc parkingowych na placu.",
+        "Za mało miejsc parkingowych na Czubach.",
+    ]
+    for text in texts:
+        add_opinion(text, in_area="urbanistyka-mobilnosc")
+    for text in ["Więcej drzew w parkach.", "Nowe ławki nad Bystrzycą.", "Sadzić drzewa."]:
+        add_opinion(text, in_area="miasto-zielone")
+    report = publish_report(report=build("urbanistyka-mobilnosc"), editor=editor())
+    subjects = {contrast["term"] for contrast in report.content["contrasts"]}
+    assert "miejsce parkingowy" in subjects, subjects
+    form = {row["term"]: row["form"] for row in report.content["terms"]}["miejsce parkingowy"]
+    assert form == "miejsc parkingowych"
+    [contrast] = [c for c in detail(report)["contrasts"] if c["term"] == "miejsce parkingowy"]
+    assert contrast["form"] == form
+    page = html_of(Client().get(report.get_absolute_url()))
+    contrasts = page.split('id="contrasts-title"')[1]
+    assert f'„<span lang="pl">{form}</span>”</h3>' in contrasts
+    assert "miejsce parkingowy" not in contrasts
