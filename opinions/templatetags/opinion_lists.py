@@ -32,7 +32,8 @@ PIECES_KEPT = 20_000
 _pieces: dict[Hashable, str] = {}
 
 
-def _piece(key: Hashable, build: Callable[[], str]) -> str:
+def kept_piece(key: Hashable, build: Callable[[], str]) -> str:
+    """The piece of HTML kept under `key`, built by `build` the first time (per process)."""
     piece = _pieces.get(key)
     if piece is None:
         if len(_pieces) >= PIECES_KEPT:
@@ -46,7 +47,7 @@ def opinion_meta(opinion: Opinion) -> SafeString:
     language = get_language()
     area, district = opinion.area, opinion.district
     area_name = area.localized_name if area else None
-    place = _piece(
+    place = kept_piece(
         (
             "place",
             language,
@@ -60,11 +61,11 @@ def opinion_meta(opinion: Opinion) -> SafeString:
             polish_span(district.name, district) if district else gettext("whole city"),
         ),
     )
-    channel = _piece(
+    channel = kept_piece(
         ("channel", language, opinion.channel),
         lambda: format_html("{}", opinion.get_channel_display()),
     )
-    collected = _piece(
+    collected = kept_piece(
         ("date", language, opinion.collected_on),
         lambda: format_html(
             '<time datetime="{}">{}</time>',
@@ -72,7 +73,7 @@ def opinion_meta(opinion: Opinion) -> SafeString:
             date(opinion.collected_on, "j E Y"),
         ),
     )
-    counts = _piece(
+    counts = kept_piece(
         ("counts", language, opinion.support_count, opinion.comment_count),
         lambda: format_html(
             "{} · {}",

@@ -165,3 +165,34 @@ def test_the_section_filter_offers_the_latest_versions_sections_and_filters_by_t
     filtered = client.get(queue_url(section), {"section": "cel-4-1"}).content.decode()
     assert f'id="row-{on_green[0].pk}"' in filtered
     assert all(f'id="row-{c.pk}"' not in filtered for c in on_transport)
+
+
+def test_each_row_names_its_comment_section_sender_channel_and_day(section: Section) -> None:
+    """The rows' label and meta line are built in Python and their pieces kept per process
+    (opinions/templatetags/answer_queue.py): a renamed section shows its new heading."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    consultation = section.version.consultation
+    # 23:30 UTC on 31 May is 1 June in Warsaw: the day is the portal's, as the filter showed it.
+    sent = dt.datetime(2021, 5, 31, 23, 30, tzinfo=dt.UTC)
+    by_city = OpinionFactory(
+        consultation=consultation, section=section, organisation="Rada Dzielnicy Czuby",
+        channel="paper", created_at=sent,
+    )  # fmt: skip
+    whole = OpinionFactory(consultation=consultation, section=None, created_at=sent)
+    client = Client()
+    client.force_login(moderator())
+    html = client.get(queue_url(section), {"state": "all"}).content.decode()
+    assert f"Uwaga nr {by_city.pk}\n            — §3.2 Transport</label>" in html
+    assert "<strong>Rada Dzielnicy Czuby</strong> · " in html
+    assert f"Uwaga nr {whole.pk}\n            — cały dokument</label>" in html
+    assert "1 czerwca 2021" in html and "31 maja 2021" not in html
+    assert timezone.localtime(sent).date() == dt.date(2021, 6, 1)
+
+    Section.objects.filter(pk=section.pk).update(
+        heading="Transport publiczny, ścieżki rowerowe i parkingi w śródmieściu Lublina"
+    )
+    html = client.get(queue_url(section), {"state": "all"}).content.decode()
+    assert "§3.2 Transport publiczny, ścieżki rowerowe i parkingi …</label>" in html
