@@ -9,6 +9,12 @@ include cannot take a list, and the crumbs need `{% url %}`, `{% translate %}` a
 page in another language (core/language.py); `{% polish area.localized_name area %}` the text
 itself in such a span.
 
+`{% may "opinions.moderate_opinion" user as can_moderate %}`: whether the `rules` permission
+holds for the user, asked of the rules alone. The menu of every page asks nine such questions;
+through `user.has_perm` each no also went to Django's ModelBackend, which loaded the user's
+and their groups' model permissions (two queries on every signed-in page) to find what it can
+never hold: these permissions are rules, not model permissions. Only for `rules` permissions.
+
 `page|elided_pages`: the page numbers to link around a page of a list, "…" where some are
 left out (Django's `Paginator.ELLIPSIS`), for templates/partials/pagination.html.
 """
@@ -23,12 +29,21 @@ from django.core.paginator import Page
 from django.template.base import NodeList, Parser, Token
 from django.template.context import Context
 from django.utils.safestring import SafeString
+from rules import has_perm as rules_allow
 
 from core.language import lang_attribute, polish_span
 
 register = template.Library()
 
 TRAIL_TEMPLATE = "partials/breadcrumbs.html"
+
+
+@register.simple_tag
+def may(permission: str, user: Any) -> bool:
+    # As User.has_perm: an active superuser may do anything, and nothing is asked.
+    if getattr(user, "is_active", False) and getattr(user, "is_superuser", False):
+        return True
+    return bool(rules_allow(permission, user))
 
 
 class BreadcrumbsNode(template.Node):

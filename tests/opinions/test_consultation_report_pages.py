@@ -198,11 +198,10 @@ def test_staff_page_query_count_is_fixed(
     request_report(consultation=document.consultation, requested_by=editor())
     client, _user = client_for("editor")
     client.get(url("consultation_report_staff"))  # the session is loaded once before
-    # 1 session, 1 user, 1 the user's groups (rules' role checks, cached on the user), 2 the
-    # user's and groups' model permissions (ModelBackend, asked before rules, cached), 1 the
+    # 1 session, 1 user, 1 the user's groups (rules' role checks, cached on the user), 1 the
     # consultation, 1 its versions with their people (content left out but for one key),
-    # 1 the count of unanswered comments: eight, whatever the number of versions.
-    with django_assert_num_queries(8):
+    # 1 the count of unanswered comments: six, whatever the number of versions.
+    with django_assert_num_queries(6):
         html = html_of(client.get(url("consultation_report_staff")))
     assert html.count('<tr id="version-') == 4
 

@@ -140,10 +140,9 @@ def test_event_list_shows_opinion_counts_in_a_fixed_number_of_queries(
         OpinionFactory.create_batch(number, event=event)
 
     # 1 session, 2 user, 3 the user's groups (the permission), 4 count for the pager,
-    # 5-6 the user's and the groups' model permissions (base.html asks whether a moderator
-    # may manage stage updates; `rules` says no, so Django's ModelBackend is asked too),
-    # 7 the page of events with their districts and opinion counts (one annotated query).
-    with django_assert_num_queries(7):
+    # 5 the page of events with their districts and opinion counts (one annotated query).
+    # (The menu asks the rules alone: no model permissions are loaded.)
+    with django_assert_num_queries(5):
         response = client.get(reverse("opinions:event_list"))
 
     assert response.status_code == 200

@@ -311,9 +311,8 @@ def test_preview_table_takes_a_fixed_number_of_queries(
 
     # 1 session, 2 user, 3 the user's groups (the permission), 4 the batch with its event,
     # consultation and uploader, 5 an earlier upload of the same file, 6 count of rows for
-    # the pager, 7 the page of rows, 8 areas and 9 districts (their names for the table),
-    # 10-11 the user's and the groups' model permissions (base.html's menu).
-    with django_assert_num_queries(11):
+    # the pager, 7 the page of rows, 8 areas and 9 districts (their names for the table).
+    with django_assert_num_queries(9):
         response = client.get(url)
 
     assert len(response.context["shown_rows"]) == 40
@@ -424,9 +423,8 @@ def test_import_list_takes_a_fixed_number_of_queries(
         new_batch(csv_bytes([row(text=f"{TEXT} {number}.")]), event=event if number % 2 else None)
 
     # 1 session, 2 user, 3 the user's groups (the permission), 4 count for the pager,
-    # 5 the page of batches with their events and uploaders, 6-7 the user's and the groups'
-    # model permissions (base.html's menu).
-    with django_assert_num_queries(7):
+    # 5 the page of batches with their events and uploaders.
+    with django_assert_num_queries(5):
         response = client.get(reverse("opinions:import_list"))
 
     assert len(response.context["page"].object_list) == 4

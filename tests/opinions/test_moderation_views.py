@@ -401,12 +401,11 @@ def test_queue_query_count_does_not_grow_with_rows(
         Opinion.objects.all().delete()
         make(rows)
         # 1 session, 2 user, 3 the user's groups (for the permission; `rules` caches them on
-        # the user), 4 how many opinions match (paginator, stopping at the cap), 5-6 the
-        # user's own and group permissions (Django's ModelBackend, asked by the menu's
-        # `stages.manage_updates` check once `rules` says no to a moderator), 7 the page of
-        # opinions with their moderator joined. Areas, districts, events and consultations
-        # (filters, row forms, and each row's own) come from the cache.
-        with django_assert_num_queries(7):  # type: ignore[operator]
+        # the user), 4 how many opinions match (paginator, stopping at the cap), 5 the page
+        # of opinions with their moderator joined (the menu asks the rules alone). Areas,
+        # districts, events and consultations (filters, row forms, and each row's own) come
+        # from the cache.
+        with django_assert_num_queries(5):  # type: ignore[operator]
             response = client.get(QUEUE)
         assert html_of(response).count('<tr id="opinion-') == rows
 
@@ -751,10 +750,8 @@ def test_staff_opinion_query_count(
     client, _user = as_moderator()
     # 1 session, 2 user, 3 the user's groups, 4 the opinion with its area, suggested area,
     # district, event, consultation, moderator, author and import batch joined, 5 areas,
-    # 6 districts, 7 the log with actors, 8 the comments with authors and moderators,
-    # 9-10 the user's own and group permissions (the menu's `stages.manage_updates` check
-    # falls through to Django's ModelBackend for a moderator).
-    with django_assert_num_queries(10):  # type: ignore[operator]
+    # 6 districts, 7 the log with actors, 8 the comments with authors and moderators.
+    with django_assert_num_queries(8):  # type: ignore[operator]
         response = client.get(reverse("opinions:staff_opinion", args=[opinion.pk]))
     assert html_of(response).count("Komentarz numer") == 3
 
@@ -825,10 +822,9 @@ def test_comment_queue_query_count(
         Comment.objects.all().delete()
         for number in range(rows):
             Comment.objects.create(opinion=opinion, text=f"Komentarz {number}.")
-        # 1 session, 2 user, 3 groups, 4 how many comments wait (paginator), 5-6 the user's
-        # own and group permissions (the menu's check, see the opinion queue), 7 the page of
+        # 1 session, 2 user, 3 groups, 4 how many comments wait (paginator), 5 the page of
         # comments with their opinion, author and moderator joined.
-        with django_assert_num_queries(7):  # type: ignore[operator]
+        with django_assert_num_queries(5):  # type: ignore[operator]
             response = client.get(reverse("opinions:comment_queue"))
         assert html_of(response).count('<tr id="comment-') == rows
 

@@ -118,7 +118,8 @@ def test_the_dashboard_shows_deadlines_answers_and_calls_in_fixed_queries(
     client.get("/panel/")  # sessions, the user's groups and the like, once
     # session, user, groups (the header's rights), consultations with their answers and
     # reports, calls with applications, stage, reports building, failed, opinions and
-    # comments waiting, the user's and their groups' model permissions (the header's rights)
+    # comments waiting, the user's and their groups' model permissions (the panel's own
+    # links ask has_perm, which goes on to Django's model backend when the rules say no)
     with django_assert_num_queries(12):  # type: ignore[operator]
         html = client.get("/panel/").content.decode()
     assert "Projekt strategii" in html

@@ -58,7 +58,7 @@ def test_the_page_costs_a_fixed_number_of_queries(
         Support.objects.create(opinion=published, user=resident)
     client.force_login(resident)
     # The session, the user; opinions, comments, supports, applications; and what every page
-    # costs a signed-in person: the header's staff links ask for their groups and (Django's
-    # model backend) their permissions, user and group.
-    with django_assert_num_queries(9):
+    # costs a signed-in person: the header's staff links ask the rules, which read their
+    # groups.
+    with django_assert_num_queries(7):
         assert client.get(MINE).status_code == 200

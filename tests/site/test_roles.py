@@ -274,7 +274,6 @@ def test_my_panel_costs_no_query_of_its_own(django_assert_num_queries: Any) -> N
     client.force_login(person)
     client.get("/updates/")
     # The session, the updates' count, the user, the user's groups (the menu's rights and
-    # the panel's roles share it), the user's and their groups' model permissions (the
-    # menu's rights): the list of updates is empty.
-    with django_assert_num_queries(6):
+    # the panel's roles share it): the list of updates is empty.
+    with django_assert_num_queries(4):
         client.get("/updates/")

@@ -127,9 +127,8 @@ def test_the_list_shows_kind_dates_status_and_the_report_countdown_in_fixed_quer
             closes_at=now - dt.timedelta(days=days),
         )
     client = editor_client()
-    # session, user, user's groups (the permission), the consultations with their counts,
-    # and the menu's two model-permission lookups (the user's and the groups')
-    with django_assert_num_queries(6):
+    # session, user, user's groups (the permission), the consultations with their counts
+    with django_assert_num_queries(4):
         response = client.get(reverse("stages:staff_consultation_list"))
     html = response.content.decode()
     assert "25 days left" in html
@@ -361,11 +360,11 @@ def test_the_document_and_version_pages_cost_a_fixed_number_of_queries(
     client = editor_client()
     client.get(reverse("stages:staff_consultation_list"))  # the session is warm
     # session, user, groups; the consultation; its versions with their section counts and
-    # their creators; the menu's two model-permission lookups
-    with django_assert_num_queries(7):
+    # their creators
+    with django_assert_num_queries(5):
         client.get(reverse("stages:staff_document", args=[consultation.pk]))
     # session, user, groups; the consultation; the version; its sections; the previous
-    # version; the menu's two model-permission lookups
-    with django_assert_num_queries(9):
+    # version
+    with django_assert_num_queries(7):
         response = client.get(reverse("stages:staff_version", args=[consultation.pk, 2]))
     assert len(response.context["sections"]) == 3

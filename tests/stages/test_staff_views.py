@@ -195,8 +195,7 @@ def test_staff_update_list_query_count_is_fixed(django_assert_num_queries: objec
     for _ in range(6):
         StageUpdateFactory()
     # session, user, user's group names (cached on the user by `rules` for the menu's
-    # has_perm too), updates with their stage and author joined, and the user's and the
-    # groups' model permissions (ModelBackend answering the menu's "may moderate?" once).
-    with django_assert_num_queries(6):  # type: ignore[operator]
+    # rights too), updates with their stage and author joined.
+    with django_assert_num_queries(4):  # type: ignore[operator]
         response = client.get(reverse("stages:staff_update_list"))
     assert response.content.decode().count("<tr>") == 7

@@ -486,9 +486,8 @@ def test_versions_list_query_count(scene: Scene, django_assert_num_queries: Any)
     url = reverse("workgroups:recommendation_versions", args=[rec.pk])
     # 1 the recommendation with group, area and current version, 2 session, 3 user,
     # 4 the member's seat (then cached on the user), 5 the user's role groups (staff
-    # predicates), 6-7 Django's own user and group permissions (the model backend asks
-    # before the rules backend), 8 the versions with their authors.
-    with django_assert_num_queries(8):
+    # predicates), 6 the versions with their authors.
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count('name="number"') == 5  # every older version
 

@@ -484,7 +484,7 @@ def test_a_seat_of_another_group_cannot_be_freed_from_this_call() -> None:
 
 def page_overhead(client: Client) -> int:
     """Queries every page costs this visitor: the session, the user, and what the site menu
-    asks (the user's roles, their group, Django's model permissions where `rules` refuse).
+    asks (the user's roles and their group, for the rules).
 
     Counted on a page with nothing of its own (the accessibility statement), so that the
     pins below are each page's own queries and the menu can grow without touching them.

@@ -226,8 +226,8 @@ def test_queue_query_count(django_assert_num_queries: Any, count: int) -> None:
     client = Client()
     client.force_login(verifier())
     # 1 session, 2 user, 3 the user's groups (rules: a verifier), 4 the recommendations
-    # with their groups and areas, 5 their open verifications with the verifiers;
-    # the menu's permissions: 6-7 Django's model permissions.
-    with django_assert_num_queries(7):
+    # with their groups and areas, 5 their open verifications with the verifiers (the
+    # menu asks the rules alone).
+    with django_assert_num_queries(5):
         response = client.get(QUEUE)
     assert response.status_code == 200

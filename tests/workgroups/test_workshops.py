@@ -261,9 +261,9 @@ def test_workshop_list_query_count(django_assert_num_queries: Any, count: int) -
     client = Client()
     client.force_login(leader_user)
     # 1 group with area, 2 session, 3 user, 4 membership (rules, cached on the user),
-    # 5 workshops with their attendance counted; the menu's permissions: 6 the user's
-    # groups (rules), 7-8 Django's model permissions.
-    with django_assert_num_queries(8):
+    # 5 workshops with their attendance counted; the menu's rights: 6 the user's groups
+    # (rules).
+    with django_assert_num_queries(6):
         response = client.get(reverse("workgroups:workshop_list", args=[group.slug]))
     assert response.status_code == 200
     assert response.content.decode().count("/workshops/") >= count

@@ -205,9 +205,8 @@ def test_overview_query_count_does_not_grow_with_rows(
     # 1 the group with its area, 2 session, 3 user, 4 the person's membership (rules,
     # cached on the user), 5 the moderator's groups (rules), 6 members, 7 recommendations,
     # 8 their decided verifications, 9 those verifications' verdicts, 10 reports,
-    # 11 workshops; 12-13 Django's ModelBackend loading the user's and groups' model
-    # permissions once, when rules refuses the template's "create_recommendation".
-    with django_assert_num_queries(13):
+    # 11 workshops.
+    with django_assert_num_queries(11):
         response = moderator_client.get(reverse("workgroups:workspace", args=[group.slug]))
     assert response.status_code == 200
 
@@ -272,10 +271,9 @@ def test_area_opinions_query_count(django_assert_num_queries: Any, count: int) -
     client.force_login(person)
     url = reverse("workgroups:workspace_opinions", args=[group.slug])
     # 1 group with area, 2 session, 3 user, 4 membership (rules), 5 count, 6 the page of
-    # opinions with area and district; the menu's permissions: 7 the user's groups (rules),
-    # 8-9 Django's model permissions; the filter choices: 10 districts, 11 events,
-    # 12 consultations.
-    with django_assert_num_queries(12):
+    # opinions with area and district; the menu's rights: 7 the user's groups (rules); the
+    # filter choices: 8 districts, 9 events, 10 consultations.
+    with django_assert_num_queries(10):
         response = client.get(url)
     assert response.status_code == 200
     assert Opinion.objects.filter(area=group.area).count() == count
