@@ -289,10 +289,14 @@ class Opinion(models.Model):
             # The answer queue filters a consultation's comments by state and answer and
             # sorts them by section and date: with all of them in the index its counts are
             # read from the index alone and its page needs no scan of the rows (issue 12:
-            # 20,000 comments). It also serves every lookup by consultation and status.
+            # 20,000 comments). It also serves every lookup by consultation and status. The id
+            # is included (PostgreSQL; SQLite's indexes hold the rowid anyway) so that the
+            # queue's page of ids is read from the index too: without it PostgreSQL read the
+            # 7,800 rows of an unanswered queue from the table to sort them (14 ms).
             models.Index(
                 fields=["consultation", "status", "answer", "section", "created_at"],
                 name="opinion_consultation_answer",
+                include=["id"],
             ),
             models.Index(
                 fields=["section", "status", "created_at"],

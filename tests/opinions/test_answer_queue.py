@@ -117,9 +117,10 @@ def test_the_queue_pins_its_queries(section: Section, django_assert_num_queries:
     client = Client()
     client.force_login(moderator())
     client.get(queue_url(section))
-    # session, user, groups (rules), consultation, sections, count, page of comments, the
-    # model backend's user and group permissions (may this user approve?), unanswered count
-    with django_assert_num_queries(10):
+    # session, user, groups (rules), consultation, sections, count, the page's ids (from the
+    # index alone) and its comments, the model backend's user and group permissions (may
+    # this user approve?), unanswered count
+    with django_assert_num_queries(11):
         response = client.get(queue_url(section))
     assert response.status_code == 200
 
