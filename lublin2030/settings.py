@@ -119,6 +119,7 @@ TEMPLATES = [
             "libraries": {
                 "portal_layout": "core.templatetags.portal_layout",
                 "portal_options": "core.templatetags.portal_options",
+                "print_css": "core.templatetags.print_css",
             },
         },
     }

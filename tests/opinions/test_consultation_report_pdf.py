@@ -4,6 +4,8 @@ comment in it once and in order, its bookmarks, its tags (PDF/UA) and the build'
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from typing import Any
 
 import pikepdf
@@ -210,3 +212,31 @@ def test_the_joined_file_holds_each_parts_pages_byte_for_byte() -> None:
         for font in page.Resources.Font.values():
             descriptor = font.DescendantFonts[0].FontDescriptor
             assert len(descriptor.FontFile2.read_bytes()) > 1000
+
+
+def test_every_page_of_every_part_carries_the_running_title_and_its_number(
+    many_comments: CommentedDocument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report, _progress = built_in_parts(many_comments, monkeypatch, size=3)
+    pages = pdf_pages_text(report)
+
+    assert len(pages) == len(opened(report).pages) >= 4
+    for number, text in enumerate(pages, start=1):
+        footer = text.strip().splitlines()[-1].split()
+        assert (
+            " ".join(footer[:-1])
+            == f"Strategia Lublin 2030 · Raport z konsultacji · wersja {report.version}"
+        )
+        assert footer[-1] == str(number)
+
+
+def pdf_pages_text(report: ConsultationReport) -> list[str]:
+    """Each page's text as pdftotext (poppler) lays it out."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    with report.pdf.open("rb") as handle:
+        data = handle.read()
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    )
+    return done.stdout.decode().split("\f")[:-1]

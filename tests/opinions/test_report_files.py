@@ -19,7 +19,12 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from opinions.cleaning import neutralise_formula
 from opinions.models import Opinion, ReportMembership, ThematicReport
 from opinions.reports import files as report_files
-from opinions.reports.files import ReportNotBuilt, render_pdf_document, render_report_files
+from opinions.reports.files import (
+    ReportNotBuilt,
+    render_pdf,
+    render_pdf_document,
+    render_report_files,
+)
 from tests.opinions.test_report_pages import GREEN_TEXTS, make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -257,6 +262,23 @@ def pdf_text(data: bytes) -> str:
         ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
     )
     return " ".join(result.stdout.decode().split())
+
+
+def test_every_page_carries_the_running_title(report: ThematicReport) -> None:
+    import subprocess
+
+    data = render_pdf(report)
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    pages = text.split("\f")[:-1]
+    title = (
+        f"Strategia Lublin 2030 · Raport tematyczny: {report.content['scope']['area_name']}"
+        f" · wersja {report.version}"
+    )
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        assert " ".join(page.strip().splitlines()[-1].split()).startswith(title), number
 
 
 ENGLISH_HEADINGS = ["Scope and method", "Figures", "What people talk about", "Sub-themes"]
