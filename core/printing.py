@@ -63,13 +63,19 @@ def store_file(instance: models.Model, field: str, filename: str, data: bytes) -
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def pdf_document(html: str) -> Document:
-    """HTML laid out on pages by WeasyPrint (its `pages` are the PDF's pages)."""
+def pdf_document(html: str, base_url: str | None = None) -> Document:
+    """HTML laid out on pages by WeasyPrint (its `pages` are the PDF's pages); relative
+    links resolve against `base_url`, by default the portal's address."""
     from weasyprint import HTML
 
-    base_url = portal_url() or LOCAL_BASE
-    document = HTML(string=html, base_url=base_url, url_fetcher=static_only_fetcher)
+    document = HTML(
+        string=html, base_url=base_url or pdf_base_url(), url_fetcher=static_only_fetcher
+    )
     return document.render(pdf_variant=PDF_VARIANT)
+
+
+def pdf_base_url() -> str:
+    return portal_url() or LOCAL_BASE
 
 
 def portal_url() -> str:

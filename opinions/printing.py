@@ -8,6 +8,7 @@ from core.printing import PDF_VARIANT as PDF_VARIANT
 from core.printing import PORTAL_URL_SETTING as PORTAL_URL_SETTING
 from core.printing import bold_cells as bold_cells
 from core.printing import cell_value as cell_value
+from core.printing import pdf_base_url as pdf_base_url
 from core.printing import pdf_document as pdf_document
 from core.printing import portal_url as portal_url
 from core.printing import sheet_with_columns as sheet_with_columns

@@ -8,7 +8,8 @@ file (merging.py): WeasyPrint keeps every page of a document in memory until it 
 and its tagging costs grow with the pages times the tagged elements, so one document of
 20,000 comments took 45 minutes and 8 GB, while parts take time and memory in proportion
 to the comments (bench/consultation_report_bench.py). Each part starts its page numbers
-where the previous one ended.
+where the previous one ended; two processes print them (printers.py), and the parts are
+joined here as they come.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from opinions.answers.models import ConsultationReport
 from opinions.answers.report.content import cut_groups
 from opinions.answers.report.display import report_figures
 from opinions.answers.report.merging import merge_tagged_pdfs
+from opinions.answers.report.printers import printed_parts
 from opinions.printing import (
-    PDF_VARIANT,
     bold_cells,
     cell_value,
-    pdf_document,
+    pdf_base_url,
     portal_url,
     sheet_with_columns,
 )
@@ -83,11 +84,33 @@ def render_html(report: ConsultationReport) -> str:
         return render_to_string(PRINT_TEMPLATE, print_context(report))
 
 
+def render_pdf(report: ConsultationReport, on_part: PartCallback | None = None) -> bytes:
+    """The report's PDF, printed in parts (printers.py) and joined; `on_part(done, total)`
+    after each."""
+    parts = list(cut_groups(report.content.get("groups", []), PART_COMMENTS))
+
+    def html_for(index: int, first_page: int) -> str:
+        context = print_context(
+            report, groups=parts[index], continued=index > 0, first_page=first_page
+        )
+        return render_to_string(PRINT_TEMPLATE, context)
+
+    def in_order() -> Iterator[bytes]:
+        printed = printed_parts(html_for, len(parts), base_url=pdf_base_url())
+        for done, data in enumerate(printed, start=1):
+            yield data
+            if on_part is not None:
+                on_part(done, len(parts))
+
+    with translation.override(settings.LANGUAGE_CODE), _without_cyclic_gc():
+        return merge_tagged_pdfs(in_order())
+
+
 @contextmanager
 def _without_cyclic_gc() -> Iterator[None]:
-    """Python's cycle collector off while parts are laid out: it walks the hundreds of
-    thousands of boxes of a part again and again (some 15 % of the time), and a part's
-    cycles are collected once it is written."""
+    """Python's cycle collector off while parts are laid out here (a report of one part):
+    it walks the hundreds of thousands of boxes of a part again and again (some 15 % of the
+    time), and a part's cycles are collected once it is written."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -95,27 +118,6 @@ def _without_cyclic_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def render_pdf(report: ConsultationReport, on_part: PartCallback | None = None) -> bytes:
-    """The report's PDF, printed in parts and joined; `on_part(done, total)` after each."""
-    parts = list(cut_groups(report.content.get("groups", []), PART_COMMENTS))
-    rendered: list[bytes] = []
-    next_page = 1
-    with translation.override(settings.LANGUAGE_CODE), _without_cyclic_gc():
-        for index, groups in enumerate(parts):
-            context = print_context(
-                report, groups=groups, continued=index > 0, first_page=next_page
-            )
-            document = pdf_document(render_to_string(PRINT_TEMPLATE, context))
-            next_page += len(document.pages)
-            rendered.append(bytes(document.write_pdf(pdf_variant=PDF_VARIANT)))
-            # The part's boxes go now, not with the next part's: they are most of the memory.
-            del document
-            gc.collect()
-            if on_part is not None:
-                on_part(index + 1, len(parts))
-    return merge_tagged_pdfs(rendered)
 
 
 # --- XLSX -----------------------------------------------------------------------------------
