@@ -27,17 +27,24 @@ logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)
 
 
+# The two keys of a build's advisory lock: the database's name with the namespace, the row.
+LOCK_KEY = "hashtext(current_database() || ':' || %s::text), %s::int"
+
+
 @contextmanager
 def builder_lock(*, kind: str, namespace: int, pk: int) -> Iterator[bool]:
     """True while this process is the only live builder of the `kind` row `pk`.
 
-    PostgreSQL: an advisory lock on the build's connection, keyed by `namespace` (which
-    keeps each kind's locks apart) and `pk`; elsewhere a `flock` on a file under VAR_DIR.
+    PostgreSQL: an advisory lock on the build's connection, keyed by the database's name
+    with `namespace` (which keeps each kind's locks apart) and by `pk`; elsewhere a `flock`
+    on a file under VAR_DIR. Advisory locks belong to the whole server, not to a database:
+    without its name, a build of row 1 in one database (staging beside production, or the
+    test databases of two test processes) would pass for a build of row 1 in another.
     """
     if connection.vendor == "postgresql":
-        key = (namespace << 32) | pk
+        params: tuple[str, int] = (str(namespace), pk % 2**31)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s::bigint)", [key])
+            cursor.execute(f"SELECT pg_try_advisory_lock({LOCK_KEY})", params)
             row = cursor.fetchone()
         locked = bool(row and row[0])
         try:
@@ -46,7 +53,7 @@ def builder_lock(*, kind: str, namespace: int, pk: int) -> Iterator[bool]:
             if locked:
                 try:
                     with connection.cursor() as cursor:
-                        cursor.execute("SELECT pg_advisory_unlock(%s::bigint)", [key])
+                        cursor.execute(f"SELECT pg_advisory_unlock({LOCK_KEY})", params)
                 except DatabaseError:
                     # The session is gone, and its lock with it.
                     logger.warning("could not release the lock of %s %s", kind, pk)

@@ -55,6 +55,9 @@ def own_services(worker_id: str) -> override_settings:
     for name in ("cache", "media", "queue", "processed", "control", "results"):
         (folder / name).mkdir(parents=True, exist_ok=True)
     overrides: dict[str, Any] = {
+        # The build locks' files (core/builds.py) and whatever else is kept under VAR_DIR:
+        # two test processes both build a report number 1.
+        "VAR_DIR": folder,
         # PBKDF2's deliberate slowness is for real passwords, not for test accounts.
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "MEDIA_ROOT": folder / "media",
