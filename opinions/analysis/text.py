@@ -136,5 +136,8 @@ def highlighted_excerpt(
     text: str, query: str, *, lemmas: Iterable[str] | None = None
 ) -> SafeString:
     """`highlight` of the list's excerpt of the text: cut first, then marked (cutting the
-    marked HTML meant parsing it again, row by row: a millisecond per page of 20)."""
-    return highlight(Truncator(text).chars(EXCERPT_CHARS), query, lemmas=lemmas)
+    marked HTML meant parsing it again, row by row: a millisecond per page of 20). Most
+    opinions are shorter than the excerpt: those are not cut, and not measured character by
+    character either (combining marks only make a text count shorter than its length)."""
+    excerpt = text if len(text) <= EXCERPT_CHARS else Truncator(text).chars(EXCERPT_CHARS)
+    return highlight(excerpt, query, lemmas=lemmas)

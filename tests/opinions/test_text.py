@@ -158,3 +158,23 @@ def _normalised(text: str) -> str:
     import unicodedata
 
     return unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_a_list_excerpt_cuts_only_a_long_text_and_marks_after_cutting() -> None:
+    from django.utils.text import Truncator
+
+    from opinions.analysis.text import EXCERPT_CHARS, highlighted_excerpt
+
+    short = "Więcej zieleni w dzielnicy & mniej betonu."
+    assert highlighted_excerpt(short, "zieleń") == (
+        "Więcej <mark>zieleni</mark> w dzielnicy &amp; mniej betonu."
+    )
+    long = "Zieleń w dzielnicy. " * 60
+    excerpt = highlighted_excerpt(long, "zieleń")
+    assert excerpt.replace("<mark>", "").replace("</mark>", "") == (
+        Truncator(long).chars(EXCERPT_CHARS)
+    )
+    assert excerpt.endswith("…") and excerpt.count("<mark>") == 30
+    # Exactly as long as the excerpt: kept whole.
+    exact = "a" * EXCERPT_CHARS
+    assert highlighted_excerpt(exact, "zieleń") == exact

@@ -46,9 +46,13 @@ def test_the_tests_redis_databases_are_not_the_portals() -> None:
 
 @pytest.mark.skipif(bool(settings.REDIS_URL), reason="the embedded mode's folders")
 def test_the_tests_folders_are_not_the_portals() -> None:
-    portal = Path(settings.VAR_DIR)
+    from lublin2030 import settings as portal_settings
+
+    portal = Path(portal_settings.VAR_DIR)
     own = portal / "test-run"
 
+    # Its build locks' files too (core/builds.py).
+    assert Path(settings.VAR_DIR).is_relative_to(own)
     assert Path(settings.CACHES["default"]["LOCATION"]).is_relative_to(own)
     assert Path(settings.MEDIA_ROOT).is_relative_to(own)
     for folder in ("data_folder_in", "processed_folder", "control_folder"):
