@@ -45,7 +45,11 @@ def test_health_is_503_when_the_broker_is_down(
     response = client.get("/health/", **monitor)
     elapsed = time.monotonic() - started
 
-    assert elapsed < 0.5
+    # One attempt, not kombu's default retries (2 s apart at first, and without end): the
+    # check gives up within BROKER_TIMEOUT (0.3 s). The bound is loose on purpose, since a
+    # busy test machine (CI's other test process printing PDFs) adds its own delay: 0.61 s
+    # once against an earlier bound of 0.5 s.
+    assert elapsed < 2.0
     assert response.status_code == 503
     assert response.json()["status"] == "fail"
     assert response.json()["checks"]["broker"]["ok"] is False
