@@ -14,10 +14,9 @@ joined here as they come.
 
 from __future__ import annotations
 
-import gc
 import io
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +32,7 @@ from opinions.answers.models import ConsultationReport
 from opinions.answers.report.content import cut_groups
 from opinions.answers.report.display import report_figures
 from opinions.answers.report.merging import merge_tagged_pdfs
-from opinions.answers.report.printers import printed_parts
+from opinions.answers.report.printers import cyclic_gc_off, printed_parts
 from opinions.printing import (
     bold_cells,
     cell_value,
@@ -95,29 +94,21 @@ def render_pdf(report: ConsultationReport, on_part: PartCallback | None = None) 
         )
         return render_to_string(PRINT_TEMPLATE, context)
 
-    def in_order() -> Iterator[bytes]:
-        printed = printed_parts(html_for, len(parts), base_url=pdf_base_url())
+    def in_order(printed: Iterator[bytes]) -> Iterator[bytes]:
         for done, data in enumerate(printed, start=1):
             yield data
             if on_part is not None:
                 on_part(done, len(parts))
 
-    with translation.override(settings.LANGUAGE_CODE), _without_cyclic_gc():
-        return merge_tagged_pdfs(in_order())
-
-
-@contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
-    """Python's cycle collector off while parts are laid out here (a report of one part):
-    it walks the hundreds of thousands of boxes of a part again and again (some 15 % of the
-    time), and a part's cycles are collected once it is written."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    printed = printed_parts(html_for, len(parts), base_url=pdf_base_url())
+    # closing: if the join or on_part fails, the printers stop now, not when the generator
+    # is collected (the cycle collector is off, and the traceback keeps its frame).
+    with (
+        translation.override(settings.LANGUAGE_CODE),
+        cyclic_gc_off(),
+        closing(printed),
+    ):
+        return merge_tagged_pdfs(in_order(printed))
 
 
 # --- XLSX -----------------------------------------------------------------------------------

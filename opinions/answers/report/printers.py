@@ -24,13 +24,19 @@ import os
 import subprocess
 import sys
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, suppress
+from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 PRINTERS = 2
 MODULE = "opinions.answers.report.printers"
+# A printer lays out or writes a part of 500 comments in seconds; one that has not answered
+# in this long is hung (a loop in a layout, a machine out of memory) and fails the build,
+# rather than holding the worker until the task's time limit.
+REPLY_TIMEOUT = 15 * 60
+# Seconds a printer asked to stop is given to finish, before it is killed.
+STOP_TIMEOUT = 5
 
 # The HTML of one part, given the part's index and the number of its first page.
 PartHtml = Callable[[int, int], str]
@@ -40,15 +46,37 @@ class PrintingFailed(RuntimeError):
     """A part could not be printed (its error, or the printer stopped)."""
 
 
-def printed_parts(html_for: PartHtml, count: int, *, base_url: str) -> Iterator[bytes]:
+def printed_parts(html_for: PartHtml, count: int, *, base_url: str) -> Generator[bytes, None, None]:
     """The PDF of each of `count` parts, in order."""
-    printers = min(PRINTERS, os.cpu_count() or 1, count)
+    printers = min(PRINTERS, usable_cpus(), count)
     if printers < 2:
         yield from _printed_here(html_for, count, base_url=base_url)
         return
     with ExitStack() as stack:
         started = [stack.enter_context(_Printer()) for _ in range(printers)]
         yield from _printed_by(started, html_for, count, base_url=base_url)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's or taskset's share, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def cyclic_gc_off() -> Iterator[None]:
+    """Python's cycle collector off while parts are laid out: it walks the hundreds of
+    thousands of boxes of a part again and again (some 15 % of the time). A part's cycles
+    are collected with `gc.collect()` once it is written."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def print_part(html: str, base_url: str) -> tuple[Any, Callable[[], bytes]]:
@@ -90,9 +118,7 @@ def _printed_by(
             yield written.pop(given)
             given += 1
         else:
-            busy = {printer.replies: printer for printer in printers if printer not in idle}
-            for ready in wait(list(busy)):
-                printer = busy[ready]  # type: ignore[index]
+            for printer in _answered([p for p in printers if p not in idle]):
                 kind, index, value = printer.receive()
                 if kind == "pages":
                     next_page += value
@@ -104,6 +130,15 @@ def _printed_by(
                     raise PrintingFailed(f"part {index + 1} of the PDF: {value}")
 
 
+def _answered(busy: list[_Printer]) -> list[_Printer]:
+    """The busy printers that have answered, once one has (PrintingFailed if none does in
+    REPLY_TIMEOUT seconds)."""
+    ready = wait([printer.replies for printer in busy], timeout=REPLY_TIMEOUT)
+    if not ready:
+        raise PrintingFailed(f"no printing process answered in {REPLY_TIMEOUT} s")
+    return [printer for printer in busy if printer.replies in ready]
+
+
 class _Printer:
     """One printing process and the two pipes to it."""
 
@@ -112,15 +147,21 @@ class _Printer:
 
         to_child, from_parent = os.pipe()
         to_parent, from_child = os.pipe()
-        # This interpreter running this module: no input from anyone else in the command.
-        self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", MODULE, str(to_child), str(from_child)],
-            pass_fds=(to_child, from_child),
-            cwd=settings.BASE_DIR,
-            stdin=subprocess.DEVNULL,
-        )
-        os.close(to_child)
-        os.close(from_child)
+        try:
+            # This interpreter running this module: no input from anyone else in the command.
+            self.process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", MODULE, str(to_child), str(from_child)],
+                pass_fds=(to_child, from_child),
+                cwd=settings.BASE_DIR,
+                stdin=subprocess.DEVNULL,
+            )
+        except BaseException:
+            for fd in (from_parent, to_parent):
+                os.close(fd)
+            raise
+        finally:
+            os.close(to_child)
+            os.close(from_child)
         self.requests = Connection(from_parent, readable=False)
         self.replies = Connection(to_parent, writable=False)
 
@@ -154,7 +195,7 @@ class _Printer:
         self.requests.close()
         self.replies.close()
         try:
-            self.process.wait(timeout=5)
+            self.process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -171,14 +212,12 @@ def main(requests_fd: int, replies_fd: int) -> None:
     django.setup()
     requests = Connection(requests_fd, writable=False)
     replies = Connection(replies_fd, readable=False)
-    # Python's cycle collector walks a part's hundreds of thousands of boxes again and again
-    # (some 15 % of the time) if left on; each part's cycles are collected once it is written.
-    gc.disable()
     try:
-        while (request := requests.recv()) is not None:
-            _print(request, replies)
-            # The part's boxes, gone with _print's frame, are collected before the next.
-            gc.collect()
+        with cyclic_gc_off():
+            while (request := requests.recv()) is not None:
+                _print(request, replies)
+                # The part's boxes, gone with _print's frame, are collected before the next.
+                gc.collect()
     except (EOFError, BrokenPipeError):
         return  # the report's process has gone: nobody waits for the part
 
@@ -188,16 +227,23 @@ def _print(request: tuple[int, str, str], replies: Connection) -> None:
     try:
         document, write = print_part(html, base_url)
         pages = len(document.pages)
-    except Exception:
-        replies.send(("error", index, traceback.format_exc(limit=5)))
+    except Exception as error:
+        replies.send(("error", index, _reason(error)))
         return
     replies.send(("pages", index, pages))
     try:
         data = write()
-    except Exception:
-        replies.send(("error", index, traceback.format_exc(limit=5)))
+    except Exception as error:
+        replies.send(("error", index, _reason(error)))
         return
     replies.send(("pdf", index, data))
+
+
+def _reason(error: Exception) -> str:
+    """The error first (a failed build keeps 2,000 characters of it), then where it was."""
+    what = "".join(traceback.format_exception_only(error)).strip()
+    where = "".join(traceback.format_tb(error.__traceback__, limit=-5))
+    return f"{what}\n{where}"
 
 
 if __name__ == "__main__":
