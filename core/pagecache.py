@@ -56,7 +56,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -72,6 +72,8 @@ from django.utils import translation
 from django.utils.cache import cc_delim_re
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 GENERATION_KEY = "pagecache:generation"
 SAFE_METHODS = ("GET", "HEAD")
@@ -93,6 +95,31 @@ def invalidate() -> None:
         cache.set(GENERATION_KEY, 1, timeout=None)
     except Exception:
         logger.warning("page cache: could not start a new generation", exc_info=True)
+
+
+def shared_until_written(key: str, compute: Callable[[], T]) -> T:
+    """`compute()`'s value, shared by every request (signed in or not) until the next write
+    that starts a new generation, and for PAGE_CACHE_SECONDS at most: the freshness of the
+    anonymous pages, for data that is the same for everyone who may read it (a search's
+    ranked results among the published opinions). Computed anew when the cache fails."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return compute()
+    stored_key = f"pagecache:shared:{key}"
+    try:
+        generation, stored = _generation_and_copy(stored_key)
+    except Exception:
+        logger.warning("page cache: unreachable, computing", exc_info=True)
+        return compute()
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == generation:
+        return cast(T, stored[1])
+    # The generation was read before computing: a write made meanwhile starts a newer one,
+    # so what is stored here is not served after it.
+    value = compute()
+    try:
+        cache.set(stored_key, (generation, value), timeout=settings.PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("page cache: could not share a value", exc_info=True)
+    return value
 
 
 # --- What each visitor gets of their own on a cacheable page -------------------------------

@@ -119,3 +119,20 @@ class IdsFirstPaginator(CountedPaginator):
         ids = list(queryset.values_list("pk", flat=True)[bottom : bottom + self.per_page])
         rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
         return Page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+class IdListPaginator(CountedPaginator):
+    """Pages of rows whose ids are known in order (a ranked search's): a page reads its
+    rows from `rows` by id, so a row that has left `rows` since (unpublished) is left out."""
+
+    def __init__(self, ids: list[Any], rows: QuerySet[Any], per_page: int) -> None:
+        super().__init__(ids, per_page, count=len(ids))  # type: ignore[arg-type]
+        self.ids = ids
+        self.rows = rows
+
+    def page(self, number: Any) -> Page[Any]:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = self.ids[bottom : bottom + self.per_page]
+        found = {row.pk: row for row in self.rows.order_by().filter(pk__in=ids)}
+        return Page([found[pk] for pk in ids if pk in found], number, self)

@@ -7,13 +7,16 @@ recommendation editor searches them: they all come here, never to another app's 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Model, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from core import paging
+from core import pagecache, paging
 from stages.models import Consultation, District, ThematicArea
 
 from .analysis import counting
@@ -113,6 +116,7 @@ def browse_published(
         query=query,
         sort=filters.get("sort") or (Order.RELEVANCE if query else Order.NEWEST),
         page_number=page_number,
+        shared=True,
     )
 
 
@@ -123,12 +127,15 @@ def opinion_results(
     sort: str,
     page_number: str | None,
     count: int | None = None,
+    shared: bool = False,
 ) -> dict[str, Any]:
     """One page of opinions searched and sorted, with highlights and counts: the context of
     templates/opinions/public/partials/results.html, for every page that lists opinions.
 
     `count`: the exact number of opinions (no search) when the caller has it already from
-    an aggregate; then nothing is counted and every page is reachable, past the cap too."""
+    an aggregate; then nothing is counted and every page is reachable, past the cap too.
+    `shared`: the opinions are published ones that everyone may read, so a search's ranking
+    is shared between requests until the next write (see `_paginate`)."""
     exact = count is not None and not query
     if count is not None and not query:
         # Every page is reachable: a late one reads its ids first (core.paging).
@@ -140,7 +147,7 @@ def opinion_results(
             count=count,
         )
     else:
-        paginator = _paginate(opinions, query=query, sort=sort)
+        paginator = _paginate(opinions, query=query, sort=sort, shared=shared)
     page = paginator.get_page(page_number)
     marked = highlighted_lemmas(query) if query else []
     return {
@@ -159,7 +166,9 @@ def opinion_results(
     }
 
 
-def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.CountedPaginator:
+def _paginate(
+    opinions: QuerySet[Opinion], *, query: str, sort: str, shared: bool = False
+) -> paging.CountedPaginator:
     """Pages of the filtered opinions, counted and ordered so that a million rows stay fast.
 
     The count stops at SEARCH_COUNT_CAP + 1. Without a search the page walks one of the
@@ -172,6 +181,11 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.C
     whole table to find a handful, as PostgreSQL misjudges how rare they are). On
     PostgreSQL a sample tells the many from the few first, and many are not counted at
     all (counting.py).
+
+    A ranking is a list of ids, read once and paged through: with `shared` (published
+    opinions only, the same for everyone), every request shares it until the next write
+    (core.pagecache.shared_until_written), so the ranking, its count and its sample are
+    not done again for each page or each person.
     """
     opinions = opinions.select_related("area", "district")
     if not query:
@@ -180,11 +194,53 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.C
             PAGE_SIZE,
             cap=SEARCH_COUNT_CAP,
         )
-    opinions = search_opinions(opinions, query)
+    if sort == Order.RELEVANCE:
+        key = _ranking_key(opinions, query) if shared else None
+        ranked = (
+            pagecache.shared_until_written(key, partial(_ranked_ids, opinions, query))
+            if key is not None
+            else _ranked_ids(opinions, query)
+        )
+        if ranked is not None:
+            return paging.IdListPaginator(ranked, opinions, PAGE_SIZE)
+    return _sorted_search(search_opinions(opinions, query), sort=sort)
+
+
+def _ranking_key(opinions: QuerySet[Opinion], query: str) -> str | None:
+    try:
+        sql, params = opinions.order_by().query.sql_with_params()
+    except EmptyResultSet:  # a filter that no row can pass: nothing worth sharing
+        return None
+    raw = repr((opinions.db, sql, params, query)).encode()
+    return "opinions:ranked:" + hashlib.sha256(raw).hexdigest()[:40]
+
+
+def _ranked_ids(opinions: QuerySet[Opinion], query: str) -> list[int] | None:
+    """The ids of the opinions the query finds, most relevant first; None for a search of
+    more than SEARCH_COUNT_CAP matches, which is not ranked (`_sorted_search`)."""
+    searched = search_opinions(opinions, query)
+    if (
+        _dense_sample(searched)
+        or paging.capped_count(searched, SEARCH_COUNT_CAP) > SEARCH_COUNT_CAP
+    ):
+        return None
+    # All of them, but only their ids: the database ranks every match anyway, and a page
+    # then reads its 20 rows by id.
+    return list(rank_by_relevance(searched, query).values_list("pk", flat=True))
+
+
+def _dense_sample(searched: QuerySet[Opinion]) -> int | None:
+    """The sampled number of matches when they are many (well past the cap), else None."""
     dense_from = DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP
-    sampled = counting.remembered_sample(opinions, dense_from=dense_from)
+    sampled = counting.remembered_sample(searched, dense_from=dense_from)
+    return sampled if sampled is not None and sampled > dense_from else None
+
+
+def _sorted_search(opinions: QuerySet[Opinion], *, sort: str) -> paging.CountedPaginator:
+    """The searched opinions newest or most supported first (or any search past the cap)."""
     orderings = ORDERINGS.get(sort, ORDERINGS[Order.NEWEST])
-    if sampled is not None and sampled > dense_from:
+    sampled = _dense_sample(opinions)
+    if sampled is not None:
         # Ranking reads every match: for tens of thousands it takes seconds, so such a
         # search lists the newest first even when relevance is asked for (each result
         # holds the query's words).
@@ -195,10 +251,6 @@ def _paginate(opinions: QuerySet[Opinion], *, query: str, sort: str) -> paging.C
             estimate=paging.two_significant_figures(sampled),
         )
     matches = paging.capped_count(opinions, SEARCH_COUNT_CAP)
-    if sort == Order.RELEVANCE and matches <= SEARCH_COUNT_CAP:
-        return paging.CountedPaginator(
-            rank_by_relevance(opinions, query), PAGE_SIZE, count=matches, estimate=None
-        )
     if matches > SEARCH_COUNT_CAP:
         ordering: list[Any] = list(orderings)
     else:

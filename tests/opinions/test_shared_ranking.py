@@ -1,0 +1,171 @@
+"""A search's ranking shared between requests until the next write (opinions/selectors.py,
+core.pagecache.shared_until_written): a second request, signed in or not, pages through the
+same ranking without searching, counting or ranking again; a write through a request is seen
+on the next page, a write elsewhere within PAGE_CACHE_SECONDS; a cache that is down costs
+nothing but the sharing."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, cast
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from opinions.analysis.text import lemma_string
+from opinions.models import Opinion, RejectionReason
+from stages.models import Consultation
+from tests.factories import OpinionFactory, UserFactory, moderator
+from tests.site.test_cache_outage import OwnRedis, own_redis  # noqa: F401 - a fixture
+
+pytestmark = pytest.mark.django_db
+
+QUERY = "miejsca parkingowe"
+
+
+@pytest.fixture(autouse=True)
+def sharing(settings: Any) -> None:
+    settings.PAGE_CACHE_SECONDS = 30
+
+
+def parking(consultation: Consultation, text: str, **fields: Any) -> Opinion:
+    return cast(
+        Opinion,
+        OpinionFactory(consultation=consultation, text=text, lemmas=lemma_string(text), **fields),
+    )
+
+
+@pytest.fixture
+def signed_in() -> Client:
+    client = Client()
+    client.force_login(UserFactory())
+    return client
+
+
+def search(client: Client, query: str = QUERY, page: int = 1) -> tuple[str, list[str]]:
+    """The page's HTML and the SQL of the queries that read opinions."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("opinions:list"), {"q": query, "page": page})
+    assert response.status_code == 200
+    read = [q["sql"] for q in queries.captured_queries if '"opinions_opinion"' in q["sql"]]
+    return response.content.decode(), read
+
+
+def test_a_second_search_reads_only_its_page_of_rows(
+    consultation: Consultation, signed_in: Client
+) -> None:
+    most = parking(consultation, "Miejsca parkingowe, miejsca parkingowe i jeszcze parking.")
+    fewer = parking(consultation, "Brakuje miejsc parkingowych przy blokach na Czubach.")
+
+    first_html, first_reads = search(signed_in)
+    second_html, second_reads = search(Client())  # another person, not signed in
+
+    assert len(first_reads) >= 3  # matches counted, ranked, then the page's rows
+    assert len(second_reads) == 1  # the page's rows by id
+    for html in (first_html, second_html):
+        assert html.index(f"/opinions/{most.pk}/") < html.index(f"/opinions/{fewer.pk}/")
+
+
+def test_every_page_of_a_ranking_is_read_from_it_in_order(
+    consultation: Consultation, signed_in: Client
+) -> None:
+    from opinions.selectors import PAGE_SIZE
+
+    opinions = [
+        parking(consultation, f"Miejsca parkingowe numer {n} przy ulicy {n}.")
+        for n in range(PAGE_SIZE + 5)
+    ]
+    first, _ = search(signed_in, page=1)
+    second, reads = search(signed_in, page=2)
+
+    assert len(reads) == 1
+    shown = [o.pk for o in opinions if f"/opinions/{o.pk}/" in first]
+    shown_next = [o.pk for o in opinions if f"/opinions/{o.pk}/" in second]
+    assert len(shown) == PAGE_SIZE and len(shown_next) == 5
+    assert not set(shown) & set(shown_next)
+
+
+def test_a_publication_through_a_request_is_found_by_the_next_search(
+    consultation: Consultation, signed_in: Client
+) -> None:
+    parking(consultation, "Brakuje miejsc parkingowych przy blokach na Czubach.")
+    pending = parking(
+        consultation,
+        "Miejsca parkingowe przy dworcu metropolitalnym.",
+        status=Opinion.Status.PENDING,
+    )
+    before, _ = search(signed_in)
+    staff = Client()
+    staff.force_login(moderator())
+
+    staff.post(reverse("opinions:moderation_publish", args=[pending.pk]), {"version": 1})
+    after, reads = search(signed_in)
+
+    assert f"/opinions/{pending.pk}/" not in before
+    assert f"/opinions/{pending.pk}/" in after
+    assert len(reads) >= 3  # ranked again
+
+
+def test_an_opinion_hidden_outside_a_request_leaves_the_page_at_once(
+    consultation: Consultation, signed_in: Client
+) -> None:
+    """A shared ranking holds ids only: a page reads its rows among the published ones."""
+    kept = parking(consultation, "Brakuje miejsc parkingowych przy blokach na Czubach.")
+    hidden = parking(consultation, "Miejsca parkingowe przy dworcu metropolitalnym.")
+    search(signed_in)
+
+    Opinion.objects.filter(pk=hidden.pk).update(
+        status=Opinion.Status.REJECTED, rejection_reason=RejectionReason.OFF_TOPIC
+    )
+    html, reads = search(signed_in)
+
+    assert len(reads) == 1  # the shared ranking, still
+    assert f"/opinions/{kept.pk}/" in html
+    assert f"/opinions/{hidden.pk}/" not in html
+
+
+def test_a_write_outside_a_request_is_found_once_the_sharing_ends(
+    consultation: Consultation, signed_in: Client, settings: Any
+) -> None:
+    settings.PAGE_CACHE_SECONDS = 1
+    parking(consultation, "Brakuje miejsc parkingowych przy blokach na Czubach.")
+    search(signed_in)
+    imported = parking(consultation, "Miejsca parkingowe przy dworcu metropolitalnym.")
+
+    shared, _ = search(signed_in)
+    time.sleep(1.2)
+    later, _ = search(signed_in)
+
+    assert f"/opinions/{imported.pk}/" not in shared
+    assert f"/opinions/{imported.pk}/" in later
+
+
+def test_without_page_caching_nothing_is_shared(
+    consultation: Consultation, signed_in: Client, settings: Any
+) -> None:
+    settings.PAGE_CACHE_SECONDS = 0
+    parking(consultation, "Brakuje miejsc parkingowych przy blokach na Czubach.")
+    search(signed_in)
+
+    _, reads = search(signed_in)
+
+    assert len(reads) >= 3
+
+
+def test_searches_work_while_the_cache_is_down(
+    consultation: Consultation,
+    signed_in: Client,
+    own_redis: OwnRedis,  # noqa: F811
+) -> None:
+    found = parking(consultation, "Brakuje miejsc parkingowych przy blokach na Czubach.")
+    search(signed_in)
+    own_redis.stop()
+
+    html, _ = search(signed_in)
+    again, _ = search(Client())
+
+    assert f"/opinions/{found.pk}/" in html
+    assert f"/opinions/{found.pk}/" in again
