@@ -87,12 +87,19 @@ TOKEN_CANDIDATE = re.compile(
 )
 
 
+def _first_generation() -> int:
+    """A generation to start from when there is none (the first request, or the cache lost
+    the key): the time, so a count started anew never meets a copy stored under an earlier
+    count's same number."""
+    return time.time_ns()
+
+
 def invalidate() -> None:
     """Start a new generation: no page cached before this call is served again."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # no generation yet (or it expired)
-        cache.set(GENERATION_KEY, 1, timeout=None)
+        cache.set(GENERATION_KEY, _first_generation(), timeout=None)
     except Exception:
         logger.warning("page cache: could not start a new generation", exc_info=True)
 
@@ -219,7 +226,7 @@ def _generation_and_copy(key: str) -> tuple[int, dict[str, Any] | None]:
     found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY)
     if generation is None:  # the first request, or the cache was emptied
-        cache.add(GENERATION_KEY, 1, timeout=None)
+        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
         generation = cache.get(GENERATION_KEY, 1)
     return int(generation), found.get(key)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Model, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -20,9 +21,11 @@ from core import pagecache, paging
 from stages.models import Consultation, District, ThematicArea
 
 from .analysis import counting
+from .analysis.query import parse_query
 from .analysis.search import (
     did_you_mean,
     highlighted_lemmas,
+    plan_search,
     rank_by_relevance,
     search_opinions,
 )
@@ -194,64 +197,82 @@ def _paginate(
             PAGE_SIZE,
             cap=SEARCH_COUNT_CAP,
         )
-    if sort == Order.RELEVANCE:
-        key = _ranking_key(opinions, query) if shared else None
-        ranked = (
-            pagecache.shared_until_written(key, partial(_ranked_ids, opinions, query))
-            if key is not None
-            else _ranked_ids(opinions, query)
+    rank = sort == Order.RELEVANCE
+    sharing = shared and rank and settings.PAGE_CACHE_SECONDS > 0
+    key = _ranking_key(opinions, query) if sharing else None
+    searched: list[QuerySet[Opinion]] = []  # searched once, by whichever step needs it first
+
+    def search() -> QuerySet[Opinion]:
+        if not searched:
+            searched.append(search_opinions(opinions, query))
+        return searched[0]
+
+    def find() -> _Found:
+        # Shared, the whole ranking is kept as ids; else a page ranks and reads its 20 rows.
+        return _found(search(), query, ranked_ids=key is not None)
+
+    found = pagecache.shared_until_written(key, find) if key is not None else find()
+    if found.ranked is not None:
+        return paging.IdListPaginator(found.ranked, opinions, PAGE_SIZE)
+    if rank and found.sampled is None and found.count <= SEARCH_COUNT_CAP:
+        return paging.CountedPaginator(
+            rank_by_relevance(search(), query), PAGE_SIZE, count=found.count, estimate=None
         )
-        if ranked is not None:
-            return paging.IdListPaginator(ranked, opinions, PAGE_SIZE)
-    return _sorted_search(search_opinions(opinions, query), sort=sort)
+    return _sorted_search(search(), found, sort=sort)
 
 
 def _ranking_key(opinions: QuerySet[Opinion], query: str) -> str | None:
+    """The key of the filtered opinions and the search's plan (what the query finds by, its
+    synonyms included; not how it was typed)."""
     try:
         sql, params = opinions.order_by().query.sql_with_params()
     except EmptyResultSet:  # a filter that no row can pass: nothing worth sharing
         return None
-    raw = repr((opinions.db, sql, params, query)).encode()
+    plan = plan_search(parse_query(query))
+    raw = repr((opinions.db, sql, params, plan)).encode()
     return "opinions:ranked:" + hashlib.sha256(raw).hexdigest()[:40]
 
 
-def _ranked_ids(opinions: QuerySet[Opinion], query: str) -> list[int] | None:
-    """The ids of the opinions the query finds, most relevant first; None for a search of
-    more than SEARCH_COUNT_CAP matches, which is not ranked (`_sorted_search`)."""
-    searched = search_opinions(opinions, query)
-    if (
-        _dense_sample(searched)
-        or paging.capped_count(searched, SEARCH_COUNT_CAP) > SEARCH_COUNT_CAP
-    ):
-        return None
-    # All of them, but only their ids: the database ranks every match anyway, and a page
-    # then reads its 20 rows by id.
-    return list(rank_by_relevance(searched, query).values_list("pk", flat=True))
+@dataclass(frozen=True)
+class _Found:
+    """What a search found: the ranked ids (up to SEARCH_COUNT_CAP matches, when ranked),
+    else the capped count and, for many matches, the sampled estimate."""
+
+    count: int
+    sampled: int | None = None
+    ranked: list[int] | None = None
 
 
-def _dense_sample(searched: QuerySet[Opinion]) -> int | None:
-    """The sampled number of matches when they are many (well past the cap), else None."""
+def _found(searched: QuerySet[Opinion], query: str, *, ranked_ids: bool) -> _Found:
     dense_from = DENSE_SEARCH_FACTOR * SEARCH_COUNT_CAP
     sampled = counting.remembered_sample(searched, dense_from=dense_from)
-    return sampled if sampled is not None and sampled > dense_from else None
-
-
-def _sorted_search(opinions: QuerySet[Opinion], *, sort: str) -> paging.CountedPaginator:
-    """The searched opinions newest or most supported first (or any search past the cap)."""
-    orderings = ORDERINGS.get(sort, ORDERINGS[Order.NEWEST])
-    sampled = _dense_sample(opinions)
-    if sampled is not None:
+    if sampled is not None and sampled > dense_from:
         # Ranking reads every match: for tens of thousands it takes seconds, so such a
         # search lists the newest first even when relevance is asked for (each result
         # holds the query's words).
+        return _Found(count=SEARCH_COUNT_CAP + 1, sampled=sampled)
+    matches = paging.capped_count(searched, SEARCH_COUNT_CAP)
+    if not ranked_ids or matches > SEARCH_COUNT_CAP:
+        return _Found(count=matches)
+    # All of them, but only their ids: the database ranks every match anyway, and a page
+    # then reads its 20 rows by id.
+    ranked = list(rank_by_relevance(searched, query).values_list("pk", flat=True))
+    return _Found(count=len(ranked), ranked=ranked)
+
+
+def _sorted_search(
+    opinions: QuerySet[Opinion], found: _Found, *, sort: str
+) -> paging.CountedPaginator:
+    """The searched opinions newest or most supported first (or any search past the cap)."""
+    orderings = ORDERINGS.get(sort, ORDERINGS[Order.NEWEST])
+    if found.sampled is not None:
         return paging.CountedPaginator(
             opinions.order_by(*orderings),
             PAGE_SIZE,
-            count=SEARCH_COUNT_CAP + 1,
-            estimate=paging.two_significant_figures(sampled),
+            count=found.count,
+            estimate=paging.two_significant_figures(found.sampled),
         )
-    matches = paging.capped_count(opinions, SEARCH_COUNT_CAP)
-    if matches > SEARCH_COUNT_CAP:
+    if found.count > SEARCH_COUNT_CAP:
         ordering: list[Any] = list(orderings)
     else:
         first, *rest = orderings
@@ -259,7 +280,7 @@ def _sorted_search(opinions: QuerySet[Opinion], *, sort: str) -> paging.CountedP
         # COALESCE(x, x) is x, but no index is sorted by it, so the planner cannot walk one.
         ordering = [Coalesce(field, field).desc(), *rest]
     return paging.CountedPaginator(
-        opinions.order_by(*ordering), PAGE_SIZE, count=matches, estimate=None
+        opinions.order_by(*ordering), PAGE_SIZE, count=found.count, estimate=None
     )
 
 

@@ -15,10 +15,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import pagecache
+from opinions import selectors
+from opinions.analysis.search import rank_by_relevance, search_opinions
 from opinions.analysis.text import lemma_string
 from opinions.models import Opinion, RejectionReason
 from stages.models import Consultation
-from tests.factories import OpinionFactory, UserFactory, moderator
+from tests.factories import OpinionFactory, ThematicAreaFactory, UserFactory, moderator
 from tests.site.test_cache_outage import OwnRedis, own_redis  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +48,12 @@ def signed_in() -> Client:
     return client
 
 
+def search_page(client: Client, parameters: dict[str, Any]) -> str:
+    response = client.get(reverse("opinions:list"), parameters)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def search(client: Client, query: str = QUERY, page: int = 1) -> tuple[str, list[str]]:
     """The page's HTML and the SQL of the queries that read opinions."""
     with CaptureQueriesContext(connection) as queries:
@@ -69,23 +78,96 @@ def test_a_second_search_reads_only_its_page_of_rows(
         assert html.index(f"/opinions/{most.pk}/") < html.index(f"/opinions/{fewer.pk}/")
 
 
+def shown(html: str, opinions: list[Opinion]) -> list[int]:
+    """The opinions' ids in the order the page shows them."""
+    found = [
+        (html.index(f"/opinions/{o.pk}/"), o.pk) for o in opinions if f"/opinions/{o.pk}/" in html
+    ]
+    return [pk for _at, pk in sorted(found)]
+
+
 def test_every_page_of_a_ranking_is_read_from_it_in_order(
     consultation: Consultation, signed_in: Client
 ) -> None:
     from opinions.selectors import PAGE_SIZE
 
     opinions = [
-        parking(consultation, f"Miejsca parkingowe numer {n} przy ulicy {n}.")
+        parking(
+            consultation,
+            " ".join(["Miejsca parkingowe."] * (1 + n % 4) + [f"Ulica numer {n}."] * (n % 3)),
+        )
         for n in range(PAGE_SIZE + 5)
     ]
     first, _ = search(signed_in, page=1)
     second, reads = search(signed_in, page=2)
 
     assert len(reads) == 1
-    shown = [o.pk for o in opinions if f"/opinions/{o.pk}/" in first]
-    shown_next = [o.pk for o in opinions if f"/opinions/{o.pk}/" in second]
-    assert len(shown) == PAGE_SIZE and len(shown_next) == 5
-    assert not set(shown) & set(shown_next)
+    ranked = list(
+        rank_by_relevance(search_opinions(Opinion.objects.published(), QUERY), QUERY).values_list(
+            "pk", flat=True
+        )
+    )
+    assert shown(first, opinions) + shown(second, opinions) == ranked
+    assert len(shown(first, opinions)) == PAGE_SIZE
+
+
+def test_each_filter_and_each_query_has_its_own_ranking(
+    consultation: Consultation, signed_in: Client
+) -> None:
+    north, south = ThematicAreaFactory(), ThematicAreaFactory()
+    in_north = parking(consultation, "Miejsca parkingowe przy szkole.", area=north)
+    in_south = parking(consultation, "Miejsca parkingowe przy przychodni.", area=south)
+    trees = parking(consultation, "Więcej drzew przy szkole.", area=north)
+
+    pages = {
+        (area.slug, query): search_page(signed_in, {"q": query, "area": area.slug})
+        for area in (north, south)
+        for query in (QUERY, "drzewa")
+    }
+
+    assert shown(pages[north.slug, QUERY], [in_north, in_south, trees]) == [in_north.pk]
+    assert shown(pages[south.slug, QUERY], [in_north, in_south, trees]) == [in_south.pk]
+    assert shown(pages[north.slug, "drzewa"], [in_north, in_south, trees]) == [trees.pk]
+    assert shown(pages[south.slug, "drzewa"], [in_north, in_south, trees]) == []
+
+
+def test_a_write_while_a_ranking_is_made_is_not_hidden_by_it(
+    consultation: Consultation, signed_in: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generation is read before the ranking is made: a write meanwhile outdates it."""
+    parking(consultation, "Brakuje miejsc parkingowych przy blokach na Czubach.")
+    found = selectors._found
+
+    def found_then_written(*args: Any, **kwargs: Any) -> Any:
+        result = found(*args, **kwargs)
+        pagecache.invalidate()  # a moderator publishing, in another process
+        return result
+
+    monkeypatch.setattr(selectors, "_found", found_then_written)
+    search(signed_in)
+    monkeypatch.setattr(selectors, "_found", found)
+
+    _, reads = search(signed_in)
+
+    assert len(reads) >= 3  # ranked again, not served the outdated ranking
+
+
+def test_a_cache_that_fails_costs_only_the_sharing(
+    consultation: Consultation, signed_in: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = parking(consultation, "Brakuje miejsc parkingowych przy blokach na Czubach.")
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(pagecache.cache, "get_many", refused)
+    first, _ = search(signed_in)
+    monkeypatch.undo()
+    monkeypatch.setattr(pagecache.cache, "set", refused)
+    second, _ = search(signed_in)
+
+    assert f"/opinions/{found.pk}/" in first
+    assert f"/opinions/{found.pk}/" in second
 
 
 def test_a_publication_through_a_request_is_found_by_the_next_search(
