@@ -117,8 +117,13 @@ class IdsFirstPaginator(CountedPaginator):
         bottom = (number - 1) * self.per_page
         queryset = cast("QuerySet[Any]", self.object_list)
         ids = list(queryset.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-        return Page([rows[pk] for pk in ids if pk in rows], number, self)
+        return Page(rows_in_order(queryset, ids), number, self)
+
+
+def rows_in_order(queryset: QuerySet[Any], ids: list[Any]) -> list[Any]:
+    """The queryset's rows of these ids, in the ids' order; an id not in it is left out."""
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 class IdListPaginator(CountedPaginator):
@@ -133,6 +138,6 @@ class IdListPaginator(CountedPaginator):
     def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        ids = self.ids[bottom : bottom + self.per_page]
-        found = {row.pk: row for row in self.rows.order_by().filter(pk__in=ids)}
-        return Page([found[pk] for pk in ids if pk in found], number, self)
+        return Page(
+            rows_in_order(self.rows, self.ids[bottom : bottom + self.per_page]), number, self
+        )
