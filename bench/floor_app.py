@@ -5,6 +5,8 @@
 GET /select/ runs one 20-row SELECT of the newest published opinions (the query a list page
 is built around) and returns their texts; POST /insert/ runs one INSERT into a table of its
 own (bench_floor_row, made by `python bench/floor_app.py create-table`) and answers 201.
+`python bench/floor_app.py count TABLE` prints a table's rows (the bench's check that every
+POST it counted inserted one).
 The database settings, with any connection options, are the portal's own, so what a page
 costs beyond these is what Django's middleware, the portal's queries, templates and
 sessions cost, not the server or the database connection.
@@ -79,10 +81,27 @@ def application(environ: dict[str, Any], start_response: Any) -> Any:
     return handler()(environ, start_response)
 
 
-if __name__ == "__main__" and sys.argv[1:] == ["create-table"]:
+# The tables whose rows the bench counts around a run of POSTs.
+COUNTED_TABLES = (TABLE, "opinions_opinion")
+
+
+def count_rows(table: str) -> int:
+    if table not in COUNTED_TABLES:
+        raise SystemExit(f"not a table the bench counts: {table}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - one of COUNTED_TABLES
+        return int(cursor.fetchone()[0])
+
+
+if __name__ == "__main__" and sys.argv[1:2] in (["create-table"], ["count"]):
+    import json
+
     import django
 
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.floor_app"
     django.setup()
-    create_table()
-    print("{}")
+    if sys.argv[1] == "create-table":
+        create_table()
+        print("{}")
+    else:
+        print(json.dumps({"rows": count_rows(sys.argv[2])}))

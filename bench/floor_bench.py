@@ -9,8 +9,10 @@ machine falls on both: each page's ratio is to the floor run next to it.
 
 Anonymous pages are what a resident reads (and what the anonymous page cache serves);
 "signed in" ones carry a session cookie and are never cached. The answer form's POST is
-compared with the floor's INSERT (and with the bare INSERT behind the whole middleware
-stack, bench/bench_urls.py) through bench/load.py, which handles the form's CSRF token.
+compared with the floor's INSERT (and so is the bare INSERT behind the whole middleware
+stack, bench/bench_urls.py), also with wrk at 1 and 8 connections, a floor run before each
+(bench/wrk_post.py: the form's CSRF token, a fresh submission key for every request, and
+the rows each run inserted counted against the answers).
 
 Targets (issue 18), at 8 connections: an anonymous page ≥ 0.25 of the floor's throughput
 with p99 < 50 ms; signed-in list and search p99 < 100 ms; the answer form ≥ 0.5 of the
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import opinions_bench
+import wrk_post
 from harness import ROOT, free_port, gunicorn_server, run_django_side, setup_django, wait_until_up
 
 Figures = dict[str, Any]
@@ -53,6 +56,8 @@ TARGET_ANONYMOUS_RATIO = 0.25
 TARGET_ANONYMOUS_P99_MS = 50
 TARGET_SIGNED_IN_P99_MS = 100
 TARGET_INSERT_RATIO = 0.5
+# The floor's INSERT goes to this table of its own (bench/floor_app.py).
+FLOOR_TABLE = "bench_floor_row"
 
 
 # --- wrk -------------------------------------------------------------------------------------
@@ -185,28 +190,44 @@ def measure_pages(
 def measure_inserts(
     env: dict[str, str], out: Path, floor: str, portal: str, *, seconds: float
 ) -> Figures:
-    """The answer form, the floor's INSERT and the bare INSERT behind the middleware, 8
-    connections each through bench/load.py, in turn."""
+    """The answer form and the bare INSERT behind the middleware, each at 1 and 8 connections
+    with wrk, a run of the floor's INSERT just before each (as for the pages); every run's
+    rows are counted, so a POST answered without its row shows as an error."""
     specs = run_django_side(
         opinions_bench.__file__, env, "form-spec", "--base", portal, "--out", str(out)
     )
     floor_spec = out / "floor-insert.json"
     fields = json.loads(Path(specs["form"]).read_text())["fields"]
     floor_spec.write_text(json.dumps({"form_url": "", "fields": {"text": fields["text"]}}))
-    runs = {
-        "answer form": (specs["post_url"], Path(specs["form"])),
-        "floor INSERT": (floor + "/insert/", floor_spec),
-        "bare INSERT (middleware)": (portal + opinions_bench.BARE_INSERT, Path(specs["bare"])),
+    floor_env = env | {"DJANGO_SETTINGS_MODULE": "bench.floor_app"}
+
+    def rows_of(table: str) -> Any:
+        app = str(ROOT / "bench" / "floor_app.py")
+        return lambda: run_django_side(app, floor_env, "count", table)["rows"]
+
+    floor_run = (floor + "/insert/", floor_spec, rows_of(FLOOR_TABLE))
+    portal_runs = {
+        "answer form": (specs["post_url"], Path(specs["form"]), rows_of("opinions_opinion")),
+        "bare INSERT (middleware)": (
+            portal + opinions_bench.BARE_INSERT,
+            Path(specs["bare"]),
+            rows_of("opinions_opinion"),
+        ),
     }
-    figures: Figures = {}
-    for name, (url, spec) in runs.items():
-        opinions_bench.warm_up(url, connections=8, post=spec)
-        figures[name] = opinions_bench.load(url, seconds=seconds, connections=8, post=spec)
-    floor_rps = figures["floor INSERT"]["rps"]
-    figures["form_ratio"] = (
-        round(figures["answer form"]["rps"] / floor_rps, 3) if floor_rps else None
-    )
-    return figures
+    for url, spec, _rows in (floor_run, *portal_runs.values()):
+        opinions_bench.warm_up(url, connections=max(CONNECTIONS), post=spec)
+    rows: list[Figures] = []
+    for connections in CONNECTIONS:
+        for name, (url, spec, count) in portal_runs.items():
+            under = wrk_post.wrk_post(floor_run[0], floor_run[1], connections=connections,
+                                      seconds=seconds, count_rows=floor_run[2])  # fmt: skip
+            row = wrk_post.wrk_post(
+                url, spec, connections=connections, seconds=seconds, count_rows=count
+            )
+            ratio = round(row["rps"] / under["rps"], 3) if under["rps"] else None
+            rows.append({"name": name, **row, "floor": under, "ratio": ratio})
+    form_eight = next(r for r in rows if r["name"] == "answer form" and r["connections"] == 8)
+    return {"runs": rows, "form_ratio": form_eight["ratio"]}
 
 
 def run(env: dict[str, str], out: Path, *, seconds: float, database: str) -> Figures:
@@ -277,14 +298,25 @@ def print_report(report: Figures, database: str) -> None:
     for connections, floor in report["floor_select"].items():
         print(f"{'floor: 20-row SELECT, ' + str(connections) + ' conn(s), median':<40}"
               f"{floor['rps']:>14} req/s, p99 {floor['p99_ms']} ms")  # fmt: skip
-    inserts = report["inserts"]
-    for name in ("answer form", "floor INSERT", "bare INSERT (middleware)"):
-        row = inserts[name]
-        print(f"{name + ', 8 conns':<40}{row['rps']:>14} req/s, p50 {row['p50_ms']} ms, "
-              f"p99 {row['p99_ms']} ms, {row['errors']} errors")  # fmt: skip
+    print_inserts(report["inserts"])
+
+
+def print_inserts(inserts: Figures) -> None:
+    print("\nPOSTs with wrk; ratio = req/s ÷ that of the floor's INSERT run just before, same")
+    print("connections; errors = answers outside 2xx/3xx, or answered without their row")
+    print(f"{'POST':<28}{'conns':>6}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}"
+          f"{'floor INSERT req/s':>20}{'p99 ms':>8}{'ratio':>8}")  # fmt: skip
+    for row in inserts["runs"]:
+        under = row["floor"]
+        print(f"{row['name']:<28}{row['connections']:>6}{row['rps']:>9}{row['p50_ms']:>8}"
+              f"{row['p99_ms']:>8}{row['errors']:>8}{under['rps']:>20}{under['p99_ms']:>8}"
+              f"{row['ratio']:>8}" + (f"  (floor: {under['errors']} errors)"
+                                      if under["errors"] else ""))  # fmt: skip
     ratio = inserts["form_ratio"]
     verdict = "met" if ratio is not None and ratio >= TARGET_INSERT_RATIO else "MISSED"
-    print(f"answer form ÷ floor INSERT: {ratio} (target ≥ {TARGET_INSERT_RATIO}: {verdict})")
+    print(
+        f"answer form ÷ floor INSERT, 8 conns: {ratio} (target ≥ {TARGET_INSERT_RATIO}: {verdict})"
+    )
 
 
 def command_paths() -> Figures:
