@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.core.cache import cache
@@ -21,6 +22,8 @@ from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+from core.pagecache import shared_until_written
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +144,40 @@ class IdListPaginator(CountedPaginator):
         return Page(
             rows_in_order(self.rows, self.ids[bottom : bottom + self.per_page]), number, self
         )
+
+
+class SharedPagesPaginator(CountedPaginator):
+    """Pages of an ordered list whose ids are shared between requests until the next write
+    (core.pagecache.shared_until_written, under `key` and the page's number): the first
+    request for a page walks `ordered()` to find its ids; the others read its rows by id
+    from `rows`, so a row that has left `rows` since (unpublished) is left out. `ordered` is
+    called only then, so a request served shared ids builds no search at all."""
+
+    def __init__(
+        self,
+        ordered: Callable[[], QuerySet[Any]],
+        per_page: int,
+        *,
+        count: int,
+        estimate: int | None,
+        key: str,
+        rows: QuerySet[Any],
+    ) -> None:
+        # The list itself is `ordered()`, made when a page's ids are not shared yet.
+        super().__init__(cast(QuerySet[Any], ()), per_page, count=count, estimate=estimate)
+        self.ordered = ordered
+        self.key = key
+        self.rows = rows
+
+    def page(self, number: Any) -> Page[Any]:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:  # as Django's Paginator: pages end at the count
+            top = self.count
+
+        def page_ids() -> list[Any]:
+            return list(self.ordered()[bottom:top].values_list("pk", flat=True))
+
+        ids = shared_until_written(f"{self.key}:page:{number}", page_ids)
+        return Page(rows_in_order(self.rows, ids), number, self)

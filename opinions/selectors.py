@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,7 +218,9 @@ def _paginate(
         return paging.CountedPaginator(
             rank_by_relevance(search(), query), PAGE_SIZE, count=found.count, estimate=None
         )
-    return _sorted_search(search(), found, sort=sort)
+    if key is not None:
+        return _sorted_search(search, found, sort=sort, shared_as=key, rows=opinions)
+    return _sorted_search(search, found, sort=sort)
 
 
 def _ranking_key(opinions: QuerySet[Opinion], query: str) -> str | None:
@@ -261,26 +263,41 @@ def _found(searched: QuerySet[Opinion], query: str, *, ranked_ids: bool) -> _Fou
 
 
 def _sorted_search(
-    opinions: QuerySet[Opinion], found: _Found, *, sort: str
+    search: Callable[[], QuerySet[Opinion]],
+    found: _Found,
+    *,
+    sort: str,
+    shared_as: str | None = None,
+    rows: QuerySet[Opinion] | None = None,
 ) -> paging.CountedPaginator:
-    """The searched opinions newest or most supported first (or any search past the cap)."""
+    """The searched opinions newest or most supported first (or any search past the cap).
+
+    Shared (a ranking's key, and the unsearched `rows` to read a page's opinions from), each
+    page's ids are shared until the next write, like a ranking: the walk along the ordering
+    index that finds a page of a common search is done once, not for every reader."""
     orderings = ORDERINGS.get(sort, ORDERINGS[Order.NEWEST])
+    estimate = None
     if found.sampled is not None:
-        return paging.CountedPaginator(
-            opinions.order_by(*orderings),
-            PAGE_SIZE,
-            count=found.count,
-            estimate=paging.two_significant_figures(found.sampled),
-        )
-    if found.count > SEARCH_COUNT_CAP:
         ordering: list[Any] = list(orderings)
+        estimate = paging.two_significant_figures(found.sampled)
+    elif found.count > SEARCH_COUNT_CAP:
+        ordering = list(orderings)
     else:
         first, *rest = orderings
         field = first.removeprefix("-")
         # COALESCE(x, x) is x, but no index is sorted by it, so the planner cannot walk one.
         ordering = [Coalesce(field, field).desc(), *rest]
+    if shared_as is not None and rows is not None:
+        return paging.SharedPagesPaginator(
+            lambda: search().order_by(*ordering),
+            PAGE_SIZE,
+            count=found.count,
+            estimate=estimate,
+            key=f"{shared_as}:{sort}",
+            rows=rows,
+        )
     return paging.CountedPaginator(
-        opinions.order_by(*ordering), PAGE_SIZE, count=found.count, estimate=None
+        search().order_by(*ordering), PAGE_SIZE, count=found.count, estimate=estimate
     )
 
 

@@ -251,3 +251,68 @@ def test_searches_work_while_the_cache_is_down(
 
     assert f"/opinions/{found.pk}/" in html
     assert f"/opinions/{found.pk}/" in again
+
+
+# --- A search past the count cap: not ranked, its pages shared -------------------------------
+
+
+def newest_first(opinions: list[Opinion]) -> list[int]:
+    return list(
+        Opinion.objects.filter(pk__in=[o.pk for o in opinions])
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@pytest.fixture
+def past_the_cap(monkeypatch: pytest.MonkeyPatch, consultation: Consultation) -> list[Opinion]:
+    """More matches than the (lowered) cap: the search lists the newest first, unranked."""
+    monkeypatch.setattr("opinions.selectors.SEARCH_COUNT_CAP", 21)
+    return [parking(consultation, f"Miejsca parkingowe przy ulicy numer {n}.") for n in range(30)]
+
+
+def test_a_page_of_a_search_past_the_cap_is_shared_by_the_next_reader(
+    past_the_cap: list[Opinion], signed_in: Client
+) -> None:
+    first_html, first_reads = search(signed_in)
+    second_html, second_reads = search(Client())  # another person, not signed in
+
+    # The first walked the newest matches for the page's ids; the next reads those rows.
+    assert any("ORDER BY" in sql and "LIMIT" in sql for sql in first_reads)
+    assert len(second_reads) == 1
+    assert "LIMIT" not in second_reads[0]
+    shown_first = shown(first_html, past_the_cap)
+    assert shown_first == shown(second_html, past_the_cap)
+    assert shown_first == newest_first(past_the_cap)[: selectors.PAGE_SIZE]
+
+
+def test_each_page_past_the_cap_has_its_own_shared_ids(
+    past_the_cap: list[Opinion], signed_in: Client
+) -> None:
+    first, _ = search(signed_in, page=1)
+    second, _ = search(signed_in, page=2)
+    again, reads = search(signed_in, page=2)
+
+    assert len(reads) == 1
+    # 22 listed (the cap + 1): 20 on the first page, 2 on the second, newest first.
+    assert (
+        shown(first, past_the_cap) + shown(second, past_the_cap)
+        == (newest_first(past_the_cap)[:22])
+    )
+    assert shown(again, past_the_cap) == shown(second, past_the_cap)
+
+
+def test_an_opinion_hidden_after_its_page_was_shared_leaves_it_at_once(
+    past_the_cap: list[Opinion], signed_in: Client
+) -> None:
+    hidden = newest_first(past_the_cap)[0]
+    search(signed_in)
+
+    Opinion.objects.filter(pk=hidden).update(
+        status=Opinion.Status.REJECTED, rejection_reason=RejectionReason.OFF_TOPIC
+    )
+    html, reads = search(signed_in)
+
+    assert len(reads) == 1  # the shared ids, still
+    assert f"/opinions/{hidden}/" not in html
+    assert shown(html, past_the_cap) == newest_first(past_the_cap)[1 : selectors.PAGE_SIZE]
