@@ -3,10 +3,11 @@ and past it the database's planner gives an estimate (PostgreSQL; None elsewhere
 
 Counting up to the cap still reads cap + 1 index entries (10,001 for the lists: a few
 milliseconds at a million opinions, on every request). A result found to pass the cap is
-remembered in the cache for BIG_COUNT_SECONDS, keyed by its SQL: later requests for the same
-filters skip the count. Only "more than the cap" is remembered, never an exact number, so a
-small list is always counted exactly and a write shows at once; a big list that shrinks
-below the cap (deletions) shows "more than" for at most BIG_COUNT_SECONDS."""
+remembered in the cache for BIG_COUNT_SECONDS, keyed by its SQL, with the planner's estimate
+when one was asked for: later requests for the same filters neither count nor ask the
+planner again. Only "more than the cap" is remembered, never an exact number, so a small
+list is always counted exactly and a write shows at once; a big list that shrinks below the
+cap (deletions) shows "more than", and its estimate stays, for at most BIG_COUNT_SECONDS."""
 
 from __future__ import annotations
 
@@ -41,20 +42,41 @@ def _big_count_key(queryset: QuerySet[Any], cap: int) -> str | None:
 
 def capped_count(queryset: QuerySet[Any], cap: int) -> int:
     """The number of rows, or cap + 1 if there are more than cap (remembered a while)."""
+    return _counted(queryset, cap, with_estimate=False)[0]
+
+
+def _counted(queryset: QuerySet[Any], cap: int, *, with_estimate: bool) -> tuple[int, int | None]:
+    """(the capped count, and past the cap the planner's estimate if asked for and known).
+
+    The cache holds {} for "more than the cap", or {"estimate": n or None} once the
+    planner was asked; an older entry of True reads as {}.
+    """
     key = _big_count_key(queryset, cap)
+    remembered: Any = None
     try:
-        if key is not None and cache.get(key):
-            return cap + 1
+        if key is not None:
+            remembered = cache.get(key)
     except Exception:
         logger.warning("paging: cache unreachable, counting", exc_info=True)
         key = None
-    count = queryset.order_by()[: cap + 1].count()
-    if count > cap and key is not None:
+    if remembered:
+        known = remembered if isinstance(remembered, dict) else {}
+        if "estimate" in known or not with_estimate:
+            return cap + 1, known.get("estimate")
+        count = cap + 1
+    else:
+        count = queryset.order_by()[: cap + 1].count()
+        if count <= cap:
+            return count, None
+    entry: dict[str, int | None] = {}
+    if with_estimate:
+        entry["estimate"] = estimated_count(queryset, at_least=cap + 1)
+    if key is not None:
         try:
-            cache.set(key, True, timeout=BIG_COUNT_SECONDS)
+            cache.set(key, entry or True, timeout=BIG_COUNT_SECONDS)
         except Exception:
             logger.warning("paging: could not remember a big count", exc_info=True)
-    return count
+    return count, entry.get("estimate")
 
 
 def two_significant_figures(number: int) -> int:
@@ -104,8 +126,7 @@ def paginate_with_capped_count(
 ) -> CountedPaginator:
     """Pages of the queryset, counted up to `cap` and, past it, estimated by the planner
     (PostgreSQL); the pages end after the cap."""
-    count = capped_count(queryset, cap)
-    estimate = estimated_count(queryset, at_least=cap + 1) if count > cap else None
+    count, estimate = _counted(queryset, cap, with_estimate=True)
     return CountedPaginator(queryset, per_page, count=count, estimate=estimate)
 
 
