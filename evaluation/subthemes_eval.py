@@ -5,9 +5,14 @@ sentences, so the same sentence recurs as it does in a real consultation).
 Per area: opinions, distinct sentences (after near-duplicates are collapsed), the number of
 sub-themes (0 = "no clear sub-themes") beside the largest k allowed, the share of distinct
 quotes and the share of labels with a stop word. Targets: every quote distinct and from an
-opinion quoted nowhere else in the area, no label with a stop word, no area at the largest k
-allowed (the drift the silhouette had), and the sample alone (20 opinions an area) found too
-small for sub-themes in most areas rather than split into groups of one or two.
+opinion quoted nowhere else in the area, no label with a stop word, no area whose k drifts to
+the largest allowed (the drift the silhouette had), and the sample alone (20 opinions an area)
+found too small for sub-themes in most areas rather than split into groups of one or two.
+
+Drift: an area at the largest k allowed (UNITS_PER_SUBTHEME distinct sentences a sub-theme
+at least, K_MAX at most) is found again with that limit raised by WIDEN_K. A criterion that
+drifts follows the limit up; one that found the data's groups stays below the new limit (the
+limit, not the criterion, held it back the first time).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ TITLE = "Sub-themes per area (data/opinions-sample.csv + demo opinions)"
 ORDER = 40
 DEMO_OPINIONS = 3000
 DEMO_SEED = 2030
+WIDEN_K = 4
 
 
 def _areas(*, demo: int) -> dict[str, list[tuple[int, str]]]:
@@ -59,15 +65,15 @@ def _label_has_stopword(label: str) -> bool:
 def evaluate() -> list[Target]:
     from opinions.reports.subthemes import find_subthemes
 
-    quotes = distinct = labels = with_stop = at_max = 0
+    quotes = distinct = labels = with_stop = at_max = drifted = 0
     sample_only_found = 0
     for documents in _areas(demo=0).values():
         if find_subthemes(documents).subthemes:
             sample_only_found += 1
     print(f"sample alone: {sample_only_found} of 12 areas have sub-themes")
     print(
-        f"{'area':<24}{'opinions':>9}{'units':>7}{'k':>4}{'max k':>6}{'left out':>9}"
-        f"{'distinct quotes':>16}{'stop-word labels':>17}"
+        f"{'area':<24}{'opinions':>9}{'units':>7}{'k':>4}{'max k':>6}{'k, max raised':>14}"
+        f"{'left out':>9}{'distinct quotes':>16}{'stop-word labels':>17}"
     )
     for area, documents in sorted(_areas(demo=DEMO_OPINIONS).items()):
         result = find_subthemes(documents)
@@ -87,11 +93,16 @@ def evaluate() -> list[Target]:
         labels += len(result.subthemes)
         with_stop += stop
         k = len(result.subthemes)
-        at_max += int(result.k is not None and result.k == result.k_range[1])
+        widened = "–"
+        if result.k is not None and result.k == result.k_range[1]:
+            at_max += 1
+            again = find_subthemes(documents, widen_k=WIDEN_K)
+            drifted += int(again.k == again.k_range[1])
+            widened = f"{again.k} of {again.k_range[1]}"
         share = len(set(area_quotes)) / len(area_quotes) if area_quotes else 1.0
         print(
             f"{area:<24}{len(documents):>9}{result.units:>7}{k:>4}{result.k_range[1]:>6}"
-            f"{len(result.left_out):>9}{share:>16.2f}{stop:>17}"
+            f"{widened:>14}{len(result.left_out):>9}{share:>16.2f}{stop:>17}"
         )
         for item in result.subthemes:
             print(f"    {len(item.supporters):>4}  {item.label}  —  {item.summary[:90]}")
@@ -103,5 +114,10 @@ def evaluate() -> list[Target]:
             0.0,
             "max",
         ),
-        Target("sub-themes: areas at the largest k allowed", float(at_max), 0.0, "max"),
+        Target(
+            f"sub-themes: areas whose k follows the largest allowed up ({at_max} at it)",
+            float(drifted),
+            0.0,
+            "max",
+        ),
     ]

@@ -325,13 +325,19 @@ def k_bounds(units: int) -> tuple[int, int]:
 
 
 def find_subthemes(
-    documents: Sequence[tuple[int, str]], *, seed: int = SEED, forms_of: Collection[str] = ()
+    documents: Sequence[tuple[int, str]],
+    *,
+    seed: int = SEED,
+    forms_of: Collection[str] = (),
+    widen_k: int = 0,
 ) -> Result:
     """Sub-themes of (opinion id, text) pairs; ids must be unique. `forms_of`: terms (the
-    report's key terms) whose written forms the result gives too, from the same sentences."""
+    report's key terms) whose written forms the result gives too, from the same sentences.
+    `widen_k` raises the largest k tried by that many: the evaluation's check that a k at
+    the largest allowed is the data's and not a drift to the top."""
     ordered = sorted(documents)
     units, sentences = sentence_units(ordered)
-    found = _find(units, sentences, [pk for pk, _text in ordered], seed)
+    found = _find(units, sentences, [pk for pk, _text in ordered], seed, widen_k)
     if not forms_of:
         return found
     wanted = {lemma for term in forms_of for lemma in term.split()}
@@ -339,8 +345,11 @@ def find_subthemes(
     return replace(found, forms={term: forms[term] for term in forms_of if term in forms})
 
 
-def _find(units: list[Unit], sentences: int, all_ids: list[int], seed: int) -> Result:
-    bounds = k_bounds(len(units))
+def _find(
+    units: list[Unit], sentences: int, all_ids: list[int], seed: int, widen_k: int = 0
+) -> Result:
+    low, high = k_bounds(len(units))
+    bounds = (low, high + widen_k)
     if not units:
         return _empty("no-content-words" if all_ids else "too-few-opinions", bounds, 0, 0, all_ids)
     if len(units) < K_MIN * UNITS_PER_SUBTHEME:

@@ -133,6 +133,19 @@ def test_three_subjects_give_three_sub_themes_with_their_own_labels() -> None:
         assert len(theme.supporters) >= 3
 
 
+def test_three_subjects_stay_three_when_more_sub_themes_are_allowed() -> None:
+    """18 distinct sentences allow 3 sub-themes at most: the k found sits at the limit, and
+    the evaluation's drift check (the limit raised) must find the same 3, not follow it."""
+    documents = three_subjects()
+    found = find_subthemes(documents)
+    assert found.k == found.k_range[1] == 3
+
+    widened = find_subthemes(documents, widen_k=4)
+
+    assert widened.k_range[1] == 7
+    assert widened.k == 3
+
+
 def test_random_words_give_no_clear_sub_themes() -> None:
     words = sorted(
         {word for sentences in TOPICS.values() for text in sentences for word in text.split()}
