@@ -372,6 +372,11 @@ class Consultation(Localized):
     localized_description = LocalizedText("description")
     localized_how_to_comment = LocalizedText("how_to_comment")
 
+    @property
+    def how_to_comment_html(self) -> SafeString:
+        """How to comment, in the visitor's language, as Markdown (its "- " lines a list)."""
+        return render_markdown(self.localized_how_to_comment)
+
     def status_at(self, now: dt.datetime | None = None) -> str:
         now = now or timezone.now()
         if now < self.opens_at:
@@ -396,6 +401,12 @@ class Consultation(Localized):
             return None
         due = timezone.localdate(self.report_due_at)
         return (due - timezone.localdate(now)).days
+
+    @property
+    def report_days_overdue(self) -> int:
+        """Whole days (Warsaw calendar) the report is late; 0 while it is not due yet."""
+        days_left = self.report_days_left()
+        return -days_left if days_left is not None and days_left < 0 else 0
 
     @property
     def takes_comments_on_sections(self) -> bool:

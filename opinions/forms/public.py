@@ -207,7 +207,8 @@ class OpinionFilterForm(CachedChoicesMixin, forms.Form):
         label=_("Order"),
         choices=[
             (Sort.RELEVANCE, _("most relevant first (with a search)")),
-            (Sort.NEWEST, _("newest first")),
+            # By when the portal received it: a paper card comes in days after it was filled.
+            (Sort.NEWEST, _("most recently received first")),
             (Sort.SUPPORTED, _("most supported first")),
         ],
         required=False,

@@ -178,3 +178,34 @@ def test_the_comment_queue_count_follows_each_decision(page: Page, lublin_proces
     expect(count).to_contain_text("2")
     expect(page.locator("h2#comments-waiting")).to_have_count(1)
     assert_accessible(page)
+
+
+def test_a_browser_without_details_content_still_shows_the_menu_and_filters(
+    browser: Browser, live_server: LiveServer, lublin_process: None
+) -> None:
+    """Firefox before 143 and Safari before 18.4 cannot show a closed <details>'s content:
+    js/fold.js opens the menu and the filters on a wide screen, and folds them on a phone."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    # Such a browser answers "no" when asked whether it knows ::details-content.
+    context.add_init_script(
+        "const known = CSS.supports.bind(CSS);"
+        "CSS.supports = (...args) =>"
+        " !String(args[0]).includes('details-content') && known(...args);"
+    )
+    try:
+        page = context.new_page()
+        page.goto("/opinions/")
+        menu = page.locator("details.site-menu")
+        expect(menu).to_have_attribute("open", "")
+        expect(menu).to_have_attribute("data-unfolded", "")
+        expect(page.get_by_text("Menu", exact=True)).to_be_hidden()
+        expect(page.locator("details.filters-fold")).to_have_attribute("open", "")
+        expect(page.locator("main select[name='district']")).to_be_visible()
+
+        page.set_viewport_size(PHONE)
+        expect(menu).not_to_have_attribute("open", "")
+        expect(page.locator("nav.site-nav a[href='/opinions/']")).to_be_hidden()
+        page.get_by_text("Menu", exact=True).click()
+        expect(page.locator("nav.site-nav a[href='/opinions/']")).to_be_visible()
+    finally:
+        context.close()

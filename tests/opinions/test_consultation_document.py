@@ -152,3 +152,15 @@ def test_the_page_takes_the_same_queries_cached_or_not(
     for _ in range(2):
         with django_assert_num_queries(4):
             page()
+
+
+def test_how_to_comment_is_markdown_its_dashed_lines_a_list() -> None:
+    version = document(1)
+    Consultation.objects.filter(pk=version.consultation.pk).update(
+        how_to_comment="Uwagi można zgłaszać:\n\n- na portalu,\n- pocztą <b>e-mail</b>.",
+        how_to_comment_en="",
+    )
+    html = page()
+    assert "<li>na portalu,</li>" in html
+    assert "<li>pocztą &lt;b&gt;e-mail&lt;/b&gt;.</li>" in html  # markup typed is text
+    assert "- na portalu" not in html

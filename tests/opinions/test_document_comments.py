@@ -132,6 +132,10 @@ def test_a_closed_consultation_takes_no_comment_and_gives_the_text_back(
     assert "Ta konsultacja jest zamknięta" in html
     assert "Proszę dopisać ochronę starodrzewu" in html
     assert not Opinion.objects.exists()
+    # Said at the top, above the section's published comments, not only under them.
+    alert = html.index("Twoja uwaga nie została wysłana")
+    assert alert < html.index('id="comments-title"') < html.index('id="typed-text"')
+    assert 'href="#typed-text"' in html
 
 
 def test_a_section_of_a_draft_version_is_not_shown(version: DocumentVersion) -> None:
