@@ -32,6 +32,8 @@ ANSWER = "opinions.answer_comments"
 APPROVE = "opinions.approve_answers"
 PER_PAGE = 50
 MAX_SELECTED = 500
+# A section's heading in the queue's filter: the select is as wide as the page allows.
+SECTION_FILTER_CHARS = 60
 
 
 def _consultation(slug: str) -> Consultation:
@@ -88,7 +90,7 @@ def _section_choices(
     # Pairs, not Section rows: a model instance per section cost more than the query (200
     # sections on every load of the queue).
     current = [
-        (key, f"§{number} {heading[:60]}")
+        (key, f"§{number} {_shortened(heading)}")
         for _pk, key, number, heading, version, _status in rows
         if version == latest and published
     ]
@@ -98,6 +100,20 @@ def _section_choices(
         if published and version > first
     ]
     return current, later
+
+
+def _shortened(heading: str, limit: int = SECTION_FILTER_CHARS) -> str:
+    """The heading whole if it is short, else its words that fit in `limit` characters and
+    "…" (a word cut in two reads as another word)."""
+    if len(heading) <= limit:
+        return heading
+    cut = heading[:limit]
+    # Unless a word ends at the limit, drop the cut one (any whitespace splits words: the
+    # no-break space after "i", "w" too); a single word longer than the limit is cut anyway.
+    words = cut.rsplit(maxsplit=1)
+    if not heading[limit].isspace() and len(words) == 2:
+        cut = words[0]
+    return cut.rstrip(" ,;:.-–—\u00a0") + "…"
 
 
 def _section_choice(number: str, heading: str, version: int, status: str) -> str:

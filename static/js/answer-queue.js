@@ -1,7 +1,8 @@
 /* The answer queue's keyboard shortcuts: j/k next/previous comment, x tick it, a go to the
  * answer form. Progressive enhancement only (the page is plain forms). They act only while
  * the focus is inside the queue and never while typing in a field (WCAG 2.1.4: a single-key
- * shortcut is active only when its component has the focus).
+ * shortcut is active only when its component has the focus). After a refused answer the
+ * focus starts on the form's error summary.
  */
 (function () {
   "use strict";
@@ -9,6 +10,11 @@
   var queue = document.querySelector("[data-answer-queue]");
   if (!queue) {
     return;
+  }
+  // A refused answer: the page opens at the top, its fields are below fifty comments.
+  var summary = document.getElementById("answer-error-summary");
+  if (summary) {
+    summary.focus();
   }
   var rows = Array.prototype.slice.call(queue.querySelectorAll("[data-answer-row]"));
   var current = -1;

@@ -94,6 +94,26 @@ def test_an_answer_without_justification_is_refused_and_nothing_is_saved(section
     assert not ConsultationAnswer.objects.exists()
 
 
+def test_a_refused_answer_is_summed_up_above_the_comments(section: Section) -> None:
+    """The answer's fields come after a page of comments (some 11,000 px): the summary at the
+    top of the form says what is wrong and links to the field."""
+    two = comments(section, 2)
+    client = Client()
+    client.force_login(moderator())
+    response = client.post(post_url(section), answer_post(two, justification=""))
+    html = response.content.decode()
+    assert response.status_code == 400
+    summary = html.index('id="answer-error-summary" role="alert" tabindex="-1"')
+    assert summary < html.index(f'id="row-{two[0].pk}"')
+    link = '<a href="#id_justification">Uzasadnienie: Podaj uzasadnienie: prawo wymaga go'
+    assert summary < html.index(link) < html.index(f'id="row-{two[0].pk}"')
+    assert '<textarea name="justification"' in html and 'id="id_justification"' in html
+    # The ticked comments stay ticked.
+    assert all(f'value="{c.pk}" id="comment-{c.pk}" checked' in html for c in two)
+    # Without a field error there is no summary.
+    assert 'id="answer-error-summary"' not in client.get(queue_url(section)).content.decode()
+
+
 def test_the_second_moderator_sees_a_conflict_and_keeps_the_text(section: Section) -> None:
     (one,) = comments(section, 1)
     first, second = Client(), Client()
@@ -166,6 +186,26 @@ def test_the_section_filter_offers_the_latest_versions_sections_and_filters_by_t
     filtered = client.get(queue_url(section), {"section": "cel-4-1"}).content.decode()
     assert f'id="row-{on_green[0].pk}"' in filtered
     assert all(f'id="row-{c.pk}"' not in filtered for c in on_transport)
+
+
+def test_the_section_filter_shortens_a_long_heading_at_a_word(section: Section) -> None:
+    SectionFactory(
+        version=section.version,
+        key="obszar-c",
+        number="6",
+        heading="Obszar C. Lublin otwarty, wielopokoleniowy i społecznie zaangażowany",
+        position=section.position + 1,
+    )
+    client = Client()
+    client.force_login(moderator())
+    page = client.get(queue_url(section)).content.decode()
+    assert (
+        '<option value="obszar-c">§6 Obszar C. Lublin otwarty, wielopokoleniowy i społecznie…'
+        "</option>"
+    ) in page
+    assert "zaan</option>" not in page
+    # A heading that fits is left whole.
+    assert '<option value="cel-3-2">§3.2 Transport</option>' in page
 
 
 def test_each_row_names_its_comment_section_sender_channel_and_day(section: Section) -> None:
