@@ -54,6 +54,9 @@ class Layout:
 STACKED = Layout(13, 36, 14, 19, 12, 0.0, 78.0, 0)
 # Print: the label beside its bar, so 28 districts fit beside their table on an A4 page.
 COMPACT = Layout(10, 19, 13, 5, 10, 40.0, 86.0, 24)
+# Print, for charts of a few bars with long labels (the consultation report's "organizacja
+# lub instytucja"): each label whole above its bar, as on screens, at the print size.
+PRINT_STACKED = Layout(10, 28, 11, 14, 10, 0.0, 86.0, 0)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Filters for the thematic reports' pages and files: shares, Polish plurals, dates, the
-builder's progress notes."""
+builder's progress notes; whether a consultation report's version can be published."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 
+from opinions.answers.models import ConsultationReport
 from opinions.answers.report import building as consultation_report
 from opinions.reports import building as reports
 from opinions.reports.terms import written_form
@@ -115,3 +116,10 @@ PROGRESS_NOTES = {
 def progress_note(code: str) -> str:
     """A report's progress note (a code the builder writes) in the visitor's language."""
     return str(PROGRESS_NOTES.get(code, code))
+
+
+@register.simple_tag
+def publish_refusal(report: ConsultationReport, unanswered: int) -> str:
+    """Why a consultation report's version cannot be published ("" when it can): the staff
+    page shows this instead of a button that could only be refused."""
+    return consultation_report.publish_refusal(report, unanswered=unanswered)

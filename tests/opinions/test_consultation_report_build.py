@@ -15,7 +15,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from core.builds import builder_lock
@@ -29,7 +30,7 @@ from opinions.answers.report.building import (
     retry_report,
 )
 from opinions.answers.report.content import read_content, unanswered_count
-from opinions.answers.report.files import render_html
+from opinions.answers.report.files import PRINT_TEMPLATE, print_context, render_html
 from opinions.models import Opinion
 from tests.factories import ConsultationFactory, editor
 from tests.opinions.commented_document import (
@@ -249,6 +250,29 @@ def test_html_pdf_and_xlsx_hold_every_comment_and_no_personal_data(
     assert ngo[9] == "uwzględniono częściowo"
     assert ngo[11] == "§2 w wersji 2"
     assert ("Uwagi otrzymane", 6, None) in figures
+
+
+def test_the_files_print_whole_chart_labels_and_call_comments_uwagi(
+    document: CommentedDocument,
+) -> None:
+    """The PDF's charts once cut "organizacja lub instytu…" beside the bar; its tables and
+    the XLSX said "Komentarze" where the report says "uwagi" (English keeps "Comments")."""
+    report = built(answered(document))
+    html = render_html(report)
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart__svg"' in html
+    assert ">organizacja lub instytucja</text>" in html
+    assert ">gmina lub inny podmiot publiczny</text>" in html
+    assert "…</text>" not in html
+    assert '<th scope="col" class="num">Uwagi</th>' in html and "Komentarze" not in html
+
+    figures, _comments = xlsx_sheets(report)
+    assert figures[0] == ("Co", "Uwagi", "Udział (%)")
+    assert ("Instytucje, które zgłosiły uwagi", "Uwagi", None) in figures
+    assert not any("Komentarze" in str(cell) for row in figures for cell in row)
+
+    with translation.override("en"):
+        english = render_to_string(PRINT_TEMPLATE, print_context(report))
+    assert '<th scope="col" class="num">Comments</th>' in english
 
 
 # --- Versions, claims, idempotence ----------------------------------------------------------

@@ -146,6 +146,33 @@ def test_publishing_with_unanswered_comments_is_refused_with_how_many(
     assert report.published_at is None
 
 
+def test_a_version_that_cannot_be_published_offers_no_button_but_says_why(
+    document: CommentedDocument,
+) -> None:
+    report = built(document)
+    publish = f'action="{url("consultation_report_publish", report.version)}"'
+    queue = f'href="{reverse("opinions:answer_queue", args=[SLUG])}?state=unanswered"'
+    client, _user = client_for("editor")
+    html = html_of(client.get(url("consultation_report_staff")))
+    assert publish not in html
+    assert "5 uwag nadal czeka na odpowiedź: przed publikacją raportu" in html
+    assert queue in html
+    # The row as the progress poll draws it when the build ends says the same.
+    progress = url("consultation_report_progress", report.version)
+    row = html_of(client.get(progress, headers={"HX-Request": "true"}))
+    assert publish not in row and "5 uwag nadal czeka na odpowiedź" in row and queue in row
+
+    # Every comment answered since: this version still lacks them, a new one is publishable.
+    answered(document)
+    html = html_of(client.get(url("consultation_report_staff")))
+    assert publish not in html and queue not in html
+    assert "Ta wersja powstała, gdy 5 uwag czekało na odpowiedź; zbuduj nową" in html
+    newer = built(document)
+    html = html_of(client.get(url("consultation_report_staff")))
+    assert f'action="{url("consultation_report_publish", newer.version)}"' in html
+    assert publish not in html
+
+
 def test_building_while_a_version_runs_is_refused(document: CommentedDocument) -> None:
     request_report(consultation=document.consultation, requested_by=None)
     client, _user = client_for("editor")
@@ -167,6 +194,7 @@ def test_days_left_and_overdue() -> None:
 
 
 def test_progress_polls_while_running_and_stops_when_built(document: CommentedDocument) -> None:
+    answered(document)
     report = request_report(consultation=document.consultation, requested_by=None)
     ConsultationReport.objects.filter(pk=report.pk).update(
         status=ConsultationReport.Status.BUILDING, progress=35, progress_note="pdf"

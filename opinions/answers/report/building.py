@@ -236,13 +236,17 @@ def _save(report: ConsultationReport, token: dt.datetime, *, pdf: bytes, xlsx: b
 # --- Publishing ----------------------------------------------------------------------------
 
 
-def publish_refusal(report: ConsultationReport) -> str:
-    """Why this version cannot be published now ("" when it can)."""
+def publish_refusal(report: ConsultationReport, *, unanswered: int | None = None) -> str:
+    """Why this version cannot be published now ("" when it can).
+
+    `unanswered`: the consultation's comments still waiting, when the caller has counted them
+    (the staff page asks for every version, and offers the button only where this is "").
+    """
     if report.status != ConsultationReport.Status.BUILT:
         return _("Only a built version can be published.")
     if report.is_published:
         return _("This version is public already.")
-    remaining = unanswered_count(report.consultation)
+    remaining = unanswered_count(report.consultation) if unanswered is None else unanswered
     if remaining:
         return ngettext(
             "%(count)d comment is still unanswered: every comment needs a published answer "
@@ -251,7 +255,11 @@ def publish_refusal(report: ConsultationReport) -> str:
             "before the report is published.",
             remaining,
         ) % {"count": remaining}
-    built_without: int = (report.content or {}).get("unanswered_count", 0)
+    # The staff page's list leaves the content out but for this key (views._versions).
+    annotated: int | None = getattr(report, "built_unanswered", None)
+    built_without: int = (
+        annotated if annotated is not None else (report.content or {}).get("unanswered_count", 0)
+    )
     if built_without:
         return ngettext(
             "This version was built while %(count)d comment was unanswered; build a new "

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
@@ -40,7 +40,7 @@ from opinions.printing import (
     portal_url,
     sheet_with_columns,
 )
-from opinions.reports.charts import COMPACT
+from opinions.reports.charts import PRINT_STACKED
 
 PRINT_TEMPLATE = "opinions/answers/report/print.html"
 # Comments per part of the PDF: about 120 pages, some 250 MB while laid out. Parts of 250,
@@ -69,7 +69,7 @@ def print_context(
         "show_summary": not continued,
         "continued": continued,
         "first_page": first_page,
-        "figures": [] if continued else report_figures(report.content, layout=COMPACT),
+        "figures": [] if continued else report_figures(report.content, layout=PRINT_STACKED),
         "print": True,
         "has_links": bool(portal_url()),
         "printed_at": timezone.now(),
@@ -127,10 +127,10 @@ def render_xlsx(report: ConsultationReport) -> bytes:
 
 def _figures_sheet(workbook: Workbook, report: ConsultationReport) -> None:
     content = report.content
-    sheet = sheet_with_columns(
-        workbook, _("Figures"), [(_("What"), 60), (_("Comments"), 12), ("%", 10)]
-    )
-    sheet.append(bold_cells(sheet, [_("What"), _("Comments"), _("Share (%)")]))
+    # "Uwagi", as the rest of the report says (plain "Comments" is "Komentarze" elsewhere).
+    comments = pgettext("consultation report", "Comments")
+    sheet = sheet_with_columns(workbook, _("Figures"), [(_("What"), 60), (comments, 12), ("%", 10)])
+    sheet.append(bold_cells(sheet, [_("What"), comments, _("Share (%)")]))
     sheet.append([cell_value(_("Consultation")), cell_value(content["consultation"]["title"])])
     totals = content["totals"]
     for label, key in (
@@ -150,7 +150,7 @@ def _figures_sheet(workbook: Workbook, report: ConsultationReport) -> None:
     institutions = content.get("institutions") or []
     if institutions:
         sheet.append([])
-        sheet.append(bold_cells(sheet, [_("Institutions that commented"), _("Comments"), None]))
+        sheet.append(bold_cells(sheet, [_("Institutions that commented"), comments, None]))
         for item in institutions:
             sheet.append([cell_value(item["name"]), item["count"], None])
 

@@ -123,6 +123,12 @@ def consultation_report_progress(request: HtmxHttpRequest, slug: str, version: i
         {
             "consultation": consultation,
             "report": report,
+            # Counted once the version is built (whether to offer publishing), not every poll.
+            "unanswered": (
+                unanswered_count(consultation)
+                if report.status == ConsultationReport.Status.BUILT
+                else 0
+            ),
             "can_build": request.user.has_perm(BUILD),
             "can_publish": request.user.has_perm(PUBLISH),
         },
