@@ -265,6 +265,22 @@ def test_public_page_before_publication_says_when_it_is_due(document: CommentedD
     assert Client().get(url("consultation_report_xlsx")).status_code == 404
 
 
+def test_public_page_says_when_the_report_is_late() -> None:
+    closes_at = dt.datetime(2021, 12, 20, 22, 59, tzinfo=dt.UTC)  # 20 Dec, 23:59 in Warsaw
+    with time_machine.travel(closes_at + dt.timedelta(days=2), tick=False):
+        commented_document(closes_at=closes_at)
+        html = html_of(Client().get(url("consultation_report")))
+        assert "Ustawa wymaga jego publikacji do 19 stycznia 2022" in html
+        assert "spóźnienie" not in html
+    with time_machine.travel(closes_at + dt.timedelta(days=32), tick=False):
+        html = html_of(Client().get(url("consultation_report")))
+        assert "Ustawa wymagała jego publikacji do 19 stycznia 2022" in html
+        assert "spóźnienie wynosi 2 dni" in html
+        english = Client()
+        english.cookies["django_language"] = "en"
+        assert "it is 2 days late" in html_of(english.get(url("consultation_report")))
+
+
 def test_public_files_have_their_content_types(document: CommentedDocument) -> None:
     answered(document)
     built(document, publish=True)
