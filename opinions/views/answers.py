@@ -143,7 +143,8 @@ def _render_queue(
 ) -> HttpResponse:
     # After a refused answer (a POST), the filters the moderator was working under.
     query = request.GET if request.method == "GET" else QueryDict(request.POST.get("query", ""))
-    filters = AnswerFilterForm(query)
+    # Its own ids: the answer form on the same page has a "decision" field too.
+    filters = AnswerFilterForm(query, auto_id="filter-%s")
     sections, later_sections = _section_choices(consultation)
     comments = _filtered(consultation, filters)
     # The page's ids first, from the index opinion_consultation_answer alone, then its rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -112,6 +113,23 @@ def test_a_refused_answer_is_summed_up_above_the_comments(section: Section) -> N
     assert all(f'value="{c.pk}" id="comment-{c.pk}" checked' in html for c in two)
     # Without a field error there is no summary.
     assert 'id="answer-error-summary"' not in client.get(queue_url(section)).content.decode()
+
+
+def test_a_missing_decision_links_to_its_first_choice_and_ids_are_unique(
+    section: Section,
+) -> None:
+    """Radio buttons have no single id: the summary links to the first one. The filters'
+    "decision" must not take the answer form's id."""
+    two = comments(section, 2)
+    client = Client()
+    client.force_login(moderator())
+    response = client.post(post_url(section), answer_post(two, decision=""))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#id_decision_0"' in html and 'id="id_decision_0"' in html
+    assert 'href="#"' not in html
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
 def test_the_second_moderator_sees_a_conflict_and_keeps_the_text(section: Section) -> None:
