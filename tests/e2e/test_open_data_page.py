@@ -48,3 +48,16 @@ def test_api_documentation_runs_under_the_csp(page: Page, server_errors: list[st
     # Swagger UI read the schema and drew the operations (no CDN, no inline script).
     expect(page.get_by_text("/api/v1/opinions", exact=True).first).to_be_visible()
     assert server_errors == []
+
+
+def test_api_documentation_is_accessible_closed_and_opened(page: Page) -> None:
+    """Swagger UI's own colours and its deep links inside buttons failed axe (color-contrast,
+    nested-interactive); its English text is marked as English on the Polish page."""
+    page.goto("/api/v1/docs/")
+    expect(page.get_by_text("/api/v1/opinions", exact=True).first).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "pl")
+    expect(page.locator("#swagger-ui")).to_have_attribute("lang", "en")
+    assert_accessible(page)
+    page.locator(".opblock-summary-control").first.click()
+    expect(page.locator(".opblock-body").first).to_be_visible()
+    assert_accessible(page)
