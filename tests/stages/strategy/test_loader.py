@@ -111,6 +111,16 @@ def test_the_lublin_strategy_loads_and_a_second_load_changes_nothing(lublin_proc
     assert again.unchanged["indicator"] == 30
 
 
+def test_the_lublin_strategy_has_english_for_every_area_direction_and_indicator(
+    lublin_process: None,
+) -> None:
+    load_strategy(LUBLIN_STRATEGY)
+    assert DevelopmentArea.objects.exclude(description_en="").count() == 5
+    assert Direction.objects.exclude(title_en="").count() == 30
+    assert Indicator.objects.exclude(name_en="").count() == 30
+    assert Indicator.objects.get(code="drogi-rowerowe").name_en == "Length of cycle paths"
+
+
 def test_a_small_file_loads_every_kind_of_row(lublin_process: None, tmp_path: Path) -> None:
     load_strategy(write(tmp_path, SMALL))
     operational = Goal.objects.get(code="1.1")
