@@ -84,9 +84,14 @@ def test_editor_builds_publishes_and_opens_the_report(
         expect(page.locator("tr#version-1 progress")).to_have_count(0, timeout=10_000)
         expect(page.locator("tr#version-1")).not_to_have_attribute("hx-trigger", re.compile(".*"))
 
-    # Publishing is refused while a comment is unanswered, and the page says how many.
-    page.locator(f"form[action='{STAFF_PATH}v1/publish/'] button").click()
-    expect(page.locator(".message--error")).to_contain_text("1 uwaga nadal czeka na odpowiedź")
+    # Publishing would be refused while a comment is unanswered: the row offers no button
+    # but says how many wait, with a link to them (the refusal itself: the pages' tests).
+    row = page.locator("tr#version-1")
+    expect(row.locator(f"form[action='{STAFF_PATH}v1/publish/']")).to_have_count(0)
+    expect(row).to_contain_text("1 uwaga nadal czeka na odpowiedź")
+    expect(row.get_by_role("link", name="Uwagi bez odpowiedzi")).to_have_attribute(
+        "href", re.compile(r"/answers/\?state=unanswered$")
+    )
     assert ConsultationReport.objects.get(version=1).published_at is None
     assert_accessible(page)
 
