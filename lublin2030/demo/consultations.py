@@ -229,9 +229,19 @@ def seed_recommendations_consultation(*, now: dt.datetime) -> Consultation | Non
                 "wizję, diagnozę, cele i kierunki działań. Przeczytaj je i zgłoś uwagi do "
                 "każdej z nich – każda uwaga dostanie odpowiedź z uzasadnieniem."
             ),
+            "description_en": (
+                "The Thematic Working Groups have prepared recommendations for the Lublin 2030 "
+                "Strategy: a vision, a diagnosis, goals and directions of action. Read them and "
+                "comment on each one – every comment will get an answer with its reasons."
+            ),
             "how_to_comment": (
                 "Uwagi można zgłaszać przez formularz pod każdą rekomendacją, na spotkaniach "
                 "w dzielnicach i w punktach mobilnych (karty papierowe wprowadzają moderatorzy)."
+            ),
+            "how_to_comment_en": (
+                "Comments can be sent through the form under each recommendation, at the "
+                "meetings in the districts and at the mobile points (moderators enter the paper "
+                "forms)."
             ),
             "opens_at": now - dt.timedelta(days=7),
             "closes_at": now + dt.timedelta(days=35),

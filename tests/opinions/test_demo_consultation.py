@@ -39,3 +39,19 @@ def test_comments_answers_and_counts_and_a_rerun_adds_nothing() -> None:
     )
     assert again.comments == 0
     assert Opinion.objects.filter(consultation=consultation).count() == 120
+
+
+def test_the_recommendations_consultation_reads_in_english_too(lublin_process: None) -> None:
+    from django.test import Client
+    from django.utils import timezone
+
+    from lublin2030.demo.consultations import seed_recommendations_consultation
+
+    consultation = seed_recommendations_consultation(now=timezone.now())
+    assert consultation is not None
+    english = Client()
+    english.cookies["django_language"] = "en"
+    html = english.get(f"/consultations/{consultation.slug}/").content.decode()
+    assert "The Thematic Working Groups have prepared recommendations" in html
+    assert "Comments can be sent through the form" in html
+    assert "Tematyczne Grupy Robocze przygotowały" not in html
